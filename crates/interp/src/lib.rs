@@ -1,0 +1,67 @@
+//! # foryjit-interp
+//!
+//! Executes the IR at once, with no warm-up: [`serialize`] walks a message's write ops over a
+//! [`Value`] and appends Fory xlang bytes; [`deserialize`] walks the read ops over bytes and
+//! builds a `Value`. Positions without a schema (the root, `any`, elements of undeclared type)
+//! use the dynamic rules the peers use. All bytes go through `foryjit-wire`'s encoders.
+//!
+//! ```
+//! use foryjit_interp::{Catalog, Options, serialize, deserialize};
+//! use foryjit_schema::{FieldDesc, FieldType, IntEncoding, MessageDesc, SchemaDesc};
+//! use foryjit_wire::{StructValue, Value};
+//! let mut cat = Catalog::default();
+//! let ids = cat.register(SchemaDesc::new("demo").message(
+//!     MessageDesc::with_id("demo.Point", 103)
+//!         .field(FieldDesc::new("x", 1, FieldType::Int32(IntEncoding::Varint)))
+//!         .field(FieldDesc::new("y", 2, FieldType::Int32(IntEncoding::Varint))))).unwrap();
+//! let p = Value::Struct(StructValue::new(ids[0], vec![Value::Int32(1), Value::Int32(2)]));
+//! let mut out = Vec::new();
+//! serialize(&cat, &Options::default(), &p, &mut out).unwrap();
+//! assert_eq!(out, [0x01, 0xff, 0x1b, 0x67, 0x3d, 0x37, 0x2c, 0x49, 0x02, 0x04]);
+//! assert_eq!(deserialize(&cat, &Options::default(), &out).unwrap(), p);
+//! ```
+#![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+mod catalog;
+mod read;
+mod write;
+
+pub use catalog::{Catalog, CatalogError};
+use foryjit_wire::{CodecLimits, CodecResult, StringPolicy, Value};
+
+/// Per-engine options that affect encoding.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Limits checked while reading and writing.
+    pub limits: CodecLimits,
+    /// Which string encoding the writer picks.
+    pub string_policy: StringPolicy,
+}
+
+/// Serializes `value` as one complete xlang payload (header, root ref flag, type meta, body),
+/// appending to `out`. On error `out` is restored to its length at entry.
+pub fn serialize(cat: &Catalog, opts: &Options, value: &Value, out: &mut Vec<u8>) -> CodecResult<()> {
+    let start = out.len();
+    let r = write::write_root(cat, opts, value, out);
+    if r.is_err() {
+        out.truncate(start);
+    }
+    r
+}
+
+/// Deserializes one complete xlang payload.
+pub fn deserialize(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecResult<Value> {
+    read::read_root(cat, opts, bytes)
+}
+
+/// Serializes only the body of a registered message (its hash and fields), without header or
+/// type meta. This is the unit the compiled tier replaces.
+pub fn serialize_struct_body(
+    cat: &Catalog,
+    opts: &Options,
+    value: &foryjit_wire::StructValue,
+    out: &mut Vec<u8>,
+) -> CodecResult<()> {
+    write::write_struct_body_entry(cat, opts, value, out)
+}

@@ -1,0 +1,599 @@
+//! The reader: runs a program's read ops, and the dynamic rules for untyped positions.
+
+use crate::catalog::Catalog;
+use crate::write::dynamic_scalar;
+use crate::Options;
+use foryjit_ir::{Codec, ElemCodec, Program, ReadOp, Scalar};
+use foryjit_schema::{ArrayElem, TypeInfo};
+use foryjit_wire::meta_string::{MetaContext, MetaStringReader};
+use foryjit_wire::type_id::{self as tid, flag};
+use foryjit_wire::{
+    bf16, f16, CodecError, CodecResult, Duration, EnumValue, ErrorKind, MapEntry, PathSegment,
+    RVec, Reader, StructValue, Timestamp, TypeIdx, Value,
+};
+
+pub(crate) struct ReadCtx<'a> {
+    pub cat: &'a Catalog,
+    pub opts: &'a Options,
+    pub depth: u32,
+    pub meta: MetaStringReader,
+}
+
+#[cold]
+fn err(kind: ErrorKind, r: &Reader) -> CodecError {
+    CodecError::new(kind, r.pos())
+}
+
+fn enter(ctx: &mut ReadCtx, r: &Reader) -> CodecResult<()> {
+    ctx.depth += 1;
+    if ctx.depth > ctx.opts.limits.max_depth {
+        return Err(err(ErrorKind::DepthLimit(ctx.opts.limits.max_depth), r));
+    }
+    Ok(())
+}
+
+pub(crate) fn read_root(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecResult<Value> {
+    let mut r = Reader::new(bytes);
+    let mut ctx = ReadCtx { cat, opts, depth: 0, meta: MetaStringReader::new() };
+    let header = r.u8()?;
+    if header != tid::HEADER_XLANG {
+        return Err(CodecError::new(ErrorKind::InvalidHeader(header), 0));
+    }
+    let at = r.pos();
+    let v = match r.u8()? {
+        flag::NULL => Value::Null,
+        // REF_VALUE: pyfory with ref tracking on marks every root value this way.
+        flag::NOT_NULL | flag::REF_VALUE => read_dynamic(&mut ctx, &mut r)?,
+        f => return Err(CodecError::new(ErrorKind::InvalidRefFlag(f), at)),
+    };
+    if r.remaining() != 0 {
+        return Err(err(ErrorKind::TrailingBytes(r.remaining()), &r));
+    }
+    Ok(v)
+}
+
+/// Reads hash + fields following `prog`.
+pub(crate) fn read_struct_body(ctx: &mut ReadCtx, r: &mut Reader, prog: &Program) -> CodecResult<StructValue> {
+    let mut fields: Vec<Value> = Vec::with_capacity(prog.field_count());
+    fields.resize_with(prog.field_count(), Value::default);
+    let name = |i: u32| PathSegment::Field(prog.field_names[i as usize].clone());
+    for op in &prog.read {
+        match op {
+            ReadOp::Ensure { bytes, field } => {
+                if let Err(e) = r.ensure(*bytes as usize) {
+                    return Err(match field {
+                        Some(f) => e.within(name(f.0)),
+                        None => e,
+                    });
+                }
+            }
+            ReadOp::CheckHash(h) => {
+                let at = r.pos();
+                let found = r.u32()?;
+                if found != *h {
+                    return Err(CodecError::new(ErrorKind::HashMismatch { expected: *h, found }, at));
+                }
+            }
+            ReadOp::GetScalar { field, scalar } => {
+                fields[field.0 as usize] = get_scalar(r, *scalar).map_err(|e| e.within(name(field.0)))?;
+            }
+            ReadOp::GetNullableScalar { field, scalar } => {
+                let v = (|| {
+                    let at = r.pos();
+                    match r.u8()? {
+                        flag::NULL => Ok(Value::Null),
+                        flag::NOT_NULL | flag::REF_VALUE => get_scalar(r, *scalar),
+                        f => Err(CodecError::new(ErrorKind::InvalidRefFlag(f), at)),
+                    }
+                })()
+                .map_err(|e| e.within(name(field.0)))?;
+                fields[field.0 as usize] = v;
+            }
+            ReadOp::GetField { field, codec, nullable } => {
+                let v = read_field(ctx, r, codec, *nullable).map_err(|e| e.within(name(field.0)))?;
+                fields[field.0 as usize] = v;
+            }
+        }
+    }
+    Ok(StructValue::new(prog.ty, fields))
+}
+
+fn read_field(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec, nullable: bool) -> CodecResult<Value> {
+    if nullable {
+        let at = r.pos();
+        match r.u8()? {
+            flag::NULL => return Ok(Value::Null),
+            flag::NOT_NULL | flag::REF_VALUE => {}
+            f => return Err(CodecError::new(ErrorKind::InvalidRefFlag(f), at)),
+        }
+    }
+    read_body(ctx, r, codec)
+}
+
+#[inline]
+pub(crate) fn get_scalar(r: &mut Reader, s: Scalar) -> CodecResult<Value> {
+    Ok(match s {
+        Scalar::Bool => Value::Bool(r.u8()? != 0),
+        Scalar::I8 => Value::Int8(r.u8()? as i8),
+        Scalar::I16 => Value::Int16(r.u16()? as i16),
+        Scalar::I32 => Value::Int32(r.u32()? as i32),
+        Scalar::VarI32 => Value::Int32(r.vari32()?),
+        Scalar::I64 => Value::Int64(r.u64()? as i64),
+        Scalar::VarI64 => Value::Int64(r.vari64()?),
+        Scalar::TaggedI64 => Value::Int64(r.tagged_i64()?),
+        Scalar::U8 => Value::UInt8(r.u8()?),
+        Scalar::U16 => Value::UInt16(r.u16()?),
+        Scalar::U32 => Value::UInt32(r.u32()?),
+        Scalar::VarU32 => Value::UInt32(r.varu32()?),
+        Scalar::U64 => Value::UInt64(r.u64()?),
+        Scalar::VarU64 => Value::UInt64(r.varu64()?),
+        Scalar::TaggedU64 => Value::UInt64(r.tagged_u64()?),
+        Scalar::F16 => Value::Float16(f16::from_bits(r.u16()?)),
+        Scalar::BF16 => Value::BFloat16(bf16::from_bits(r.u16()?)),
+        Scalar::F32 => Value::Float32(f32::from_bits(r.u32()?)),
+        Scalar::F64 => Value::Float64(f64::from_bits(r.u64()?)),
+    })
+}
+
+fn read_le<T, const N: usize>(bytes: &[u8], f: impl Fn([u8; N]) -> T) -> RVec<T> {
+    bytes
+        .chunks_exact(N)
+        .map(|c| {
+            let mut a = [0u8; N];
+            a.copy_from_slice(c);
+            f(a)
+        })
+        .collect()
+}
+
+fn read_array(ctx: &ReadCtx, r: &mut Reader, elem: ArrayElem) -> CodecResult<Value> {
+    let at = r.pos();
+    let n = r.length(ctx.opts.limits.max_binary_bytes, 1)?;
+    let width = elem.width() as usize;
+    if n % width != 0 {
+        return Err(CodecError::new(ErrorKind::BadArrayLength { len: n as u32, width: width as u32 }, at));
+    }
+    let b = r.bytes(n)?;
+    Ok(match elem {
+        ArrayElem::Bool => Value::BoolArray(b.iter().map(|&x| x != 0).collect()),
+        ArrayElem::Int8 => Value::Int8Array(b.iter().map(|&x| x as i8).collect()),
+        ArrayElem::UInt8 => Value::UInt8Array(b.to_vec().into()),
+        ArrayElem::Int16 => Value::Int16Array(read_le(b, i16::from_le_bytes)),
+        ArrayElem::Int32 => Value::Int32Array(read_le(b, i32::from_le_bytes)),
+        ArrayElem::Int64 => Value::Int64Array(read_le(b, i64::from_le_bytes)),
+        ArrayElem::UInt16 => Value::UInt16Array(read_le(b, u16::from_le_bytes)),
+        ArrayElem::UInt32 => Value::UInt32Array(read_le(b, u32::from_le_bytes)),
+        ArrayElem::UInt64 => Value::UInt64Array(read_le(b, u64::from_le_bytes)),
+        ArrayElem::Float16 => Value::Float16Array(read_le(b, |a| f16::from_bits(u16::from_le_bytes(a)))),
+        ArrayElem::BFloat16 => Value::BFloat16Array(read_le(b, |a| bf16::from_bits(u16::from_le_bytes(a)))),
+        ArrayElem::Float32 => Value::Float32Array(read_le(b, |a| f32::from_bits(u32::from_le_bytes(a)))),
+        ArrayElem::Float64 => Value::Float64Array(read_le(b, |a| f64::from_bits(u64::from_le_bytes(a)))),
+    })
+}
+
+fn read_enum_value(ctx: &ReadCtx, r: &mut Reader, ty: TypeIdx) -> CodecResult<Value> {
+    let at = r.pos();
+    let value = r.varu32()?;
+    let known = ctx.cat.registry().enumeration(ty).is_some_and(|e| e.member_by_value(value).is_some());
+    if !known {
+        return Err(CodecError::new(ErrorKind::UnknownEnumValue(value), at));
+    }
+    Ok(Value::Enum(EnumValue { ty, value }))
+}
+
+fn read_nested_struct(ctx: &mut ReadCtx, r: &mut Reader, ty: TypeIdx) -> CodecResult<Value> {
+    let cat = ctx.cat;
+    let prog = cat
+        .program(ty)
+        .ok_or_else(|| err(ErrorKind::UnregisteredType(format!("#{}", ty.0)), r))?;
+    enter(ctx, r)?;
+    let v = read_struct_body(ctx, r, prog)?;
+    ctx.depth -= 1;
+    Ok(Value::Struct(v))
+}
+
+/// Reads the body of a non-null value of a known type.
+pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> CodecResult<Value> {
+    match codec {
+        Codec::Scalar(s) => get_scalar(r, *s),
+        Codec::String => Ok(Value::string(r.string(ctx.opts.limits.max_string_bytes)?)),
+        Codec::Binary => {
+            let n = r.length(ctx.opts.limits.max_binary_bytes, 1)?;
+            Ok(Value::Binary(r.bytes(n)?.to_vec().into()))
+        }
+        Codec::Date => {
+            let at = r.pos();
+            let d = r.vari64()?;
+            i32::try_from(d)
+                .map(Value::Date)
+                .map_err(|_| CodecError::new(ErrorKind::InvalidTime, at))
+        }
+        Codec::Timestamp => {
+            let at = r.pos();
+            r.ensure(12)?;
+            let seconds = r.u64()? as i64;
+            let nanos = r.u32()?;
+            if nanos >= 1_000_000_000 {
+                return Err(CodecError::new(ErrorKind::InvalidTime, at));
+            }
+            Ok(Value::Timestamp(Timestamp { seconds, nanos }))
+        }
+        Codec::Duration => {
+            let at = r.pos();
+            let seconds = r.vari64()?;
+            let nanos = r.u32()? as i32;
+            if !(0..1_000_000_000).contains(&nanos) {
+                return Err(CodecError::new(ErrorKind::InvalidTime, at));
+            }
+            Ok(Value::Duration(Duration { seconds, nanos }))
+        }
+        Codec::Array(e) => read_array(ctx, r, *e),
+        Codec::Enum(ty) => read_enum_value(ctx, r, *ty),
+        Codec::Struct { ty, with_meta } => {
+            if *with_meta {
+                let at = r.pos();
+                let found = read_type_meta(ctx, r)?;
+                if found != WireType::User(*ty) {
+                    return Err(CodecError::new(
+                        ErrorKind::TypeMismatch { expected: "the declared struct", found: found.id() },
+                        at,
+                    ));
+                }
+            }
+            read_nested_struct(ctx, r, *ty)
+        }
+        Codec::List(elem) => Ok(Value::List(read_collection(ctx, r, Some(elem))?)),
+        Codec::Set(elem) => Ok(Value::Set(read_collection(ctx, r, Some(elem))?)),
+        Codec::Map(k, v) => Ok(Value::Map(read_map(ctx, r, Some((k, v)))?)),
+        Codec::Any => read_dynamic(ctx, r),
+    }
+}
+
+/// A type as announced by type meta in the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WireType {
+    /// A built-in type id.
+    Builtin(u32),
+    /// A registered user type (struct or enum).
+    User(TypeIdx),
+}
+
+impl WireType {
+    fn id(self) -> u32 {
+        match self {
+            WireType::Builtin(id) => id,
+            WireType::User(_) => tid::STRUCT,
+        }
+    }
+}
+
+fn read_type_meta(ctx: &mut ReadCtx, r: &mut Reader) -> CodecResult<WireType> {
+    let at = r.pos();
+    let id = r.varu32()?;
+    let reg = ctx.cat.registry();
+    match id {
+        tid::STRUCT | tid::ENUM => {
+            let user = r.varu32()?;
+            reg.by_user_id(id == tid::ENUM, user)
+                .map(WireType::User)
+                .ok_or_else(|| CodecError::new(ErrorKind::UnregisteredType(format!("id {user}")), at))
+        }
+        tid::NAMED_STRUCT | tid::NAMED_ENUM => {
+            let ns = ctx.meta.read(r, MetaContext::Namespace)?.to_owned();
+            let name = ctx.meta.read(r, MetaContext::TypeName)?.to_owned();
+            let found = ctx.cat.registry().by_namespace_name(&ns, &name);
+            let kind_ok = |t: TypeIdx| {
+                let is_enum = matches!(ctx.cat.registry().get(t).map(|i| &**i), Some(TypeInfo::Enum(_)));
+                is_enum == (id == tid::NAMED_ENUM)
+            };
+            match found {
+                Some(t) if kind_ok(t) => Ok(WireType::User(t)),
+                _ => Err(CodecError::new(ErrorKind::UnregisteredType(format!("{ns}.{name}")), at)),
+            }
+        }
+        tid::COMPATIBLE_STRUCT
+        | tid::NAMED_COMPATIBLE_STRUCT
+        | tid::EXT
+        | tid::NAMED_EXT
+        | tid::TYPED_UNION
+        | tid::NAMED_UNION
+        | tid::DECIMAL => Err(CodecError::new(ErrorKind::Unsupported("type not supported in same-schema mode yet"), at)),
+        id if id <= tid::FLOAT64_ARRAY && id != tid::UNKNOWN && id != tid::FLOAT8 && id != tid::FLOAT8_ARRAY && id != tid::ARRAY && id != tid::UNION => {
+            Ok(WireType::Builtin(id))
+        }
+        id => Err(CodecError::new(ErrorKind::UnknownTypeId(id), at)),
+    }
+}
+
+fn builtin_scalar(id: u32) -> Option<Scalar> {
+    Some(match id {
+        tid::BOOL => Scalar::Bool,
+        tid::INT8 => Scalar::I8,
+        tid::INT16 => Scalar::I16,
+        tid::INT32 => Scalar::I32,
+        tid::VARINT32 => Scalar::VarI32,
+        tid::INT64 => Scalar::I64,
+        tid::VARINT64 => Scalar::VarI64,
+        tid::TAGGED_INT64 => Scalar::TaggedI64,
+        tid::UINT8 => Scalar::U8,
+        tid::UINT16 => Scalar::U16,
+        tid::UINT32 => Scalar::U32,
+        tid::VAR_UINT32 => Scalar::VarU32,
+        tid::UINT64 => Scalar::U64,
+        tid::VAR_UINT64 => Scalar::VarU64,
+        tid::TAGGED_UINT64 => Scalar::TaggedU64,
+        tid::FLOAT16 => Scalar::F16,
+        tid::BFLOAT16 => Scalar::BF16,
+        tid::FLOAT32 => Scalar::F32,
+        tid::FLOAT64 => Scalar::F64,
+        _ => return None,
+    })
+}
+
+/// Reads the body of a value whose type was announced in the bytes.
+fn read_wire_body(ctx: &mut ReadCtx, r: &mut Reader, t: WireType) -> CodecResult<Value> {
+    match t {
+        WireType::User(ty) => match ctx.cat.registry().get(ty).map(|i| &**i) {
+            Some(TypeInfo::Enum(_)) => read_enum_value(ctx, r, ty),
+            _ => read_nested_struct(ctx, r, ty),
+        },
+        WireType::Builtin(id) => {
+            if let Some(s) = builtin_scalar(id) {
+                return get_scalar(r, s);
+            }
+            if let Some(e) = ArrayElem::from_type_id(id) {
+                return read_array(ctx, r, e);
+            }
+            match id {
+                tid::STRING => read_body(ctx, r, &Codec::String),
+                tid::BINARY => read_body(ctx, r, &Codec::Binary),
+                tid::DATE => read_body(ctx, r, &Codec::Date),
+                tid::TIMESTAMP => read_body(ctx, r, &Codec::Timestamp),
+                tid::DURATION => read_body(ctx, r, &Codec::Duration),
+                tid::LIST => Ok(Value::List(read_collection(ctx, r, None)?)),
+                tid::SET => Ok(Value::Set(read_collection(ctx, r, None)?)),
+                tid::MAP => Ok(Value::Map(read_map(ctx, r, None)?)),
+                tid::NONE => Ok(Value::Null),
+                id => Err(err(ErrorKind::UnknownTypeId(id), r)),
+            }
+        }
+    }
+}
+
+/// Type meta + body in an untyped position.
+pub(crate) fn read_dynamic(ctx: &mut ReadCtx, r: &mut Reader) -> CodecResult<Value> {
+    let t = read_type_meta(ctx, r)?;
+    read_wire_body(ctx, r, t)
+}
+
+/// Does a type announced in the bytes fit the declared element codec?
+fn fits(codec: &Codec, t: WireType) -> bool {
+    match (codec, t) {
+        (Codec::Any, _) => true,
+        (Codec::Struct { ty, .. }, WireType::User(u)) => *ty == u,
+        (Codec::Enum(ty), WireType::User(u)) => *ty == u,
+        (Codec::Scalar(s), WireType::Builtin(id)) => s.type_id() == id,
+        (Codec::String, WireType::Builtin(id)) => id == tid::STRING,
+        (Codec::Binary, WireType::Builtin(id)) => id == tid::BINARY || id == tid::UINT8_ARRAY,
+        (Codec::Date, WireType::Builtin(id)) => id == tid::DATE,
+        (Codec::Timestamp, WireType::Builtin(id)) => id == tid::TIMESTAMP,
+        (Codec::Duration, WireType::Builtin(id)) => id == tid::DURATION,
+        (Codec::Array(e), WireType::Builtin(id)) => e.type_id() == id,
+        (Codec::List(_), WireType::Builtin(id)) => id == tid::LIST,
+        (Codec::Set(_), WireType::Builtin(id)) => id == tid::SET || id == tid::LIST,
+        (Codec::Map(..), WireType::Builtin(id)) => id == tid::MAP,
+        _ => false,
+    }
+}
+
+/// Reads an element whose type was announced (`t`) into the declared codec's shape.
+fn read_announced(ctx: &mut ReadCtx, r: &mut Reader, decl: Option<&Codec>, t: WireType, at: usize) -> CodecResult<Value> {
+    match decl {
+        None | Some(Codec::Any) => read_wire_body(ctx, r, t),
+        Some(c) if fits(c, t) => match c {
+            Codec::Struct { ty, .. } => read_nested_struct(ctx, r, *ty),
+            Codec::Binary if t == WireType::Builtin(tid::UINT8_ARRAY) => match read_array(ctx, r, ArrayElem::UInt8)? {
+                Value::UInt8Array(b) => Ok(Value::Binary(b)),
+                v => Ok(v),
+            },
+            c => read_body(ctx, r, c),
+        },
+        Some(_) => Err(CodecError::new(ErrorKind::TypeMismatch { expected: "the declared element type", found: t.id() }, at)),
+    }
+}
+
+fn read_collection(ctx: &mut ReadCtx, r: &mut Reader, elem: Option<&ElemCodec>) -> CodecResult<RVec<Value>> {
+    let n = r.length(ctx.opts.limits.max_collection_len, 1)?;
+    if n == 0 {
+        return Ok(RVec::new());
+    }
+    let hat = r.pos();
+    let header = r.u8()?;
+    if header & 0xf0 != 0 {
+        return Err(CodecError::new(ErrorKind::InvalidCollectionHeader(header), hat));
+    }
+    let track_ref = header & 0x01 != 0;
+    let has_null = header & 0x02 != 0;
+    let declared = header & 0x04 != 0;
+    let same = header & 0x08 != 0;
+    let decl = elem.map(|e| &e.codec);
+    if declared && decl.is_none_or(|c| matches!(c, Codec::Any)) {
+        return Err(CodecError::new(ErrorKind::InvalidCollectionHeader(header), hat));
+    }
+    let mut shared: Option<WireType> = None;
+    if same && !declared {
+        let at = r.pos();
+        let t = read_type_meta(ctx, r)?;
+        if let Some(c) = decl {
+            if t != WireType::Builtin(tid::NONE) && !fits(c, t) {
+                return Err(CodecError::new(ErrorKind::TypeMismatch { expected: "the declared element type", found: t.id() }, at));
+            }
+        }
+        shared = Some(t);
+    }
+    enter(ctx, r)?;
+    let mut items = Vec::with_capacity(n);
+    for i in 0..n {
+        let v = (|| {
+            if track_ref || has_null {
+                let at = r.pos();
+                match r.u8()? {
+                    flag::NULL => {
+                        if elem.is_some_and(|e| !e.nullable) {
+                            return Err(CodecError::new(ErrorKind::UnexpectedNull, at));
+                        }
+                        return Ok(Value::Null);
+                    }
+                    flag::NOT_NULL => {}
+                    flag::REF_VALUE if track_ref => {}
+                    f => return Err(CodecError::new(ErrorKind::InvalidRefFlag(f), at)),
+                }
+            }
+            if declared {
+                return read_body(ctx, r, decl.unwrap_or(&Codec::Any));
+            }
+            let at = r.pos();
+            let t = match shared {
+                Some(t) => t,
+                None => read_type_meta(ctx, r)?,
+            };
+            if t == WireType::Builtin(tid::NONE) {
+                return Err(CodecError::new(ErrorKind::TypeMismatch { expected: "a value", found: tid::NONE }, at));
+            }
+            read_announced(ctx, r, decl, t, at)
+        })()
+        .map_err(|e| e.within(PathSegment::Index(i)))?;
+        items.push(v);
+    }
+    ctx.depth -= 1;
+    Ok(items.into())
+}
+
+fn read_map_side(
+    ctx: &mut ReadCtx,
+    r: &mut Reader,
+    codec: Option<&ElemCodec>,
+    declared: bool,
+    shared: Option<WireType>,
+) -> CodecResult<Value> {
+    let decl = codec.map(|c| &c.codec);
+    if declared {
+        return match decl {
+            Some(c) if !matches!(c, Codec::Any) => read_body(ctx, r, &unmeta(c)),
+            _ => Err(err(ErrorKind::InvalidMapChunk, r)),
+        };
+    }
+    let at = r.pos();
+    let t = match shared {
+        Some(t) => t,
+        None => read_type_meta(ctx, r)?,
+    };
+    read_announced(ctx, r, decl, t, at)
+}
+
+fn unmeta(c: &Codec) -> Codec {
+    match c {
+        Codec::Struct { ty, .. } => Codec::Struct { ty: *ty, with_meta: false },
+        c => c.clone(),
+    }
+}
+
+fn read_flag(r: &mut Reader) -> CodecResult<bool> {
+    let at = r.pos();
+    match r.u8()? {
+        flag::NULL => Ok(false),
+        flag::NOT_NULL | flag::REF_VALUE => Ok(true),
+        f => Err(CodecError::new(ErrorKind::InvalidRefFlag(f), at)),
+    }
+}
+
+fn read_map(
+    ctx: &mut ReadCtx,
+    r: &mut Reader,
+    kv: Option<(&ElemCodec, &ElemCodec)>,
+) -> CodecResult<RVec<MapEntry>> {
+    let count = r.length(ctx.opts.limits.max_collection_len, 1)?;
+    if count == 0 {
+        return Ok(RVec::new());
+    }
+    let (kc, vc) = match kv {
+        Some((k, v)) => (Some(k), Some(v)),
+        None => (None, None),
+    };
+    enter(ctx, r)?;
+    let mut entries: Vec<MapEntry> = Vec::with_capacity(count.min(r.remaining()));
+    while entries.len() < count {
+        let i = entries.len();
+        let hat = r.pos();
+        let h = r.u8()?;
+        if h & 0xc0 != 0 {
+            return Err(CodecError::new(ErrorKind::InvalidMapChunk, hat));
+        }
+        let key_null = h & 0x02 != 0;
+        let val_null = h & 0x10 != 0;
+        let check_null = |c: Option<&ElemCodec>, seg: PathSegment| -> CodecResult<()> {
+            if c.is_some_and(|c| !c.nullable) {
+                return Err(CodecError::new(ErrorKind::UnexpectedNull, hat).within(seg));
+            }
+            Ok(())
+        };
+        if key_null && val_null {
+            check_null(kc, PathSegment::Key(i))?;
+            check_null(vc, PathSegment::MapValue(i))?;
+            entries.push(MapEntry { key: Value::Null, value: Value::Null });
+            continue;
+        }
+        if val_null || key_null {
+            let (side, declared_bit, flag_bit) = if val_null { (kc, 0x04, 0x01) } else { (vc, 0x20, 0x08) };
+            let seg = if val_null { PathSegment::Key(i) } else { PathSegment::MapValue(i) };
+            check_null(if val_null { vc } else { kc }, if val_null { PathSegment::MapValue(i) } else { PathSegment::Key(i) })?;
+            let v = (|| {
+                if h & flag_bit != 0 && !read_flag(r)? {
+                    return Ok(Value::Null);
+                }
+                read_map_side(ctx, r, side, h & declared_bit != 0, None)
+            })()
+            .map_err(|e| e.within(seg))?;
+            let (key, value) = if val_null { (v, Value::Null) } else { (Value::Null, v) };
+            if key.is_null() && kc.is_some_and(|c| !c.nullable) {
+                return Err(CodecError::new(ErrorKind::UnexpectedNull, hat).within(PathSegment::Key(i)));
+            }
+            entries.push(MapEntry { key, value });
+            continue;
+        }
+        let sat = r.pos();
+        let size = r.u8()? as usize;
+        if size == 0 || size > count - entries.len() {
+            return Err(CodecError::new(ErrorKind::InvalidMapChunk, sat));
+        }
+        let key_declared = h & 0x04 != 0;
+        let val_declared = h & 0x20 != 0;
+        let key_t = if key_declared { None } else { Some(read_type_meta(ctx, r)?) };
+        let val_t = if val_declared { None } else { Some(read_type_meta(ctx, r)?) };
+        for _ in 0..size {
+            let i = entries.len();
+            let key = (|| {
+                if h & 0x01 != 0 && !read_flag(r)? {
+                    return Ok(Value::Null);
+                }
+                read_map_side(ctx, r, kc, key_declared, key_t)
+            })()
+            .map_err(|e| e.within(PathSegment::Key(i)))?;
+            let value = (|| {
+                if h & 0x08 != 0 && !read_flag(r)? {
+                    return Ok(Value::Null);
+                }
+                read_map_side(ctx, r, vc, val_declared, val_t)
+            })()
+            .map_err(|e| e.within(PathSegment::MapValue(i)))?;
+            entries.push(MapEntry { key, value });
+        }
+    }
+    ctx.depth -= 1;
+    Ok(entries.into())
+}
+
+#[allow(dead_code)]
+fn is_dynamic_scalar(v: &Value) -> bool {
+    dynamic_scalar(v).is_some()
+}

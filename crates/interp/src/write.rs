@@ -1,0 +1,672 @@
+//! The writer: runs a program's write ops, and the dynamic rules for untyped positions.
+
+use crate::catalog::Catalog;
+use crate::Options;
+use foryjit_ir::{Codec, ElemCodec, Program, Scalar, WriteOp};
+use foryjit_schema::{ArrayElem, Registration, TypeInfo};
+use foryjit_wire::meta_string::MetaStringWriter;
+use foryjit_wire::type_id::{self as tid, flag};
+use foryjit_wire::{
+    CodecError, CodecResult, ErrorKind, PathSegment, StructValue, TypeIdx, Value, Writer,
+};
+
+pub(crate) struct WriteCtx<'a> {
+    pub cat: &'a Catalog,
+    pub opts: &'a Options,
+    pub depth: u32,
+    pub meta: MetaStringWriter,
+}
+
+#[cold]
+fn err(kind: ErrorKind, w: &Writer) -> CodecError {
+    CodecError::new(kind, w.len())
+}
+
+#[cold]
+fn wrong(expected: &'static str, v: &Value, w: &Writer) -> CodecError {
+    err(ErrorKind::WrongKind { expected, found: v.kind_name() }, w)
+}
+
+pub(crate) fn write_root(cat: &Catalog, opts: &Options, value: &Value, out: &mut Vec<u8>) -> CodecResult<()> {
+    let mut w = Writer::new(out, opts.limits.max_output_bytes);
+    let mut ctx = WriteCtx { cat, opts, depth: 0, meta: MetaStringWriter::new() };
+    w.reserve(2)?;
+    w.put_u8(tid::HEADER_XLANG);
+    if value.is_null() {
+        w.put_u8(flag::NULL);
+        return Ok(());
+    }
+    w.put_u8(flag::NOT_NULL);
+    write_dynamic(&mut ctx, &mut w, value)
+}
+
+pub(crate) fn write_struct_body_entry(
+    cat: &Catalog,
+    opts: &Options,
+    sv: &StructValue,
+    out: &mut Vec<u8>,
+) -> CodecResult<()> {
+    let mut w = Writer::new(out, opts.limits.max_output_bytes);
+    let mut ctx = WriteCtx { cat, opts, depth: 0, meta: MetaStringWriter::new() };
+    let prog = cat
+        .program(sv.ty)
+        .ok_or_else(|| err(ErrorKind::UnregisteredType(format!("#{}", sv.ty.0)), &w))?
+        .clone();
+    write_struct_body(&mut ctx, &mut w, &prog, sv)
+}
+
+fn enter(ctx: &mut WriteCtx, w: &Writer) -> CodecResult<()> {
+    ctx.depth += 1;
+    if ctx.depth > ctx.opts.limits.max_depth {
+        return Err(err(ErrorKind::DepthLimit(ctx.opts.limits.max_depth), w));
+    }
+    Ok(())
+}
+
+/// Writes hash + fields of a struct value following `prog`.
+pub(crate) fn write_struct_body(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    prog: &Program,
+    sv: &StructValue,
+) -> CodecResult<()> {
+    if sv.fields.len() != prog.field_count() {
+        return Err(err(
+            ErrorKind::FieldCount { expected: prog.field_count(), found: sv.fields.len() },
+            w,
+        ));
+    }
+    let fields = sv.fields.as_slice();
+    let name = |i: u32| PathSegment::Field(prog.field_names[i as usize].clone());
+    for op in &prog.write {
+        match op {
+            WriteOp::Reserve { bytes } => w.reserve(*bytes as usize)?,
+            WriteOp::PutHash(h) => w.put_u32(*h),
+            WriteOp::PutScalar { field, scalar } => {
+                put_scalar(w, *scalar, &fields[field.0 as usize]).map_err(|e| e.within(name(field.0)))?
+            }
+            WriteOp::PutNullableScalar { field, scalar } => {
+                let v = &fields[field.0 as usize];
+                if v.is_null() {
+                    w.put_u8(flag::NULL);
+                } else {
+                    w.put_u8(flag::NOT_NULL);
+                    put_scalar(w, *scalar, v).map_err(|e| e.within(name(field.0)))?;
+                }
+            }
+            WriteOp::PutField { field, codec, nullable } => {
+                let v = &fields[field.0 as usize];
+                write_field(ctx, w, codec, *nullable, v).map_err(|e| e.within(name(field.0)))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_field(ctx: &mut WriteCtx, w: &mut Writer, codec: &Codec, nullable: bool, v: &Value) -> CodecResult<()> {
+    if v.is_null() {
+        if !nullable {
+            return Err(err(ErrorKind::UnexpectedNull, w));
+        }
+        w.reserve(1)?;
+        w.put_u8(flag::NULL);
+        return Ok(());
+    }
+    if nullable {
+        w.reserve(1)?;
+        w.put_u8(flag::NOT_NULL);
+    }
+    write_body(ctx, w, codec, v)
+}
+
+/// Writes a scalar; capacity for its maximum size must be reserved.
+#[inline]
+pub(crate) fn put_scalar(w: &mut Writer, s: Scalar, v: &Value) -> CodecResult<()> {
+    match (s, v) {
+        (Scalar::Bool, Value::Bool(b)) => w.put_u8(*b as u8),
+        (Scalar::I8, Value::Int8(x)) => w.put_u8(*x as u8),
+        (Scalar::I16, Value::Int16(x)) => w.put_u16(*x as u16),
+        (Scalar::I32, Value::Int32(x)) => w.put_u32(*x as u32),
+        (Scalar::VarI32, Value::Int32(x)) => w.put_vari32(*x),
+        (Scalar::I64, Value::Int64(x)) => w.put_u64(*x as u64),
+        (Scalar::VarI64, Value::Int64(x)) => w.put_vari64(*x),
+        (Scalar::TaggedI64, Value::Int64(x)) => w.put_tagged_i64(*x),
+        (Scalar::U8, Value::UInt8(x)) => w.put_u8(*x),
+        (Scalar::U16, Value::UInt16(x)) => w.put_u16(*x),
+        (Scalar::U32, Value::UInt32(x)) => w.put_u32(*x),
+        (Scalar::VarU32, Value::UInt32(x)) => w.put_varu32(*x),
+        (Scalar::U64, Value::UInt64(x)) => w.put_u64(*x),
+        (Scalar::VarU64, Value::UInt64(x)) => w.put_varu64(*x),
+        (Scalar::TaggedU64, Value::UInt64(x)) => w.put_tagged_u64(*x),
+        (Scalar::F16, Value::Float16(x)) => w.put_f16(*x),
+        (Scalar::BF16, Value::BFloat16(x)) => w.put_bf16(*x),
+        (Scalar::F32, Value::Float32(x)) => w.put_u32(x.to_bits()),
+        (Scalar::F64, Value::Float64(x)) => w.put_u64(x.to_bits()),
+        (s, v) => return Err(wrong(scalar_name(s), v, w)),
+    }
+    Ok(())
+}
+
+fn scalar_name(s: Scalar) -> &'static str {
+    use Scalar::*;
+    match s {
+        Bool => "bool",
+        I8 => "int8",
+        I16 => "int16",
+        I32 | VarI32 => "int32",
+        I64 | VarI64 | TaggedI64 => "int64",
+        U8 => "uint8",
+        U16 => "uint16",
+        U32 | VarU32 => "uint32",
+        U64 | VarU64 | TaggedU64 => "uint64",
+        F16 => "float16",
+        BF16 => "bfloat16",
+        F32 => "float32",
+        F64 => "float64",
+    }
+}
+
+fn put_le<T: Copy, const N: usize>(w: &mut Writer, items: &[T], f: impl Fn(T) -> [u8; N]) -> CodecResult<()> {
+    let n = items.len() * N;
+    if n > u32::MAX as usize {
+        return Err(err(ErrorKind::LengthLimit { len: n as u64, limit: u32::MAX as u64 }, w));
+    }
+    w.reserve(n + 5)?;
+    w.put_varu32(n as u32);
+    for &x in items {
+        w.put_bytes(&f(x))?;
+    }
+    Ok(())
+}
+
+fn write_array(w: &mut Writer, elem: ArrayElem, v: &Value) -> CodecResult<()> {
+    match (elem, v) {
+        (ArrayElem::Bool, Value::BoolArray(a)) => put_le(w, a, |x| [x as u8]),
+        (ArrayElem::Int8, Value::Int8Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
+        (ArrayElem::Int16, Value::Int16Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
+        (ArrayElem::Int32, Value::Int32Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
+        (ArrayElem::Int64, Value::Int64Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
+        (ArrayElem::UInt8, Value::UInt8Array(a)) => put_le(w, a, |x| [x]),
+        (ArrayElem::UInt16, Value::UInt16Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
+        (ArrayElem::UInt32, Value::UInt32Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
+        (ArrayElem::UInt64, Value::UInt64Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
+        (ArrayElem::Float16, Value::Float16Array(a)) => put_le(w, a, |x| x.to_bits().to_le_bytes()),
+        (ArrayElem::BFloat16, Value::BFloat16Array(a)) => put_le(w, a, |x| x.to_bits().to_le_bytes()),
+        (ArrayElem::Float32, Value::Float32Array(a)) => put_le(w, a, |x| x.to_bits().to_le_bytes()),
+        (ArrayElem::Float64, Value::Float64Array(a)) => put_le(w, a, |x| x.to_bits().to_le_bytes()),
+        (_, v) => Err(wrong("array", v, w)),
+    }
+}
+
+/// Writes the body of a non-null value of a known type.
+pub(crate) fn write_body(ctx: &mut WriteCtx, w: &mut Writer, codec: &Codec, v: &Value) -> CodecResult<()> {
+    match codec {
+        Codec::Scalar(s) => {
+            w.reserve(s.max_size() as usize)?;
+            put_scalar(w, *s, v)
+        }
+        Codec::String => match v {
+            Value::String(s) => w.put_string(s, ctx.opts.string_policy),
+            v => Err(wrong("string", v, w)),
+        },
+        Codec::Binary => match v {
+            Value::Binary(b) => {
+                w.reserve(b.len() + 5)?;
+                w.put_varu32(b.len() as u32);
+                w.put_bytes(b)
+            }
+            v => Err(wrong("bytes", v, w)),
+        },
+        Codec::Date => match v {
+            Value::Date(d) => {
+                w.reserve(9)?;
+                w.put_vari64(*d as i64);
+                Ok(())
+            }
+            v => Err(wrong("date", v, w)),
+        },
+        Codec::Timestamp => match v {
+            Value::Timestamp(t) => {
+                if t.nanos >= 1_000_000_000 {
+                    return Err(err(ErrorKind::InvalidTime, w));
+                }
+                w.reserve(12)?;
+                w.put_u64(t.seconds as u64);
+                w.put_u32(t.nanos);
+                Ok(())
+            }
+            v => Err(wrong("timestamp", v, w)),
+        },
+        Codec::Duration => match v {
+            Value::Duration(d) => {
+                if !(0..1_000_000_000).contains(&d.nanos) {
+                    return Err(err(ErrorKind::InvalidTime, w));
+                }
+                w.reserve(13)?;
+                w.put_vari64(d.seconds);
+                w.put_u32(d.nanos as u32);
+                Ok(())
+            }
+            v => Err(wrong("duration", v, w)),
+        },
+        Codec::Array(e) => write_array(w, *e, v),
+        Codec::Enum(ty) => match v {
+            Value::Enum(ev) => write_enum_value(ctx, w, *ty, ev.ty, ev.value),
+            v => Err(wrong("enum", v, w)),
+        },
+        Codec::Struct { ty, with_meta } => match v {
+            Value::Struct(sv) => {
+                if sv.ty != *ty {
+                    return Err(err(ErrorKind::WrongStructType { expected: ty.0, found: sv.ty.0 }, w));
+                }
+                if *with_meta {
+                    write_user_type_meta(ctx, w, *ty)?;
+                }
+                write_nested_struct(ctx, w, sv)
+            }
+            v => Err(wrong("struct", v, w)),
+        },
+        Codec::List(elem) => match v {
+            Value::List(items) => write_typed_collection(ctx, w, elem, items),
+            v => Err(wrong("list", v, w)),
+        },
+        Codec::Set(elem) => match v {
+            Value::Set(items) | Value::List(items) => write_typed_collection(ctx, w, elem, items),
+            v => Err(wrong("set", v, w)),
+        },
+        Codec::Map(k, val) => match v {
+            Value::Map(entries) => write_map(ctx, w, Some((k, val)), entries),
+            v => Err(wrong("map", v, w)),
+        },
+        Codec::Any => write_dynamic(ctx, w, v),
+    }
+}
+
+fn write_enum_value(ctx: &mut WriteCtx, w: &mut Writer, expected: TypeIdx, ty: TypeIdx, value: u32) -> CodecResult<()> {
+    if ty != expected {
+        return Err(err(ErrorKind::WrongStructType { expected: expected.0, found: ty.0 }, w));
+    }
+    let known = ctx.cat.registry().enumeration(ty).is_some_and(|e| e.member_by_value(value).is_some());
+    if !known {
+        return Err(err(ErrorKind::UnknownEnumValue(value), w));
+    }
+    w.reserve(5)?;
+    w.put_varu32(value);
+    Ok(())
+}
+
+fn write_nested_struct(ctx: &mut WriteCtx, w: &mut Writer, sv: &StructValue) -> CodecResult<()> {
+    let cat = ctx.cat;
+    let prog = cat
+        .program(sv.ty)
+        .ok_or_else(|| err(ErrorKind::UnregisteredType(format!("#{}", sv.ty.0)), w))?;
+    enter(ctx, w)?;
+    let r = write_struct_body(ctx, w, prog, sv);
+    ctx.depth -= 1;
+    r
+}
+
+/// Type meta of a registered user type: kind + id, or the named kind + meta strings.
+fn write_user_type_meta(ctx: &mut WriteCtx, w: &mut Writer, ty: TypeIdx) -> CodecResult<()> {
+    let cat = ctx.cat;
+    let info = cat
+        .registry()
+        .get(ty)
+        .ok_or_else(|| err(ErrorKind::UnregisteredType(format!("#{}", ty.0)), w))?;
+    let is_enum = matches!(**info, TypeInfo::Enum(_));
+    w.reserve(6)?;
+    match info.registration() {
+        Registration::Id(id) => {
+            w.put_varu32(if is_enum { tid::ENUM } else { tid::STRUCT });
+            w.put_varu32(*id);
+            Ok(())
+        }
+        Registration::Named { .. } => {
+            w.put_varu32(if is_enum { tid::NAMED_ENUM } else { tid::NAMED_STRUCT });
+            let named = cat
+                .named_meta(ty)
+                .ok_or_else(|| err(ErrorKind::UnregisteredType(info.full_name().to_owned()), w))?;
+            ctx.meta.write(w, &named.namespace)?;
+            ctx.meta.write(w, &named.name)
+        }
+    }
+}
+
+/// A typed collection (list/set field with a known element type).
+fn write_typed_collection(ctx: &mut WriteCtx, w: &mut Writer, elem: &ElemCodec, items: &[Value]) -> CodecResult<()> {
+    w.reserve(6)?;
+    w.put_varu32(items.len() as u32);
+    if items.is_empty() {
+        return Ok(());
+    }
+    if let Codec::Any = elem.codec {
+        return write_dynamic_elements(ctx, w, items);
+    }
+    let has_null = items.iter().any(Value::is_null);
+    if has_null && !elem.nullable {
+        let i = items.iter().position(Value::is_null).unwrap_or(0);
+        return Err(err(ErrorKind::UnexpectedNull, w).within(PathSegment::Index(i)));
+    }
+    let mut header = 0x08u8;
+    if has_null {
+        header |= 0x02;
+    }
+    let body_codec: &Codec;
+    let plain;
+    if elem.declared {
+        header |= 0x04;
+        w.put_u8(header);
+        body_codec = &elem.codec;
+    } else {
+        w.put_u8(header);
+        match &elem.codec {
+            Codec::Struct { ty, .. } => {
+                write_user_type_meta(ctx, w, *ty)?;
+                plain = Codec::Struct { ty: *ty, with_meta: false };
+                body_codec = &plain;
+            }
+            c => body_codec = c,
+        }
+    }
+    enter(ctx, w)?;
+    for (i, v) in items.iter().enumerate() {
+        let r = if has_null {
+            if v.is_null() {
+                w.reserve(1)?;
+                w.put_u8(flag::NULL);
+                Ok(())
+            } else {
+                w.reserve(1)?;
+                w.put_u8(flag::NOT_NULL);
+                write_body(ctx, w, body_codec, v)
+            }
+        } else {
+            write_body(ctx, w, body_codec, v)
+        };
+        r.map_err(|e| e.within(PathSegment::Index(i)))?;
+    }
+    ctx.depth -= 1;
+    Ok(())
+}
+
+/// Same "class" in the sense pyfory uses for collection headers and map chunks.
+fn same_class(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Struct(x), Value::Struct(y)) => x.ty == y.ty,
+        (Value::Enum(x), Value::Enum(y)) => x.ty == y.ty,
+        _ => a.tag() == b.tag(),
+    }
+}
+
+/// Elements of an untyped collection (root list, `any` list, `list<any>`); the length is written.
+fn write_dynamic_elements(ctx: &mut WriteCtx, w: &mut Writer, items: &[Value]) -> CodecResult<()> {
+    let has_null = items.iter().any(Value::is_null);
+    let mut non_null = items.iter().filter(|v| !v.is_null());
+    let first = non_null.next();
+    // All-null collections declare element type NONE, as pyfory does.
+    let same = match first {
+        Some(f) => non_null.all(|v| same_class(f, v)),
+        None => true,
+    };
+    let mut header = if has_null { 0x02u8 } else { 0 };
+    if same {
+        header |= 0x08;
+    }
+    w.reserve(1)?;
+    w.put_u8(header);
+    enter(ctx, w)?;
+    if same {
+        write_type_meta(ctx, w, first.unwrap_or(&Value::Null))?;
+    }
+    for (i, v) in items.iter().enumerate() {
+        let r = (|| {
+            if has_null {
+                w.reserve(1)?;
+                if v.is_null() {
+                    w.put_u8(flag::NULL);
+                    return Ok(());
+                }
+                w.put_u8(flag::NOT_NULL);
+            }
+            if !same {
+                write_type_meta(ctx, w, v)?;
+            }
+            write_dynamic_body(ctx, w, v)
+        })();
+        r.map_err(|e| e.within(PathSegment::Index(i)))?;
+    }
+    ctx.depth -= 1;
+    Ok(())
+}
+
+/// Type meta + body of a value in an untyped position.
+pub(crate) fn write_dynamic(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecResult<()> {
+    write_type_meta(ctx, w, v)?;
+    write_dynamic_body(ctx, w, v)
+}
+
+fn array_elem_of(v: &Value) -> Option<ArrayElem> {
+    Some(match v {
+        Value::BoolArray(_) => ArrayElem::Bool,
+        Value::Int8Array(_) => ArrayElem::Int8,
+        Value::Int16Array(_) => ArrayElem::Int16,
+        Value::Int32Array(_) => ArrayElem::Int32,
+        Value::Int64Array(_) => ArrayElem::Int64,
+        Value::UInt8Array(_) => ArrayElem::UInt8,
+        Value::UInt16Array(_) => ArrayElem::UInt16,
+        Value::UInt32Array(_) => ArrayElem::UInt32,
+        Value::UInt64Array(_) => ArrayElem::UInt64,
+        Value::Float16Array(_) => ArrayElem::Float16,
+        Value::BFloat16Array(_) => ArrayElem::BFloat16,
+        Value::Float32Array(_) => ArrayElem::Float32,
+        Value::Float64Array(_) => ArrayElem::Float64,
+        _ => return None,
+    })
+}
+
+/// The scalar a dynamic value is written as (Int32 → VARINT32, Int64 → VARINT64, ...).
+pub(crate) fn dynamic_scalar(v: &Value) -> Option<Scalar> {
+    Some(match v {
+        Value::Bool(_) => Scalar::Bool,
+        Value::Int8(_) => Scalar::I8,
+        Value::Int16(_) => Scalar::I16,
+        Value::Int32(_) => Scalar::VarI32,
+        Value::Int64(_) => Scalar::VarI64,
+        Value::UInt8(_) => Scalar::U8,
+        Value::UInt16(_) => Scalar::U16,
+        Value::UInt32(_) => Scalar::VarU32,
+        Value::UInt64(_) => Scalar::VarU64,
+        Value::Float16(_) => Scalar::F16,
+        Value::BFloat16(_) => Scalar::BF16,
+        Value::Float32(_) => Scalar::F32,
+        Value::Float64(_) => Scalar::F64,
+        _ => return None,
+    })
+}
+
+fn write_type_meta(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecResult<()> {
+    let id = if let Some(s) = dynamic_scalar(v) {
+        s.type_id()
+    } else if let Some(e) = array_elem_of(v) {
+        e.type_id()
+    } else {
+        match v {
+            Value::Null => tid::NONE,
+            Value::String(_) => tid::STRING,
+            Value::Binary(_) => tid::BINARY,
+            Value::Date(_) => tid::DATE,
+            Value::Timestamp(_) => tid::TIMESTAMP,
+            Value::Duration(_) => tid::DURATION,
+            Value::List(_) => tid::LIST,
+            Value::Set(_) => tid::SET,
+            Value::Map(_) => tid::MAP,
+            Value::Enum(e) => return write_user_type_meta(ctx, w, e.ty),
+            Value::Struct(s) => return write_user_type_meta(ctx, w, s.ty),
+            _ => return Err(wrong("a value", v, w)),
+        }
+    };
+    w.reserve(1)?;
+    w.put_varu32(id);
+    Ok(())
+}
+
+fn write_dynamic_body(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecResult<()> {
+    if let Some(s) = dynamic_scalar(v) {
+        w.reserve(s.max_size() as usize)?;
+        return put_scalar(w, s, v);
+    }
+    if let Some(e) = array_elem_of(v) {
+        return write_array(w, e, v);
+    }
+    match v {
+        Value::String(_) => write_body(ctx, w, &Codec::String, v),
+        Value::Binary(_) => write_body(ctx, w, &Codec::Binary, v),
+        Value::Date(_) => write_body(ctx, w, &Codec::Date, v),
+        Value::Timestamp(_) => write_body(ctx, w, &Codec::Timestamp, v),
+        Value::Duration(_) => write_body(ctx, w, &Codec::Duration, v),
+        Value::Enum(e) => write_enum_value(ctx, w, e.ty, e.ty, e.value),
+        Value::Struct(sv) => write_nested_struct(ctx, w, sv),
+        Value::List(items) | Value::Set(items) => {
+            w.reserve(5)?;
+            w.put_varu32(items.len() as u32);
+            if items.is_empty() {
+                return Ok(());
+            }
+            write_dynamic_elements(ctx, w, items)
+        }
+        Value::Map(entries) => write_map(ctx, w, None, entries),
+        Value::Null => Ok(()),
+        v => Err(wrong("a value", v, w)),
+    }
+}
+
+fn write_map_side(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    codec: Option<&ElemCodec>,
+    v: &Value,
+    with_meta: bool,
+) -> CodecResult<()> {
+    match codec {
+        Some(c) if c.declared => write_body(ctx, w, &plain_codec(&c.codec), v),
+        Some(c) if !matches!(c.codec, Codec::Any) => {
+            if with_meta {
+                write_type_meta(ctx, w, v)?;
+            }
+            write_body(ctx, w, &plain_codec(&c.codec), v)
+        }
+        _ => {
+            if with_meta {
+                write_type_meta(ctx, w, v)?;
+            }
+            write_dynamic_body(ctx, w, v)
+        }
+    }
+}
+
+fn plain_codec(c: &Codec) -> Codec {
+    match c {
+        Codec::Struct { ty, .. } => Codec::Struct { ty: *ty, with_meta: false },
+        c => c.clone(),
+    }
+}
+
+/// A map, typed (`kv` = key and value codecs) or dynamic (`None`).
+fn write_map(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    kv: Option<(&ElemCodec, &ElemCodec)>,
+    entries: &[foryjit_wire::MapEntry],
+) -> CodecResult<()> {
+    w.reserve(5)?;
+    w.put_varu32(entries.len() as u32);
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let (kc, vc) = match kv {
+        Some((k, v)) => (Some(k), Some(v)),
+        None => (None, None),
+    };
+    let key_declared = kc.is_some_and(|c| c.declared);
+    let val_declared = vc.is_some_and(|c| c.declared);
+    enter(ctx, w)?;
+    let mut i = 0;
+    while i < entries.len() {
+        let e = &entries[i];
+        let path = |err: CodecError| err.within(PathSegment::Key(i));
+        let (kn, vn) = (e.key.is_null(), e.value.is_null());
+        if kn && kc.is_some_and(|c| !c.nullable) {
+            return Err(path(err(ErrorKind::UnexpectedNull, w)));
+        }
+        if vn && vc.is_some_and(|c| !c.nullable) {
+            return Err(err(ErrorKind::UnexpectedNull, w).within(PathSegment::MapValue(i)));
+        }
+        w.reserve(2)?;
+        if kn && vn {
+            w.put_u8(0x12);
+            i += 1;
+            continue;
+        }
+        if vn {
+            if key_declared {
+                w.put_u8(0x14);
+                write_map_side(ctx, w, kc, &e.key, false).map_err(path)?;
+            } else {
+                w.put_u8(0x11);
+                w.put_u8(flag::NOT_NULL);
+                write_map_side(ctx, w, kc, &e.key, true).map_err(path)?;
+            }
+            i += 1;
+            continue;
+        }
+        if kn {
+            if val_declared {
+                w.put_u8(0x22);
+                write_map_side(ctx, w, vc, &e.value, false).map_err(path)?;
+            } else {
+                w.put_u8(0x0a);
+                w.put_u8(flag::NOT_NULL);
+                write_map_side(ctx, w, vc, &e.value, true).map_err(path)?;
+            }
+            i += 1;
+            continue;
+        }
+        // A chunk of up to 255 entries with no nulls and the same key and value classes.
+        let mut header = 0u8;
+        if key_declared {
+            header |= 0x04;
+        }
+        if val_declared {
+            header |= 0x20;
+        }
+        w.put_u8(header);
+        let size_at = w.len();
+        w.put_u8(0);
+        if !key_declared {
+            write_type_meta(ctx, w, &e.key).map_err(path)?;
+        }
+        if !val_declared {
+            write_type_meta(ctx, w, &e.value).map_err(path)?;
+        }
+        let mut n = 0usize;
+        while i < entries.len() && n < 255 {
+            let cur = &entries[i];
+            if cur.key.is_null() || cur.value.is_null() {
+                break;
+            }
+            if n > 0
+                && ((!key_declared && !same_class(&e.key, &cur.key))
+                    || (!val_declared && !same_class(&e.value, &cur.value)))
+            {
+                break;
+            }
+            write_map_side(ctx, w, kc, &cur.key, false).map_err(|x| x.within(PathSegment::Key(i)))?;
+            write_map_side(ctx, w, vc, &cur.value, false).map_err(|x| x.within(PathSegment::MapValue(i)))?;
+            n += 1;
+            i += 1;
+        }
+        w.patch_u8(size_at, n as u8);
+    }
+    ctx.depth -= 1;
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! The facade's error type.
+
+use crate::json::JsonError;
+use foryjit_interp::CatalogError;
+use foryjit_schema::SchemaError;
+use foryjit_wire::CodecError;
+
+/// Any foryjit error. Encoding and decoding failures carry kind, field path and byte offset.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The schema could not be loaded or registered.
+    #[error("schema: {0}")]
+    Schema(#[from] SchemaError),
+    /// Encoding or decoding failed.
+    #[error("{0}")]
+    Codec(#[from] CodecError),
+    /// Canonical JSON did not match the schema.
+    #[error("json: {0}")]
+    Json(#[from] JsonError),
+    /// No type of that name is registered.
+    #[error("unknown type {0}")]
+    UnknownType(String),
+    /// The engine does not implement this yet.
+    #[error("unsupported: {0}")]
+    Unsupported(&'static str),
+}
+
+impl From<CatalogError> for Error {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::Schema(s) => Error::Schema(s),
+            CatalogError::Ir(_) => Error::Unsupported("type cannot be compiled to IR"),
+        }
+    }
+}
+
+impl Error {
+    /// The codec error, when this is one.
+    pub fn as_codec(&self) -> Option<&CodecError> {
+        match self {
+            Error::Codec(c) => Some(c),
+            _ => None,
+        }
+    }
+}

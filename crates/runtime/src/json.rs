@@ -1,0 +1,524 @@
+//! Canonical JSON by schema (see `docs/canonical-json.md`).
+
+use base64::Engine as _;
+use foryjit_schema::{ArrayElem, Registry, ResolvedType, TypeInfo};
+use foryjit_wire::{bf16, f16, Duration, EnumValue, MapEntry, StructValue, Timestamp, TypeIdx, Value};
+use serde_json::{Map, Number, Value as Json};
+
+/// Why a JSON document does not fit the schema, or a value cannot be shown as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("at {path}: {problem}")]
+pub struct JsonError {
+    /// Where, as `field.sub[3]`.
+    pub path: String,
+    /// What is wrong.
+    pub problem: JsonProblem,
+}
+
+/// The kinds of JSON mismatch.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JsonProblem {
+    /// The JSON kind does not fit the schema type.
+    #[error("expected {0}")]
+    Expected(&'static str),
+    /// A non-nullable field is missing.
+    #[error("missing field {0}")]
+    MissingField(String),
+    /// A key that is not a field of the message.
+    #[error("unknown field {0}")]
+    UnknownField(String),
+    /// A number outside the type's range.
+    #[error("number out of range for {0}")]
+    OutOfRange(&'static str),
+    /// An enum name the enum does not declare.
+    #[error("unknown enum name {0}")]
+    UnknownEnumName(String),
+    /// The value does not match the schema (to_json).
+    #[error("value of kind {found} where {expected} is expected")]
+    ValueMismatch {
+        /// What the schema expects.
+        expected: &'static str,
+        /// The value's kind.
+        found: &'static str,
+    },
+    /// A type that has no canonical JSON form yet.
+    #[error("no canonical JSON for {0}")]
+    Unsupported(&'static str),
+}
+
+fn fail<T>(path: &str, problem: JsonProblem) -> Result<T, JsonError> {
+    Err(JsonError { path: if path.is_empty() { "<root>".into() } else { path.into() }, problem })
+}
+
+fn join(path: &str, field: &str) -> String {
+    if path.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+/// Shortest decimal text that reads back to the same value at width `bits`.
+fn float_json(x: f64, text: impl Fn() -> String) -> Json {
+    if x.is_nan() {
+        Json::String("NaN".into())
+    } else if x.is_infinite() {
+        Json::String(if x > 0.0 { "Infinity" } else { "-Infinity" }.into())
+    } else {
+        let t = text();
+        t.parse::<f64>().ok().and_then(Number::from_f64).map(Json::Number).unwrap_or(Json::Null)
+    }
+}
+
+fn shortest_half(x: f32, round_trip: impl Fn(f32) -> bool) -> String {
+    for p in 1..=9 {
+        let s = format!("{:.*e}", p - 1, x);
+        if let Ok(v) = s.parse::<f32>() {
+            if round_trip(v) {
+                return s;
+            }
+        }
+    }
+    format!("{x}")
+}
+
+/// Converts a message value to canonical JSON.
+pub fn to_json(reg: &Registry, ty: TypeIdx, v: &Value) -> Result<Json, JsonError> {
+    value_to_json(reg, &ResolvedType::Message(ty), v, "")
+}
+
+fn mismatch<T>(path: &str, expected: &'static str, v: &Value) -> Result<T, JsonError> {
+    fail(path, JsonProblem::ValueMismatch { expected, found: v.kind_name() })
+}
+
+fn value_to_json(reg: &Registry, ty: &ResolvedType, v: &Value, path: &str) -> Result<Json, JsonError> {
+    if v.is_null() {
+        return Ok(Json::Null);
+    }
+    Ok(match (ty, v) {
+        (ResolvedType::Bool, Value::Bool(b)) => Json::Bool(*b),
+        (ResolvedType::Int8, Value::Int8(x)) => Json::from(*x),
+        (ResolvedType::Int16, Value::Int16(x)) => Json::from(*x),
+        (ResolvedType::Int32(_), Value::Int32(x)) => Json::from(*x),
+        (ResolvedType::Int64(_), Value::Int64(x)) => Json::from(*x),
+        (ResolvedType::UInt8, Value::UInt8(x)) => Json::from(*x),
+        (ResolvedType::UInt16, Value::UInt16(x)) => Json::from(*x),
+        (ResolvedType::UInt32(_), Value::UInt32(x)) => Json::from(*x),
+        (ResolvedType::UInt64(_), Value::UInt64(x)) => Json::from(*x),
+        (ResolvedType::Float16, Value::Float16(x)) => float_json(x.to_f64(), || {
+            shortest_half(x.to_f32(), |c| f16::from_f32(c).to_bits() == x.to_bits())
+        }),
+        (ResolvedType::BFloat16, Value::BFloat16(x)) => float_json(x.to_f64(), || {
+            shortest_half(x.to_f32(), |c| bf16::from_f32(c).to_bits() == x.to_bits())
+        }),
+        (ResolvedType::Float32, Value::Float32(x)) => float_json(*x as f64, || format!("{x:?}")),
+        (ResolvedType::Float64, Value::Float64(x)) => float_json(*x, || format!("{x:?}")),
+        (ResolvedType::String, Value::String(s)) => Json::String(s.as_str().to_owned()),
+        (ResolvedType::Binary, Value::Binary(b)) => {
+            Json::String(base64::engine::general_purpose::STANDARD.encode(b.as_slice()))
+        }
+        (ResolvedType::Date, Value::Date(d)) => Json::String(format_date(*d as i64)),
+        (ResolvedType::Timestamp, Value::Timestamp(t)) => Json::String(format_timestamp(*t)),
+        (ResolvedType::Duration, Value::Duration(d)) => {
+            serde_json::json!({"seconds": d.seconds, "nanos": d.nanos})
+        }
+        (ResolvedType::Array(e), v) => array_to_json(*e, v, path)?,
+        (ResolvedType::Enum(t), Value::Enum(ev)) => {
+            let name = reg.enumeration(*t).and_then(|e| e.member_by_value(ev.value));
+            match name {
+                Some(m) => Json::String(m.name.clone()),
+                None => return fail(path, JsonProblem::UnknownEnumName(ev.value.to_string())),
+            }
+        }
+        (ResolvedType::List(e) | ResolvedType::Set(e), Value::List(items) | Value::Set(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, it) in items.iter().enumerate() {
+                out.push(value_to_json(reg, &e.ty, it, &format!("{path}[{i}]"))?);
+            }
+            Json::Array(out)
+        }
+        (ResolvedType::Map(k, val), Value::Map(entries)) => {
+            if k.ty == ResolvedType::String {
+                let mut m = Map::new();
+                for (i, e) in entries.iter().enumerate() {
+                    let key = match &e.key {
+                        Value::String(s) => s.as_str().to_owned(),
+                        other => return mismatch(&format!("{path}{{key #{i}}}"), "string", other),
+                    };
+                    let vj = value_to_json(reg, &val.ty, &e.value, &join(path, &key))?;
+                    m.insert(key, vj);
+                }
+                Json::Object(m)
+            } else {
+                let mut out = Vec::with_capacity(entries.len());
+                for (i, e) in entries.iter().enumerate() {
+                    let p = format!("{path}{{#{i}}}");
+                    out.push(Json::Array(vec![
+                        value_to_json(reg, &k.ty, &e.key, &p)?,
+                        value_to_json(reg, &val.ty, &e.value, &p)?,
+                    ]));
+                }
+                Json::Array(out)
+            }
+        }
+        (ResolvedType::Message(t), Value::Struct(s)) => {
+            let Some(m) = reg.message(*t) else { return mismatch(path, "a registered message", v) };
+            if s.ty != *t || s.fields.len() != m.fields.len() {
+                return mismatch(path, "a struct of the declared type", v);
+            }
+            let mut out = Map::new();
+            for (f, fv) in m.fields.iter().zip(s.fields.iter()) {
+                out.insert(f.name.clone(), value_to_json(reg, &f.ty, fv, &join(path, &f.name))?);
+            }
+            Json::Object(out)
+        }
+        (ResolvedType::Any, _) => return fail(path, JsonProblem::Unsupported("any")),
+        (t, v) => return mismatch(path, type_name(t), v),
+    })
+}
+
+fn type_name(t: &ResolvedType) -> &'static str {
+    match t {
+        ResolvedType::Bool => "bool",
+        ResolvedType::Int8 => "int8",
+        ResolvedType::Int16 => "int16",
+        ResolvedType::Int32(_) => "int32",
+        ResolvedType::Int64(_) => "int64",
+        ResolvedType::UInt8 => "uint8",
+        ResolvedType::UInt16 => "uint16",
+        ResolvedType::UInt32(_) => "uint32",
+        ResolvedType::UInt64(_) => "uint64",
+        ResolvedType::Float16 => "float16",
+        ResolvedType::BFloat16 => "bfloat16",
+        ResolvedType::Float32 => "float32",
+        ResolvedType::Float64 => "float64",
+        ResolvedType::String => "string",
+        ResolvedType::Binary => "bytes",
+        ResolvedType::Date => "date",
+        ResolvedType::Timestamp => "timestamp",
+        ResolvedType::Duration => "duration",
+        ResolvedType::Array(_) => "array",
+        ResolvedType::List(_) => "list",
+        ResolvedType::Set(_) => "set",
+        ResolvedType::Map(..) => "map",
+        ResolvedType::Message(_) => "message",
+        ResolvedType::Enum(_) => "enum",
+        ResolvedType::Any => "any",
+    }
+}
+
+fn array_to_json(e: ArrayElem, v: &Value, path: &str) -> Result<Json, JsonError> {
+    fn nums<T: Copy>(a: &[T], f: impl Fn(T) -> Json) -> Json {
+        Json::Array(a.iter().map(|&x| f(x)).collect())
+    }
+    Ok(match (e, v) {
+        (ArrayElem::Bool, Value::BoolArray(a)) => nums(a, Json::Bool),
+        (ArrayElem::Int8, Value::Int8Array(a)) => nums(a, Json::from),
+        (ArrayElem::Int16, Value::Int16Array(a)) => nums(a, Json::from),
+        (ArrayElem::Int32, Value::Int32Array(a)) => nums(a, Json::from),
+        (ArrayElem::Int64, Value::Int64Array(a)) => nums(a, Json::from),
+        (ArrayElem::UInt8, Value::UInt8Array(a)) => nums(a, Json::from),
+        (ArrayElem::UInt16, Value::UInt16Array(a)) => nums(a, Json::from),
+        (ArrayElem::UInt32, Value::UInt32Array(a)) => nums(a, Json::from),
+        (ArrayElem::UInt64, Value::UInt64Array(a)) => nums(a, Json::from),
+        (ArrayElem::Float16, Value::Float16Array(a)) => nums(a, |x| {
+            float_json(x.to_f64(), || shortest_half(x.to_f32(), |c| f16::from_f32(c).to_bits() == x.to_bits()))
+        }),
+        (ArrayElem::BFloat16, Value::BFloat16Array(a)) => nums(a, |x| {
+            float_json(x.to_f64(), || shortest_half(x.to_f32(), |c| bf16::from_f32(c).to_bits() == x.to_bits()))
+        }),
+        (ArrayElem::Float32, Value::Float32Array(a)) => nums(a, |x| float_json(x as f64, || format!("{x:?}"))),
+        (ArrayElem::Float64, Value::Float64Array(a)) => nums(a, |x| float_json(x, || format!("{x:?}"))),
+        (_, v) => return mismatch(path, "array", v),
+    })
+}
+
+/// Builds a message value from canonical JSON.
+pub fn from_json(reg: &Registry, ty: TypeIdx, j: &Json) -> Result<Value, JsonError> {
+    json_to_value(reg, &ResolvedType::Message(ty), j, "")
+}
+
+fn int_of(j: &Json, path: &str, name: &'static str) -> Result<i128, JsonError> {
+    if let Some(x) = j.as_i64() {
+        return Ok(x as i128);
+    }
+    if let Some(x) = j.as_u64() {
+        return Ok(x as i128);
+    }
+    fail(path, JsonProblem::Expected(name))
+}
+
+fn ranged<T: TryFrom<i128>>(j: &Json, path: &str, name: &'static str) -> Result<T, JsonError> {
+    let x = int_of(j, path, name)?;
+    T::try_from(x).or_else(|_| fail(path, JsonProblem::OutOfRange(name)))
+}
+
+fn float_of(j: &Json, path: &str) -> Result<f64, JsonError> {
+    match j {
+        Json::Number(n) => n.as_f64().map_or_else(|| fail(path, JsonProblem::Expected("number")), Ok),
+        Json::String(s) if s == "NaN" => Ok(f64::NAN),
+        Json::String(s) if s == "Infinity" => Ok(f64::INFINITY),
+        Json::String(s) if s == "-Infinity" => Ok(f64::NEG_INFINITY),
+        _ => fail(path, JsonProblem::Expected("number")),
+    }
+}
+
+/// f32 from the JSON text, rounded once (not via f64 twice).
+fn f32_of(j: &Json, path: &str) -> Result<f32, JsonError> {
+    if let Json::Number(n) = j {
+        if let Ok(x) = n.to_string().parse::<f32>() {
+            return Ok(x);
+        }
+    }
+    Ok(float_of(j, path)? as f32)
+}
+
+fn json_to_value(reg: &Registry, ty: &ResolvedType, j: &Json, path: &str) -> Result<Value, JsonError> {
+    if j.is_null() {
+        return Ok(Value::Null);
+    }
+    Ok(match ty {
+        ResolvedType::Bool => Value::Bool(j.as_bool().map_or_else(|| fail(path, JsonProblem::Expected("bool")), Ok)?),
+        ResolvedType::Int8 => Value::Int8(ranged(j, path, "int8")?),
+        ResolvedType::Int16 => Value::Int16(ranged(j, path, "int16")?),
+        ResolvedType::Int32(_) => Value::Int32(ranged(j, path, "int32")?),
+        ResolvedType::Int64(_) => Value::Int64(ranged(j, path, "int64")?),
+        ResolvedType::UInt8 => Value::UInt8(ranged(j, path, "uint8")?),
+        ResolvedType::UInt16 => Value::UInt16(ranged(j, path, "uint16")?),
+        ResolvedType::UInt32(_) => Value::UInt32(ranged(j, path, "uint32")?),
+        ResolvedType::UInt64(_) => Value::UInt64(ranged(j, path, "uint64")?),
+        ResolvedType::Float16 => Value::Float16(f16::from_f32(f32_of(j, path)?)),
+        ResolvedType::BFloat16 => Value::BFloat16(bf16::from_f32(f32_of(j, path)?)),
+        ResolvedType::Float32 => Value::Float32(f32_of(j, path)?),
+        ResolvedType::Float64 => Value::Float64(float_of(j, path)?),
+        ResolvedType::String => match j {
+            Json::String(s) => Value::string(s.clone()),
+            _ => return fail(path, JsonProblem::Expected("string")),
+        },
+        ResolvedType::Binary => match j {
+            Json::String(s) => match base64::engine::general_purpose::STANDARD.decode(s) {
+                Ok(b) => Value::Binary(b.into()),
+                Err(_) => return fail(path, JsonProblem::Expected("base64 text")),
+            },
+            _ => return fail(path, JsonProblem::Expected("base64 text")),
+        },
+        ResolvedType::Date => match j.as_str().and_then(parse_date) {
+            Some(d) => Value::Date(i32::try_from(d).or_else(|_| fail(path, JsonProblem::OutOfRange("date")))?),
+            None => return fail(path, JsonProblem::Expected("a date YYYY-MM-DD")),
+        },
+        ResolvedType::Timestamp => match j.as_str().and_then(parse_timestamp) {
+            Some(t) => Value::Timestamp(t),
+            None => return fail(path, JsonProblem::Expected("an RFC 3339 UTC timestamp")),
+        },
+        ResolvedType::Duration => {
+            let (Some(s), Some(n)) = (j.get("seconds"), j.get("nanos")) else {
+                return fail(path, JsonProblem::Expected("{seconds, nanos}"));
+            };
+            let nanos: i32 = ranged(n, path, "nanos")?;
+            if !(0..1_000_000_000).contains(&nanos) {
+                return fail(path, JsonProblem::OutOfRange("nanos"));
+            }
+            Value::Duration(Duration { seconds: ranged(s, path, "seconds")?, nanos })
+        }
+        ResolvedType::Array(e) => array_from_json(*e, j, path)?,
+        ResolvedType::Enum(t) => {
+            let Some(name) = j.as_str() else { return fail(path, JsonProblem::Expected("enum name")) };
+            match reg.enumeration(*t).and_then(|e| e.member_by_name(name)) {
+                Some(m) => Value::Enum(EnumValue { ty: *t, value: m.value }),
+                None => return fail(path, JsonProblem::UnknownEnumName(name.to_owned())),
+            }
+        }
+        ResolvedType::List(e) | ResolvedType::Set(e) => {
+            let Some(items) = j.as_array() else { return fail(path, JsonProblem::Expected("array")) };
+            let mut out = Vec::with_capacity(items.len());
+            for (i, it) in items.iter().enumerate() {
+                out.push(json_to_value(reg, &e.ty, it, &format!("{path}[{i}]"))?);
+            }
+            if matches!(ty, ResolvedType::Set(_)) {
+                Value::Set(out.into())
+            } else {
+                Value::List(out.into())
+            }
+        }
+        ResolvedType::Map(k, v) => {
+            let mut out = Vec::new();
+            if k.ty == ResolvedType::String {
+                let Some(m) = j.as_object() else { return fail(path, JsonProblem::Expected("object")) };
+                for (key, vj) in m {
+                    out.push(MapEntry {
+                        key: Value::string(key.clone()),
+                        value: json_to_value(reg, &v.ty, vj, &join(path, key))?,
+                    });
+                }
+            } else {
+                let Some(pairs) = j.as_array() else { return fail(path, JsonProblem::Expected("array of pairs")) };
+                for (i, p) in pairs.iter().enumerate() {
+                    let pp = format!("{path}{{#{i}}}");
+                    match p.as_array().map(Vec::as_slice) {
+                        Some([kj, vj]) => out.push(MapEntry {
+                            key: json_to_value(reg, &k.ty, kj, &pp)?,
+                            value: json_to_value(reg, &v.ty, vj, &pp)?,
+                        }),
+                        _ => return fail(&pp, JsonProblem::Expected("[key, value]")),
+                    }
+                }
+            }
+            Value::Map(out.into())
+        }
+        ResolvedType::Message(t) => {
+            let Some(m) = reg.message(*t) else { return fail(path, JsonProblem::Expected("registered message")) };
+            let Some(obj) = j.as_object() else { return fail(path, JsonProblem::Expected("object")) };
+            for key in obj.keys() {
+                if m.field_ordinal(key).is_none() {
+                    return fail(path, JsonProblem::UnknownField(key.clone()));
+                }
+            }
+            let mut fields = Vec::with_capacity(m.fields.len());
+            for f in &m.fields {
+                let p = join(path, &f.name);
+                match obj.get(&f.name) {
+                    Some(fj) if !fj.is_null() => fields.push(json_to_value(reg, &f.ty, fj, &p)?),
+                    _ if f.nullable => fields.push(Value::Null),
+                    _ => return fail(path, JsonProblem::MissingField(f.name.clone())),
+                }
+            }
+            Value::Struct(StructValue::new(*t, fields))
+        }
+        ResolvedType::Any => return fail(path, JsonProblem::Unsupported("any")),
+    })
+}
+
+fn array_from_json(e: ArrayElem, j: &Json, path: &str) -> Result<Value, JsonError> {
+    let Some(items) = j.as_array() else { return fail(path, JsonProblem::Expected("array")) };
+    fn each<T>(items: &[Json], path: &str, f: impl Fn(&Json, &str) -> Result<T, JsonError>) -> Result<Vec<T>, JsonError> {
+        items.iter().enumerate().map(|(i, x)| f(x, &format!("{path}[{i}]"))).collect()
+    }
+    Ok(match e {
+        ArrayElem::Bool => Value::BoolArray(
+            each(items, path, |x, p| x.as_bool().map_or_else(|| fail(p, JsonProblem::Expected("bool")), Ok))?.into(),
+        ),
+        ArrayElem::Int8 => Value::Int8Array(each(items, path, |x, p| ranged(x, p, "int8"))?.into()),
+        ArrayElem::Int16 => Value::Int16Array(each(items, path, |x, p| ranged(x, p, "int16"))?.into()),
+        ArrayElem::Int32 => Value::Int32Array(each(items, path, |x, p| ranged(x, p, "int32"))?.into()),
+        ArrayElem::Int64 => Value::Int64Array(each(items, path, |x, p| ranged(x, p, "int64"))?.into()),
+        ArrayElem::UInt8 => Value::UInt8Array(each(items, path, |x, p| ranged(x, p, "uint8"))?.into()),
+        ArrayElem::UInt16 => Value::UInt16Array(each(items, path, |x, p| ranged(x, p, "uint16"))?.into()),
+        ArrayElem::UInt32 => Value::UInt32Array(each(items, path, |x, p| ranged(x, p, "uint32"))?.into()),
+        ArrayElem::UInt64 => Value::UInt64Array(each(items, path, |x, p| ranged(x, p, "uint64"))?.into()),
+        ArrayElem::Float16 => Value::Float16Array(each(items, path, |x, p| Ok(f16::from_f32(f32_of(x, p)?)))?.into()),
+        ArrayElem::BFloat16 => Value::BFloat16Array(each(items, path, |x, p| Ok(bf16::from_f32(f32_of(x, p)?)))?.into()),
+        ArrayElem::Float32 => Value::Float32Array(each(items, path, f32_of)?.into()),
+        ArrayElem::Float64 => Value::Float64Array(each(items, path, float_of)?.into()),
+    })
+}
+
+// Civil-date conversions (days since 1970-01-01 <-> proleptic Gregorian y-m-d).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn format_date(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn parse_date(s: &str) -> Option<i64> {
+    let mut it = s.splitn(3, '-');
+    let (y, m, d) = (it.next()?, it.next()?, it.next()?);
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let days = days_from_civil(y, m, d);
+    (civil_from_days(days) == (y, m, d)).then_some(days)
+}
+
+fn format_timestamp(t: Timestamp) -> String {
+    let days = t.seconds.div_euclid(86400);
+    let secs = t.seconds.rem_euclid(86400);
+    format!(
+        "{}T{:02}:{:02}:{:02}.{:09}Z",
+        format_date(days),
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60,
+        t.nanos
+    )
+}
+
+fn parse_timestamp(s: &str) -> Option<Timestamp> {
+    let s = s.strip_suffix('Z')?;
+    let (date, time) = s.split_once('T')?;
+    let days = parse_date(date)?;
+    let (hms, frac) = match time.split_once('.') {
+        Some((a, b)) => (a, b),
+        None => (time, ""),
+    };
+    let mut it = hms.splitn(3, ':');
+    let (h, mi, se): (i64, i64, i64) =
+        (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
+    if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0..60).contains(&se) || frac.len() > 9 {
+        return None;
+    }
+    let nanos = if frac.is_empty() {
+        0
+    } else {
+        if !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        frac.parse::<u32>().ok()? * 10u32.pow(9 - frac.len() as u32)
+    };
+    Some(Timestamp { seconds: days * 86400 + h * 3600 + mi * 60 + se, nanos })
+}
+
+#[allow(dead_code)]
+fn is_message(reg: &Registry, t: TypeIdx) -> bool {
+    matches!(reg.get(t).map(|i| &**i), Some(TypeInfo::Message(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        assert_eq!(parse_date("2024-01-02"), Some(19724));
+        assert_eq!(format_date(-1), "1969-12-31");
+        assert_eq!(parse_date("2023-02-29"), None);
+        let t = parse_timestamp("1969-12-31T23:59:59.5Z").unwrap();
+        assert_eq!((t.seconds, t.nanos), (-1, 500_000_000));
+        assert_eq!(format_timestamp(t), "1969-12-31T23:59:59.500000000Z");
+    }
+
+    #[test]
+    fn floats_print_shortest_at_width() {
+        assert_eq!(float_json(12.345f32 as f64, || format!("{:?}", 12.345f32)), serde_json::json!(12.345));
+        let h = f16::from_f32(0.1);
+        let s = shortest_half(h.to_f32(), |c| f16::from_f32(c).to_bits() == h.to_bits());
+        assert_eq!(f16::from_f32(s.parse().unwrap()).to_bits(), h.to_bits());
+        assert_eq!(float_json(f64::NAN, String::new), Json::String("NaN".into()));
+    }
+}

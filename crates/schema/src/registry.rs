@@ -1,0 +1,758 @@
+//! The type registry: resolves descriptors into [`TypeInfo`]s with the xlang field order and the
+//! same-schema struct hash.
+
+use crate::desc::{
+    ArrayElem, ElemType, EnumMember, FieldType, IntEncoding, Registration, SchemaDesc, TypeDesc,
+};
+use crate::SchemaError;
+use foryjit_wire::hash::murmur3_x64_128_lane0;
+use foryjit_wire::type_id as tid;
+use foryjit_wire::TypeIdx;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Bounds on what a registered schema may contain. Each protects the engine from a schema (for
+/// example one loaded from an untrusted registry) that would make the IR or compiled code huge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Fields in one message (default 8192).
+    pub max_fields_per_type: usize,
+    /// Types in one registry (default 65536).
+    pub max_types: usize,
+    /// Nesting of container types inside one field, `list<map<..>>` (default 16).
+    pub max_type_nesting: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_fields_per_type: 8192, max_types: 65536, max_type_nesting: 16 }
+    }
+}
+
+/// A field, list element, or map key/value type with user types resolved to indices.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ResolvedType {
+    /// bool
+    Bool,
+    /// int8
+    Int8,
+    /// int16
+    Int16,
+    /// int32
+    Int32(IntEncoding),
+    /// int64
+    Int64(IntEncoding),
+    /// uint8
+    UInt8,
+    /// uint16
+    UInt16,
+    /// uint32
+    UInt32(IntEncoding),
+    /// uint64
+    UInt64(IntEncoding),
+    /// float16
+    Float16,
+    /// bfloat16
+    BFloat16,
+    /// float32
+    Float32,
+    /// float64
+    Float64,
+    /// string
+    String,
+    /// bytes
+    Binary,
+    /// date
+    Date,
+    /// timestamp
+    Timestamp,
+    /// duration
+    Duration,
+    /// dense array
+    Array(ArrayElem),
+    /// list
+    List(Box<ResolvedElem>),
+    /// set
+    Set(Box<ResolvedElem>),
+    /// map
+    Map(Box<ResolvedElem>, Box<ResolvedElem>),
+    /// a message
+    Message(TypeIdx),
+    /// an enum
+    Enum(TypeIdx),
+    /// any value
+    Any,
+}
+
+/// A resolved element type with its modifiers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ResolvedElem {
+    /// Element type.
+    pub ty: ResolvedType,
+    /// May be null.
+    pub nullable: bool,
+    /// Reference-tracked.
+    pub tracking_ref: bool,
+}
+
+impl ResolvedType {
+    /// The xlang type id (user types: the field-level kind, STRUCT/ENUM).
+    pub fn type_id(&self) -> u32 {
+        use IntEncoding::*;
+        match self {
+            ResolvedType::Bool => tid::BOOL,
+            ResolvedType::Int8 => tid::INT8,
+            ResolvedType::Int16 => tid::INT16,
+            ResolvedType::Int32(Fixed) => tid::INT32,
+            ResolvedType::Int32(_) => tid::VARINT32,
+            ResolvedType::Int64(Fixed) => tid::INT64,
+            ResolvedType::Int64(Varint) => tid::VARINT64,
+            ResolvedType::Int64(Tagged) => tid::TAGGED_INT64,
+            ResolvedType::UInt8 => tid::UINT8,
+            ResolvedType::UInt16 => tid::UINT16,
+            ResolvedType::UInt32(Fixed) => tid::UINT32,
+            ResolvedType::UInt32(_) => tid::VAR_UINT32,
+            ResolvedType::UInt64(Fixed) => tid::UINT64,
+            ResolvedType::UInt64(Varint) => tid::VAR_UINT64,
+            ResolvedType::UInt64(Tagged) => tid::TAGGED_UINT64,
+            ResolvedType::Float16 => tid::FLOAT16,
+            ResolvedType::BFloat16 => tid::BFLOAT16,
+            ResolvedType::Float32 => tid::FLOAT32,
+            ResolvedType::Float64 => tid::FLOAT64,
+            ResolvedType::String => tid::STRING,
+            ResolvedType::Binary => tid::BINARY,
+            ResolvedType::Date => tid::DATE,
+            ResolvedType::Timestamp => tid::TIMESTAMP,
+            ResolvedType::Duration => tid::DURATION,
+            ResolvedType::Array(e) => e.type_id(),
+            ResolvedType::List(_) => tid::LIST,
+            ResolvedType::Set(_) => tid::SET,
+            ResolvedType::Map(..) => tid::MAP,
+            ResolvedType::Message(_) => tid::STRUCT,
+            ResolvedType::Enum(_) => tid::ENUM,
+            ResolvedType::Any => tid::UNKNOWN,
+        }
+    }
+
+    /// True for bool, integers and floats (the primitive groups of the field order).
+    pub fn is_primitive(&self) -> bool {
+        matches!(
+            self,
+            ResolvedType::Bool
+                | ResolvedType::Int8
+                | ResolvedType::Int16
+                | ResolvedType::Int32(_)
+                | ResolvedType::Int64(_)
+                | ResolvedType::UInt8
+                | ResolvedType::UInt16
+                | ResolvedType::UInt32(_)
+                | ResolvedType::UInt64(_)
+                | ResolvedType::Float16
+                | ResolvedType::BFloat16
+                | ResolvedType::Float32
+                | ResolvedType::Float64
+        )
+    }
+
+    /// Width in bytes of a primitive (tagged and varint types count their full width).
+    pub fn primitive_size(&self) -> u32 {
+        match self {
+            ResolvedType::Bool | ResolvedType::Int8 | ResolvedType::UInt8 => 1,
+            ResolvedType::Int16
+            | ResolvedType::UInt16
+            | ResolvedType::Float16
+            | ResolvedType::BFloat16 => 2,
+            ResolvedType::Int32(_) | ResolvedType::UInt32(_) | ResolvedType::Float32 => 4,
+            ResolvedType::Int64(_) | ResolvedType::UInt64(_) | ResolvedType::Float64 => 8,
+            _ => 0,
+        }
+    }
+
+    /// True for varint and tagged encodings ("compressed" in the field order).
+    pub fn is_compressed(&self) -> bool {
+        matches!(
+            self,
+            ResolvedType::Int32(IntEncoding::Varint | IntEncoding::Tagged)
+                | ResolvedType::Int64(IntEncoding::Varint | IntEncoding::Tagged)
+                | ResolvedType::UInt32(IntEncoding::Varint | IntEncoding::Tagged)
+                | ResolvedType::UInt64(IntEncoding::Varint | IntEncoding::Tagged)
+        )
+    }
+
+    fn fingerprint(&self, out: &mut String, tracking_ref: bool, nullable: bool) {
+        use std::fmt::Write;
+        let id = match self {
+            ResolvedType::Message(_) | ResolvedType::Enum(_) | ResolvedType::Any => 0,
+            t => t.type_id(),
+        };
+        let _ = write!(out, "{},{},{}", id, tracking_ref as u8, nullable as u8);
+        match self {
+            ResolvedType::List(e) | ResolvedType::Set(e) => {
+                out.push('[');
+                e.ty.fingerprint(out, false, false);
+                out.push(']');
+            }
+            ResolvedType::Map(k, v) => {
+                out.push('[');
+                k.ty.fingerprint(out, false, false);
+                out.push('|');
+                v.ty.fingerprint(out, false, false);
+                out.push(']');
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A resolved field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldInfo {
+    /// Name as declared.
+    pub name: String,
+    /// The snake_case name (the identifier when there is no tag).
+    pub snake_name: String,
+    /// Tag id.
+    pub tag: Option<u32>,
+    /// Type.
+    pub ty: ResolvedType,
+    /// Nullable.
+    pub nullable: bool,
+    /// Reference-tracked.
+    pub tracking_ref: bool,
+}
+
+/// A resolved message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageInfo {
+    /// Index in the registry.
+    pub idx: TypeIdx,
+    /// Full name.
+    pub full_name: String,
+    /// Wire identity.
+    pub registration: Registration,
+    /// Fields in declaration order (`Value` ordinals).
+    pub fields: Vec<FieldInfo>,
+    /// Declaration ordinals in wire order (the xlang field order).
+    pub wire_order: Vec<usize>,
+    /// Same-schema hash (the int32 written before the fields).
+    pub hash: u32,
+    /// The fingerprint the hash is computed from (for debugging).
+    pub fingerprint: String,
+    /// `false` for `[evolving=false]`.
+    pub evolving: bool,
+    by_name: HashMap<String, usize>,
+}
+
+impl MessageInfo {
+    /// The ordinal of the field called `name`.
+    pub fn field_ordinal(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+}
+
+/// A resolved enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumInfo {
+    /// Index in the registry.
+    pub idx: TypeIdx,
+    /// Full name.
+    pub full_name: String,
+    /// Wire identity.
+    pub registration: Registration,
+    /// Members in declaration order.
+    pub members: Vec<EnumMember>,
+    by_value: HashMap<u32, usize>,
+    by_name: HashMap<String, usize>,
+}
+
+impl EnumInfo {
+    /// The member with wire value `value`.
+    pub fn member_by_value(&self, value: u32) -> Option<&EnumMember> {
+        self.by_value.get(&value).map(|&i| &self.members[i])
+    }
+
+    /// The member called `name`.
+    pub fn member_by_name(&self, name: &str) -> Option<&EnumMember> {
+        self.by_name.get(name).map(|&i| &self.members[i])
+    }
+}
+
+/// A registered type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeInfo {
+    /// A message.
+    Message(MessageInfo),
+    /// An enum.
+    Enum(EnumInfo),
+}
+
+impl TypeInfo {
+    /// Full name.
+    pub fn full_name(&self) -> &str {
+        match self {
+            TypeInfo::Message(m) => &m.full_name,
+            TypeInfo::Enum(e) => &e.full_name,
+        }
+    }
+
+    /// Wire identity.
+    pub fn registration(&self) -> &Registration {
+        match self {
+            TypeInfo::Message(m) => &m.registration,
+            TypeInfo::Enum(e) => &e.registration,
+        }
+    }
+}
+
+/// All registered types of one engine. Types are never removed, so a [`TypeIdx`] stays valid.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    types: Vec<Arc<TypeInfo>>,
+    by_name: HashMap<String, TypeIdx>,
+    by_id: HashMap<(bool, u32), TypeIdx>,
+    by_ns_name: HashMap<(String, String), TypeIdx>,
+    limits: Limits,
+}
+
+impl Registry {
+    /// An empty registry with the given limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        Registry { limits, ..Default::default() }
+    }
+
+    /// Number of registered types.
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    /// True when nothing is registered.
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
+    /// The type at `idx`.
+    pub fn get(&self, idx: TypeIdx) -> Option<&Arc<TypeInfo>> {
+        self.types.get(idx.0 as usize)
+    }
+
+    /// The message at `idx`.
+    pub fn message(&self, idx: TypeIdx) -> Option<&MessageInfo> {
+        match self.get(idx).map(|t| &**t) {
+            Some(TypeInfo::Message(m)) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The enum at `idx`.
+    pub fn enumeration(&self, idx: TypeIdx) -> Option<&EnumInfo> {
+        match self.get(idx).map(|t| &**t) {
+            Some(TypeInfo::Enum(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Looks a type up by full name.
+    pub fn by_name(&self, full_name: &str) -> Option<TypeIdx> {
+        self.by_name.get(full_name).copied()
+    }
+
+    /// Looks a message (`is_enum == false`) or enum up by numeric user id.
+    pub fn by_user_id(&self, is_enum: bool, id: u32) -> Option<TypeIdx> {
+        self.by_id.get(&(is_enum, id)).copied()
+    }
+
+    /// Looks a type up by namespace and name.
+    pub fn by_namespace_name(&self, namespace: &str, name: &str) -> Option<TypeIdx> {
+        self.by_ns_name.get(&(namespace.to_owned(), name.to_owned())).copied()
+    }
+
+    /// Registers every type of `desc`; returns their indices in `desc.types` order. On error
+    /// nothing is registered.
+    pub fn register(&mut self, desc: SchemaDesc) -> Result<Vec<TypeIdx>, SchemaError> {
+        if self.types.len() + desc.types.len() > self.limits.max_types {
+            return Err(SchemaError::Limit {
+                what: "types",
+                value: self.types.len() + desc.types.len(),
+                limit: self.limits.max_types,
+            });
+        }
+        // Pass 1: assign indices and check identities.
+        let base = self.types.len() as u32;
+        let mut names: HashMap<String, TypeIdx> = HashMap::new();
+        let mut ids: HashMap<(bool, u32), TypeIdx> = HashMap::new();
+        let mut ns_names: HashMap<(String, String), TypeIdx> = HashMap::new();
+        for (i, t) in desc.types.iter().enumerate() {
+            let idx = TypeIdx(base + i as u32);
+            let name = t.full_name().to_owned();
+            if self.by_name.contains_key(&name) || names.insert(name.clone(), idx).is_some() {
+                return Err(SchemaError::DuplicateTypeName(name));
+            }
+            let is_enum = matches!(t, TypeDesc::Enum(_));
+            match t.registration() {
+                Registration::Id(id) => {
+                    if *id == u32::MAX {
+                        return Err(SchemaError::Invalid {
+                            in_type: name,
+                            problem: "type id 0xFFFFFFFF is reserved",
+                        });
+                    }
+                    if self.by_id.contains_key(&(is_enum, *id))
+                        || ids.insert((is_enum, *id), idx).is_some()
+                    {
+                        return Err(SchemaError::DuplicateTypeId(*id));
+                    }
+                }
+                Registration::Named { namespace, name: simple } => {
+                    let key = (namespace.clone(), simple.clone());
+                    if self.by_ns_name.contains_key(&key) || ns_names.insert(key, idx).is_some() {
+                        return Err(SchemaError::DuplicateTypeName(name));
+                    }
+                }
+            }
+        }
+        // Pass 2: resolve.
+        let lookup = |n: &str| -> Option<(TypeIdx, bool)> {
+            let idx = names.get(n).copied().or_else(|| self.by_name.get(n).copied())?;
+            let is_enum = if idx.0 >= base {
+                matches!(desc.types[(idx.0 - base) as usize], TypeDesc::Enum(_))
+            } else {
+                matches!(*self.types[idx.0 as usize], TypeInfo::Enum(_))
+            };
+            Some((idx, is_enum))
+        };
+        let mut out = Vec::with_capacity(desc.types.len());
+        for (i, t) in desc.types.iter().enumerate() {
+            let idx = TypeIdx(base + i as u32);
+            let info = match t {
+                TypeDesc::Enum(e) => {
+                    if e.members.is_empty() {
+                        return Err(SchemaError::Invalid {
+                            in_type: e.full_name.clone(),
+                            problem: "enum has no members",
+                        });
+                    }
+                    let mut by_value = HashMap::new();
+                    let mut by_name = HashMap::new();
+                    for (k, m) in e.members.iter().enumerate() {
+                        if by_value.insert(m.value, k).is_some()
+                            || by_name.insert(m.name.clone(), k).is_some()
+                        {
+                            return Err(SchemaError::DuplicateField {
+                                in_type: e.full_name.clone(),
+                                field: m.name.clone(),
+                            });
+                        }
+                    }
+                    TypeInfo::Enum(EnumInfo {
+                        idx,
+                        full_name: e.full_name.clone(),
+                        registration: e.registration.clone(),
+                        members: e.members.clone(),
+                        by_value,
+                        by_name,
+                    })
+                }
+                TypeDesc::Message(m) => {
+                    if m.fields.len() > self.limits.max_fields_per_type {
+                        return Err(SchemaError::Limit {
+                            what: "fields per type",
+                            value: m.fields.len(),
+                            limit: self.limits.max_fields_per_type,
+                        });
+                    }
+                    let mut fields = Vec::with_capacity(m.fields.len());
+                    let mut by_name = HashMap::new();
+                    let mut tags = HashMap::new();
+                    for (k, f) in m.fields.iter().enumerate() {
+                        let dup = |field: String| SchemaError::DuplicateField {
+                            in_type: m.full_name.clone(),
+                            field,
+                        };
+                        if by_name.insert(f.name.clone(), k).is_some() {
+                            return Err(dup(f.name.clone()));
+                        }
+                        if let Some(tag) = f.tag {
+                            if tag >= (1 << 29) {
+                                return Err(SchemaError::Invalid {
+                                    in_type: m.full_name.clone(),
+                                    problem: "field tag id above 2^29-1",
+                                });
+                            }
+                            if tags.insert(tag, k).is_some() {
+                                return Err(dup(tag.to_string()));
+                            }
+                        }
+                        let ty = resolve(&f.ty, &m.full_name, &lookup, 0, &self.limits)?;
+                        let nullable = f.nullable
+                            || matches!(ty, ResolvedType::Message(_) | ResolvedType::Any);
+                        fields.push(FieldInfo {
+                            name: f.name.clone(),
+                            snake_name: snake_case(&f.name),
+                            tag: f.tag,
+                            ty,
+                            nullable,
+                            tracking_ref: f.tracking_ref,
+                        });
+                    }
+                    let wire_order = field_order(&fields);
+                    let fingerprint = fingerprint(&fields);
+                    let hash = struct_hash(&fingerprint);
+                    TypeInfo::Message(MessageInfo {
+                        idx,
+                        full_name: m.full_name.clone(),
+                        registration: m.registration.clone(),
+                        fields,
+                        wire_order,
+                        hash,
+                        fingerprint,
+                        evolving: m.evolving,
+                        by_name,
+                    })
+                }
+            };
+            out.push(info);
+        }
+        let mut idxs = Vec::with_capacity(out.len());
+        for info in out {
+            let idx = TypeIdx(self.types.len() as u32);
+            self.by_name.insert(info.full_name().to_owned(), idx);
+            match info.registration() {
+                Registration::Id(id) => {
+                    self.by_id.insert((matches!(info, TypeInfo::Enum(_)), *id), idx);
+                }
+                Registration::Named { namespace, name } => {
+                    self.by_ns_name.insert((namespace.clone(), name.clone()), idx);
+                }
+            }
+            self.types.push(Arc::new(info));
+            idxs.push(idx);
+        }
+        Ok(idxs)
+    }
+}
+
+fn resolve(
+    ty: &FieldType,
+    in_type: &str,
+    lookup: &dyn Fn(&str) -> Option<(TypeIdx, bool)>,
+    depth: usize,
+    limits: &Limits,
+) -> Result<ResolvedType, SchemaError> {
+    if depth > limits.max_type_nesting {
+        return Err(SchemaError::Limit {
+            what: "type nesting",
+            value: depth,
+            limit: limits.max_type_nesting,
+        });
+    }
+    let elem = |e: &ElemType| -> Result<Box<ResolvedElem>, SchemaError> {
+        Ok(Box::new(ResolvedElem {
+            ty: resolve(&e.ty, in_type, lookup, depth + 1, limits)?,
+            nullable: e.nullable,
+            tracking_ref: e.tracking_ref,
+        }))
+    };
+    Ok(match ty {
+        FieldType::Bool => ResolvedType::Bool,
+        FieldType::Int8 => ResolvedType::Int8,
+        FieldType::Int16 => ResolvedType::Int16,
+        FieldType::Int32(IntEncoding::Tagged) | FieldType::UInt32(IntEncoding::Tagged) => {
+            return Err(SchemaError::Invalid {
+                in_type: in_type.to_owned(),
+                problem: "tagged encoding exists only for 64-bit integers",
+            })
+        }
+        FieldType::Int32(e) => ResolvedType::Int32(*e),
+        FieldType::Int64(e) => ResolvedType::Int64(*e),
+        FieldType::UInt8 => ResolvedType::UInt8,
+        FieldType::UInt16 => ResolvedType::UInt16,
+        FieldType::UInt32(e) => ResolvedType::UInt32(*e),
+        FieldType::UInt64(e) => ResolvedType::UInt64(*e),
+        FieldType::Float16 => ResolvedType::Float16,
+        FieldType::BFloat16 => ResolvedType::BFloat16,
+        FieldType::Float32 => ResolvedType::Float32,
+        FieldType::Float64 => ResolvedType::Float64,
+        FieldType::String => ResolvedType::String,
+        FieldType::Binary => ResolvedType::Binary,
+        FieldType::Date => ResolvedType::Date,
+        FieldType::Timestamp => ResolvedType::Timestamp,
+        FieldType::Duration => ResolvedType::Duration,
+        FieldType::Array(e) => ResolvedType::Array(*e),
+        FieldType::List(e) => ResolvedType::List(elem(e)?),
+        FieldType::Set(e) => ResolvedType::Set(elem(e)?),
+        FieldType::Map(k, v) => {
+            let key = elem(k)?;
+            let ok_key = matches!(
+                key.ty,
+                ResolvedType::String
+                    | ResolvedType::Bool
+                    | ResolvedType::Int8
+                    | ResolvedType::Int16
+                    | ResolvedType::Int32(_)
+                    | ResolvedType::Int64(_)
+                    | ResolvedType::UInt8
+                    | ResolvedType::UInt16
+                    | ResolvedType::UInt32(_)
+                    | ResolvedType::UInt64(_)
+                    | ResolvedType::Date
+                    | ResolvedType::Timestamp
+                    | ResolvedType::Duration
+                    | ResolvedType::Enum(_)
+            );
+            if !ok_key {
+                return Err(SchemaError::Invalid {
+                    in_type: in_type.to_owned(),
+                    problem: "map keys must be string, bool, integer, time or enum",
+                });
+            }
+            ResolvedType::Map(key, elem(v)?)
+        }
+        FieldType::Named(n) => match lookup(n) {
+            Some((idx, true)) => ResolvedType::Enum(idx),
+            Some((idx, false)) => ResolvedType::Message(idx),
+            None => {
+                return Err(SchemaError::UnknownType {
+                    in_type: in_type.to_owned(),
+                    name: n.clone(),
+                })
+            }
+        },
+        FieldType::Any => ResolvedType::Any,
+    })
+}
+
+/// pyfory's snake_case: `_` before an uppercase letter that follows a lowercase letter or digit,
+/// or that ends an uppercase run followed by a lowercase letter; then lowercase everything.
+pub fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() && i > 0 && !out.ends_with('_') {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower)
+            {
+                out.push('_');
+            }
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+fn cmp_identifier(a: &FieldInfo, b: &FieldInfo) -> Ordering {
+    match (a.tag, b.tag) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => a.snake_name.as_bytes().cmp(b.snake_name.as_bytes()),
+    }
+}
+
+/// The xlang field order: non-nullable primitives, nullable primitives, then everything else.
+fn field_order(fields: &[FieldInfo]) -> Vec<usize> {
+    let group = |f: &FieldInfo| -> u8 {
+        match (f.ty.is_primitive(), f.nullable) {
+            (true, false) => 0,
+            (true, true) => 1,
+            _ => 2,
+        }
+    };
+    let mut order: Vec<usize> = (0..fields.len()).collect();
+    order.sort_by(|&i, &j| {
+        let (a, b) = (&fields[i], &fields[j]);
+        let (ga, gb) = (group(a), group(b));
+        ga.cmp(&gb).then_with(|| {
+            if ga == 2 {
+                return cmp_identifier(a, b);
+            }
+            a.ty.is_compressed()
+                .cmp(&b.ty.is_compressed())
+                .then_with(|| b.ty.primitive_size().cmp(&a.ty.primitive_size()))
+                .then_with(|| a.ty.type_id().cmp(&b.ty.type_id()))
+                .then_with(|| cmp_identifier(a, b))
+        })
+    });
+    order
+}
+
+fn fingerprint(fields: &[FieldInfo]) -> String {
+    let mut sorted: Vec<&FieldInfo> = fields.iter().collect();
+    sorted.sort_by(|a, b| cmp_identifier(a, b));
+    let mut out = String::new();
+    for f in sorted {
+        match f.tag {
+            Some(t) => out.push_str(&t.to_string()),
+            None => out.push_str(&f.snake_name),
+        }
+        out.push(',');
+        f.ty.fingerprint(&mut out, f.tracking_ref, f.nullable);
+        out.push(';');
+    }
+    out
+}
+
+fn struct_hash(fingerprint: &str) -> u32 {
+    if fingerprint.is_empty() {
+        return 47;
+    }
+    murmur3_x64_128_lane0(fingerprint.as_bytes(), 47) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desc::{FieldDesc, MessageDesc};
+
+    #[test]
+    fn point_hash_and_order() {
+        let desc = SchemaDesc::new("golden").message(
+            MessageDesc::with_id("golden.Point", 103)
+                .field(FieldDesc::new("x", 1, FieldType::Int32(IntEncoding::Varint)))
+                .field(FieldDesc::new("y", 2, FieldType::Int32(IntEncoding::Varint))),
+        );
+        let mut reg = Registry::default();
+        let ids = reg.register(desc).unwrap();
+        let p = reg.message(ids[0]).unwrap();
+        assert_eq!(p.fingerprint, "1,5,0,0;2,5,0,0;");
+        assert_eq!(p.hash.to_le_bytes(), [0x3d, 0x37, 0x2c, 0x49]);
+        assert_eq!(p.wire_order, vec![0, 1]);
+    }
+
+    #[test]
+    fn name_keyed_fingerprint() {
+        let desc = SchemaDesc::new("t").message(
+            MessageDesc::with_id("t.P", 1)
+                .field(FieldDesc::named("name", FieldType::String))
+                .field(FieldDesc::named("age", FieldType::Int32(IntEncoding::Varint)))
+                .field(FieldDesc::named("nickName", FieldType::String).nullable())
+                .field(FieldDesc::named("score_2", FieldType::Float64)),
+        );
+        let mut reg = Registry::default();
+        let ids = reg.register(desc).unwrap();
+        let p = reg.message(ids[0]).unwrap();
+        assert_eq!(p.fingerprint, "age,5,0,0;name,21,0,0;nick_name,21,0,1;score_2,20,0,0;");
+    }
+
+    #[test]
+    fn snake_case_matches_pyfory() {
+        assert_eq!(snake_case("nickName"), "nick_name");
+        assert_eq!(snake_case("HTTPServer"), "http_server");
+        assert_eq!(snake_case("score2"), "score2");
+        assert_eq!(snake_case("already_snake"), "already_snake");
+    }
+
+    #[test]
+    fn rejects_unknown_and_duplicates() {
+        let mut reg = Registry::default();
+        let bad = SchemaDesc::new("t")
+            .message(MessageDesc::with_id("t.A", 1).field(FieldDesc::new("b", 1, FieldType::named("t.B"))));
+        assert!(matches!(reg.register(bad), Err(SchemaError::UnknownType { .. })));
+        let dup = SchemaDesc::new("t")
+            .message(MessageDesc::with_id("t.A", 1))
+            .message(MessageDesc::with_id("t.B", 1));
+        assert_eq!(reg.register(dup), Err(SchemaError::DuplicateTypeId(1)));
+        assert!(reg.is_empty());
+    }
+}

@@ -1,0 +1,30 @@
+//! Limits that bound what reading untrusted bytes (and writing user values) may cost.
+
+/// Per-call limits shared by both tiers. Each bound is checked **before** memory is reserved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodecLimits {
+    /// Nesting depth of structs and containers (default 50, pyfory's `max_depth`). Protects the
+    /// stack: every level is a native call in both tiers.
+    pub max_depth: u32,
+    /// Bytes of one string (default 64 MiB).
+    pub max_string_bytes: usize,
+    /// Bytes of one binary or dense array (default 256 MiB).
+    pub max_binary_bytes: usize,
+    /// Elements of one list, set or map (default 16 Mi). Independently, a reader never
+    /// preallocates more elements than the remaining input can hold.
+    pub max_collection_len: usize,
+    /// Size of one serialized payload (default 2 GiB - 1). Writes past it fail instead of growing.
+    pub max_output_bytes: usize,
+}
+
+impl Default for CodecLimits {
+    fn default() -> Self {
+        CodecLimits {
+            max_depth: 50,
+            max_string_bytes: 64 << 20,
+            max_binary_bytes: 256 << 20,
+            max_collection_len: 16 << 20,
+            max_output_bytes: (i32::MAX) as usize,
+        }
+    }
+}
