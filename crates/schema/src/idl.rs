@@ -22,6 +22,14 @@
 //!   `pkg.Outer` gets namespace `pkg.Outer` and name `Inner` (what the Java, Python and Go code
 //!   generators register).
 //!
+//! Field semantics: the field number is the tag id (`0..2^29`); `optional` (or `[nullable=true]`)
+//! makes a field nullable, and fields of message type and of type `any` are always nullable
+//! (`optional` on them is accepted and changes nothing). `ref` (or `[ref=true]`, which on a list
+//! or map field applies to the elements or values) is only allowed on message types, as in
+//! fory-compiler. Modifiers after `repeated` apply to the elements. Containers may nest
+//! (`list<map<K, V>>`), unlike in fory-compiler, up to [`IdlLimits::max_nesting_depth`].
+//! Map keys may be string, bool, integers, date, timestamp, duration or enums.
+//!
 //! Unions and `decimal` are recognised but rejected with [`IdlErrorKind::UnsupportedType`].
 //!
 //! Every error carries the 1-based line and column of the offending token. Input size, type
@@ -46,8 +54,8 @@ pub struct IdlLimits {
     /// Maximum number of fields in one message, and of members in one enum (default 10 000).
     pub max_fields_per_message: usize,
     /// Maximum nesting depth of messages inside messages, and of containers inside containers
-    /// in one type expression such as `list<map<K, list<V>>>` (default 32). Values above 256
-    /// are treated as 256, which keeps the recursive parser far away from the stack limit.
+    /// in one type expression such as `list<map<K, list<V>>>` (default 32). Values above 128
+    /// are treated as 128, which keeps the recursive parser far away from the stack limit.
     pub max_nesting_depth: usize,
 }
 
@@ -63,7 +71,7 @@ impl Default for IdlLimits {
 }
 
 /// Hard cap on [`IdlLimits::max_nesting_depth`]: the recursion bound of the parser.
-const HARD_MAX_NESTING_DEPTH: usize = 256;
+const HARD_MAX_NESTING_DEPTH: usize = 128;
 /// Field numbers are tag ids in `[0, 2^29)`.
 const MAX_FIELD_NUMBER: i64 = (1 << 29) - 1;
 /// Offending token text kept in errors is cut to this many characters.
@@ -216,13 +224,12 @@ struct Token<'a> {
 impl Token<'_> {
     /// The token as shown in an error message.
     fn describe(&self) -> String {
-        let text = match &self.tok {
+        match &self.tok {
             Tok::Word(w) | Tok::Int(w) => format!("`{}`", shorten(w)),
             Tok::Str(s) => format!("string \"{}\"", shorten(s)),
             Tok::Punct(c) => format!("`{}`", char::from(*c)),
             Tok::Eof => "end of input".to_string(),
-        };
-        text
+        }
     }
 }
 
@@ -645,7 +652,10 @@ impl<'a> Parser<'a> {
     }
 
     fn unexpected(&self, expected: &'static str) -> SchemaError {
-        error_at(self.cur.pos, IdlErrorKind::UnexpectedToken { expected, found: self.cur.describe() })
+        error_at(
+            self.cur.pos,
+            IdlErrorKind::UnexpectedToken { expected, found: self.cur.describe() },
+        )
     }
 
     fn expect_punct(&mut self, c: u8, expected: &'static str) -> Result<Pos, SchemaError> {
@@ -676,9 +686,9 @@ impl<'a> Parser<'a> {
         match self.cur.tok {
             Tok::Int(text) => {
                 let pos = self.cur.pos;
-                let value = text.parse::<i64>().map_err(|_| {
-                    error_at(pos, IdlErrorKind::IntegerOutOfRange(shorten(text)))
-                })?;
+                let value = text
+                    .parse::<i64>()
+                    .map_err(|_| error_at(pos, IdlErrorKind::IntegerOutOfRange(shorten(text))))?;
                 self.advance()?;
                 Ok((value, pos))
             }
@@ -729,7 +739,9 @@ impl<'a> Parser<'a> {
                 Tok::Word("enum") => self.parse_enum(None)?,
                 Tok::Word("union") => self.parse_union()?,
                 Tok::Word("service") => self.skip_service()?,
-                _ => return Err(self.unexpected("`package`, `option`, `message`, `enum` or `union`")),
+                _ => {
+                    return Err(self.unexpected("`package`, `option`, `message`, `enum` or `union`"))
+                }
             }
         }
     }
@@ -760,7 +772,12 @@ impl<'a> Parser<'a> {
         Ok((name, value, pos))
     }
 
-    fn file_option(&mut self, name: &str, value: OptValue<'_>, pos: Pos) -> Result<(), SchemaError> {
+    fn file_option(
+        &mut self,
+        name: &str,
+        value: OptValue<'_>,
+        pos: Pos,
+    ) -> Result<(), SchemaError> {
         let target = match name {
             "enable_auto_type_id" => &mut self.auto_type_id,
             "evolving" => self.default_evolving.get_or_insert(true),
@@ -916,12 +933,7 @@ impl<'a> Parser<'a> {
         self.advance()?;
         let (local, pos) = self.declared_name(parent)?;
         let options = self.type_options(false)?;
-        let idx = self.declare(RawType {
-            local,
-            pos,
-            options,
-            body: RawBody::Enum(Vec::new()),
-        })?;
+        let idx = self.declare(RawType { local, pos, options, body: RawBody::Enum(Vec::new()) })?;
         self.expect_punct(b'{', "`{` after the enum name")?;
         let mut members: Vec<EnumMember> = Vec::new();
         let mut names = HashSet::new();
@@ -1016,32 +1028,35 @@ impl<'a> Parser<'a> {
                 Tok::Word("message") => self.parse_message(Some(&local), depth + 1)?,
                 Tok::Word("enum") => self.parse_enum(Some(&local))?,
                 Tok::Word("union") => self.parse_union()?,
-                _ => {
-                    let (field, name_pos, number_pos) = self.parse_field()?;
-                    if fields.len() >= self.max_fields {
-                        return Err(SchemaError::Limit {
-                            what: "IDL fields per message",
-                            value: fields.len() + 1,
-                            limit: self.max_fields,
-                        });
-                    }
-                    if !numbers.insert(field.tag) {
-                        return Err(error_at(
-                            number_pos,
-                            IdlErrorKind::DuplicateFieldNumber(field.tag),
-                        ));
-                    }
-                    if !names.insert(field.name.clone()) {
-                        return Err(error_at(
-                            name_pos,
-                            IdlErrorKind::DuplicateFieldName(shorten(&field.name)),
-                        ));
-                    }
-                    fields.push(field);
-                }
+                _ => self.message_field(&mut fields, &mut names, &mut numbers)?,
             }
         }
         self.types[idx].body = RawBody::Message(fields);
+        Ok(())
+    }
+
+    /// Parses a field of a message and adds it to `fields`, checking for duplicates.
+    fn message_field(
+        &mut self,
+        fields: &mut Vec<RawField>,
+        names: &mut HashSet<String>,
+        numbers: &mut HashSet<u32>,
+    ) -> Result<(), SchemaError> {
+        let (field, name_pos, number_pos) = self.parse_field()?;
+        if fields.len() >= self.max_fields {
+            return Err(SchemaError::Limit {
+                what: "IDL fields per message",
+                value: fields.len() + 1,
+                limit: self.max_fields,
+            });
+        }
+        if !numbers.insert(field.tag) {
+            return Err(error_at(number_pos, IdlErrorKind::DuplicateFieldNumber(field.tag)));
+        }
+        if !names.insert(field.name.clone()) {
+            return Err(error_at(name_pos, IdlErrorKind::DuplicateFieldName(shorten(&field.name))));
+        }
+        fields.push(field);
         Ok(())
     }
 
@@ -1125,7 +1140,9 @@ impl<'a> Parser<'a> {
                 match option {
                     "nullable" if on => nullable = true,
                     "ref" if on => match &mut ty {
-                        TypeExpr::List(elem) | TypeExpr::Map(_, _, elem) => elem.tracking_ref = true,
+                        TypeExpr::List(elem) | TypeExpr::Map(_, _, elem) => {
+                            elem.tracking_ref = true
+                        }
                         _ => tracking_ref = true,
                     },
                     _ => {}
@@ -1146,6 +1163,9 @@ impl<'a> Parser<'a> {
     }
 
     /// A type expression inside `depth` enclosing containers.
+    ///
+    /// Recursion goes through [`Self::parse_list`] and [`Self::parse_map`], bounded by the
+    /// nesting limit; each branch lives in its own function to keep the recursive frames small.
     fn parse_type(&mut self, depth: usize) -> Result<TypeExpr, SchemaError> {
         let pos = self.cur.pos;
         let Tok::Word(word) = self.cur.tok else { return Err(self.unexpected("a type")) };
@@ -1153,89 +1173,105 @@ impl<'a> Parser<'a> {
             "list" | "map" if depth >= self.max_depth => {
                 Err(error_at(pos, IdlErrorKind::NestingTooDeep(self.max_depth)))
             }
-            "list" => {
-                self.advance()?;
-                self.expect_punct(b'<', "`<` after `list`")?;
-                let (nullable, tracking_ref) = self.element_modifiers()?;
-                let elem_pos = self.cur.pos;
-                let ty = self.parse_type(depth + 1)?;
-                self.expect_punct(b'>', "`>` after the list element type")?;
-                Ok(TypeExpr::List(Box::new(ElemExpr { ty, pos: elem_pos, nullable, tracking_ref })))
-            }
-            "map" => {
-                self.advance()?;
-                self.expect_punct(b'<', "`<` after `map`")?;
-                let key_pos = self.cur.pos;
-                let key = self.parse_type(depth + 1)?;
-                let key_ok = match &key {
-                    TypeExpr::Builtin(ty, _) => valid_builtin_key(ty),
-                    TypeExpr::Named(..) => true, // enums only; checked after resolution
-                    TypeExpr::List(_) | TypeExpr::Map(..) => false,
-                };
-                if !key_ok {
-                    return Err(error_at(key_pos, IdlErrorKind::InvalidMapKey(key.label())));
-                }
-                self.expect_punct(b',', "`,` after the map key type")?;
-                let (nullable, tracking_ref) = self.element_modifiers()?;
-                let value_pos = self.cur.pos;
-                let ty = self.parse_type(depth + 1)?;
-                self.expect_punct(b'>', "`>` after the map value type")?;
-                let value = ElemExpr { ty, pos: value_pos, nullable, tracking_ref };
-                Ok(TypeExpr::Map(Box::new(key), key_pos, Box::new(value)))
-            }
-            "array" => {
-                self.advance()?;
-                self.expect_punct(b'<', "`<` after `array`")?;
-                let elem_pos = self.cur.pos;
-                let elem = match self.cur.tok {
-                    Tok::Word(w) => array_elem(w),
-                    _ => None,
-                };
-                let Some(elem) = elem else {
-                    let found = match self.cur.tok {
-                        Tok::Word(w) => shorten(w),
-                        _ => self.cur.describe(),
-                    };
-                    return Err(error_at(elem_pos, IdlErrorKind::InvalidArrayElement(found)));
-                };
-                self.advance()?;
-                self.expect_punct(b'>', "`>` after the array element type")?;
-                Ok(TypeExpr::Builtin(FieldType::Array(elem), "array"))
-            }
+            "list" => self.parse_list(depth),
+            "map" => self.parse_map(depth),
+            "array" => self.parse_array(),
             "fixed" | "varint" | "tagged" if matches!(self.peek_next()?.tok, Tok::Word(_)) => {
-                let modifier = match word {
-                    "fixed" => "fixed",
-                    "varint" => "varint",
-                    _ => "tagged",
-                };
-                self.advance()?;
-                let (ty_word, ty_pos) = self.expect_word("an integer type")?;
-                match encoded_int(modifier, ty_word) {
-                    Some(ty) => Ok(TypeExpr::Builtin(ty, builtin_label(ty_word))),
-                    None => Err(error_at(
-                        ty_pos,
-                        IdlErrorKind::InvalidEncoding { modifier, ty: shorten(ty_word) },
-                    )),
-                }
+                self.parse_encoded_int(word)
             }
-            _ => match scalar(word) {
-                Some(Scalar::Ty(ty)) => {
+            _ => self.parse_simple_type(word, pos),
+        }
+    }
+
+    /// `list<[optional] [ref] T>`
+    fn parse_list(&mut self, depth: usize) -> Result<TypeExpr, SchemaError> {
+        self.advance()?;
+        self.expect_punct(b'<', "`<` after `list`")?;
+        let (nullable, tracking_ref) = self.element_modifiers()?;
+        let pos = self.cur.pos;
+        let ty = self.parse_type(depth + 1)?;
+        self.expect_punct(b'>', "`>` after the list element type")?;
+        Ok(TypeExpr::List(Box::new(ElemExpr { ty, pos, nullable, tracking_ref })))
+    }
+
+    /// `map<K, [optional] [ref] V>`
+    fn parse_map(&mut self, depth: usize) -> Result<TypeExpr, SchemaError> {
+        self.advance()?;
+        self.expect_punct(b'<', "`<` after `map`")?;
+        let key_pos = self.cur.pos;
+        let key = self.parse_type(depth + 1)?;
+        let key_ok = match &key {
+            TypeExpr::Builtin(ty, _) => valid_builtin_key(ty),
+            TypeExpr::Named(..) => true, // enums only; checked after resolution
+            TypeExpr::List(_) | TypeExpr::Map(..) => false,
+        };
+        if !key_ok {
+            return Err(error_at(key_pos, IdlErrorKind::InvalidMapKey(key.label())));
+        }
+        self.expect_punct(b',', "`,` after the map key type")?;
+        let (nullable, tracking_ref) = self.element_modifiers()?;
+        let pos = self.cur.pos;
+        let ty = self.parse_type(depth + 1)?;
+        self.expect_punct(b'>', "`>` after the map value type")?;
+        let value = ElemExpr { ty, pos, nullable, tracking_ref };
+        Ok(TypeExpr::Map(Box::new(key), key_pos, Box::new(value)))
+    }
+
+    /// `array<T>` for a bool or numeric `T` without encoding modifier.
+    fn parse_array(&mut self) -> Result<TypeExpr, SchemaError> {
+        self.advance()?;
+        self.expect_punct(b'<', "`<` after `array`")?;
+        let elem = match self.cur.tok {
+            Tok::Word(w) => array_elem(w),
+            _ => None,
+        };
+        let Some(elem) = elem else {
+            let found = match self.cur.tok {
+                Tok::Word(w) => shorten(w),
+                _ => self.cur.describe(),
+            };
+            return Err(error_at(self.cur.pos, IdlErrorKind::InvalidArrayElement(found)));
+        };
+        self.advance()?;
+        self.expect_punct(b'>', "`>` after the array element type")?;
+        Ok(TypeExpr::Builtin(FieldType::Array(elem), "array"))
+    }
+
+    /// `fixed int32`, `varint uint64`, `tagged int64`, ...
+    fn parse_encoded_int(&mut self, word: &str) -> Result<TypeExpr, SchemaError> {
+        let modifier = match word {
+            "fixed" => "fixed",
+            "varint" => "varint",
+            _ => "tagged",
+        };
+        self.advance()?;
+        let (ty_word, ty_pos) = self.expect_word("an integer type")?;
+        match encoded_int(modifier, ty_word) {
+            Some(ty) => Ok(TypeExpr::Builtin(ty, builtin_label(ty_word))),
+            None => Err(error_at(
+                ty_pos,
+                IdlErrorKind::InvalidEncoding { modifier, ty: shorten(ty_word) },
+            )),
+        }
+    }
+
+    /// A scalar type name or a (dotted) reference to a user type.
+    fn parse_simple_type(&mut self, word: &str, pos: Pos) -> Result<TypeExpr, SchemaError> {
+        match scalar(word) {
+            Some(Scalar::Ty(ty)) => {
+                self.advance()?;
+                Ok(TypeExpr::Builtin(ty, builtin_label(word)))
+            }
+            Some(Scalar::Decimal) => Err(error_at(pos, IdlErrorKind::UnsupportedType("decimal"))),
+            None => {
+                let mut name = self.expect_ident("a type")?.0.to_string();
+                while self.is_punct(b'.') {
                     self.advance()?;
-                    Ok(TypeExpr::Builtin(ty, builtin_label(word)))
+                    name.push('.');
+                    name.push_str(self.expect_ident("a type name after `.`")?.0);
                 }
-                Some(Scalar::Decimal) => {
-                    Err(error_at(pos, IdlErrorKind::UnsupportedType("decimal")))
-                }
-                None => {
-                    let mut name = self.expect_ident("a type")?.0.to_string();
-                    while self.is_punct(b'.') {
-                        self.advance()?;
-                        name.push('.');
-                        name.push_str(self.expect_ident("a type name after `.`")?.0);
-                    }
-                    Ok(TypeExpr::Named(name, pos))
-                }
-            },
+                Ok(TypeExpr::Named(name, pos))
+            }
         }
     }
 
@@ -1317,7 +1353,9 @@ impl<'a> Parser<'a> {
                 let ty = &self.types[idx];
                 (FieldType::Named(self.full_name(&ty.local)), ty.is_message())
             }
-            TypeExpr::List(elem) => (FieldType::List(Box::new(self.resolve_elem(elem, scope)?)), false),
+            TypeExpr::List(elem) => {
+                (FieldType::List(Box::new(self.resolve_elem(elem, scope)?)), false)
+            }
             TypeExpr::Map(key, key_pos, value) => {
                 let (key_ty, key_is_message) = self.resolve(key, scope)?;
                 if key_is_message {
@@ -1419,8 +1457,7 @@ impl<'a> Parser<'a> {
                             tracking_ref: f.tracking_ref,
                         });
                     }
-                    let evolving =
-                        ty.options.evolving.or(self.default_evolving).unwrap_or(true);
+                    let evolving = ty.options.evolving.or(self.default_evolving).unwrap_or(true);
                     TypeDesc::Message(MessageDesc { full_name, registration, fields, evolving })
                 }
             });
@@ -1432,10 +1469,964 @@ impl<'a> Parser<'a> {
 /// The static name of a scalar type word (for error messages).
 fn builtin_label(word: &str) -> &'static str {
     const NAMES: &[&str] = &[
-        "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-        "fixed_int32", "fixed_int64", "fixed_uint32", "fixed_uint64", "tagged_int64",
-        "tagged_uint64", "float16", "bfloat16", "float32", "float64", "string", "bytes", "date",
-        "timestamp", "duration", "any",
+        "bool",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "fixed_int32",
+        "fixed_int64",
+        "fixed_uint32",
+        "fixed_uint64",
+        "tagged_int64",
+        "tagged_uint64",
+        "float16",
+        "bfloat16",
+        "float32",
+        "float64",
+        "string",
+        "bytes",
+        "date",
+        "timestamp",
+        "duration",
+        "any",
     ];
     NAMES.iter().copied().find(|n| *n == word).unwrap_or("scalar")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `/work/shared/bench/shapes.fdl`, copied so the test does not read outside the repository.
+    const SHAPES: &str = r#"// The standard benchmark shapes (Fory's cross-language benchmark, after jvm-serializers' Sample and
+// MediaContent), with the same type ids and field tag ids as that benchmark's Rust structs.
+// Java short/char are carried as int32, as in that benchmark.
+package bench;
+
+message NumericStruct [id=1] {
+    int32 f1 = 1;
+    int32 f2 = 2;
+    int32 f3 = 3;
+    int32 f4 = 4;
+    int32 f5 = 5;
+    int32 f6 = 6;
+    int32 f7 = 7;
+    int32 f8 = 8;
+    int32 f9 = 9;
+    int32 f10 = 10;
+    int32 f11 = 11;
+    int32 f12 = 12;
+}
+
+message Sample [id=2] {
+    int32 int_value = 1;
+    int64 long_value = 2;
+    float32 float_value = 3;
+    float64 double_value = 4;
+    int32 short_value = 5;
+    int32 char_value = 6;
+    bool boolean_value = 7;
+    int32 int_value_boxed = 8;
+    int64 long_value_boxed = 9;
+    float32 float_value_boxed = 10;
+    float64 double_value_boxed = 11;
+    int32 short_value_boxed = 12;
+    int32 char_value_boxed = 13;
+    bool boolean_value_boxed = 14;
+    array<int32> int_array = 15;
+    array<int64> long_array = 16;
+    array<float32> float_array = 17;
+    array<float64> double_array = 18;
+    array<int32> short_array = 19;
+    array<int32> char_array = 20;
+    array<bool> boolean_array = 21;
+    string string = 22;
+}
+
+enum Player [id=6] {
+    JAVA = 0;
+    FLASH = 1;
+}
+
+enum Size [id=7] {
+    SMALL = 0;
+    LARGE = 1;
+}
+
+message Media [id=3] {
+    string uri = 1;
+    string title = 2;
+    int32 width = 3;
+    int32 height = 4;
+    string format = 5;
+    int64 duration = 6;
+    int64 size = 7;
+    int32 bitrate = 8;
+    bool has_bitrate = 9;
+    list<string> persons = 10;
+    Player player = 11;
+    string copyright = 12;
+}
+
+message Image [id=4] {
+    string uri = 1;
+    string title = 2;
+    int32 width = 3;
+    int32 height = 4;
+    Size size = 5;
+}
+
+message MediaContent [id=5] {
+    Media media = 1;
+    list<Image> images = 2;
+}
+
+message NumericStructList [id=8] {
+    list<NumericStruct> struct_list = 1;
+}
+
+message SampleList [id=9] {
+    list<Sample> sample_list = 1;
+}
+
+message MediaContentList [id=10] {
+    list<MediaContent> media_content_list = 1;
+}
+"#;
+
+    fn message<'d>(desc: &'d SchemaDesc, full_name: &str) -> &'d MessageDesc {
+        desc.types
+            .iter()
+            .find_map(|t| match t {
+                TypeDesc::Message(m) if m.full_name == full_name => Some(m),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no message {full_name}"))
+    }
+
+    fn enumeration<'d>(desc: &'d SchemaDesc, full_name: &str) -> &'d EnumDesc {
+        desc.types
+            .iter()
+            .find_map(|t| match t {
+                TypeDesc::Enum(e) if e.full_name == full_name => Some(e),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no enum {full_name}"))
+    }
+
+    fn field<'d>(m: &'d MessageDesc, name: &str) -> &'d FieldDesc {
+        m.fields.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("no field {name}"))
+    }
+
+    fn registration(desc: &SchemaDesc, full_name: &str) -> Registration {
+        desc.types
+            .iter()
+            .find(|t| t.full_name() == full_name)
+            .unwrap_or_else(|| panic!("no type {full_name}"))
+            .registration()
+            .clone()
+    }
+
+    /// The position and kind of an IDL error.
+    fn idl_err(text: &str) -> (u32, u32, IdlErrorKind) {
+        match parse(text) {
+            Err(SchemaError::Idl { line, column, kind }) => (line, column, kind),
+            other => panic!("expected an IDL error, got {other:?}"),
+        }
+    }
+
+    fn unexpected(expected: &'static str, found: &str) -> IdlErrorKind {
+        IdlErrorKind::UnexpectedToken { expected, found: found.to_string() }
+    }
+
+    fn named(name: &str) -> FieldType {
+        FieldType::Named(name.to_string())
+    }
+
+    fn elem(ty: FieldType, nullable: bool, tracking_ref: bool) -> Box<ElemType> {
+        Box::new(ElemType { ty, nullable, tracking_ref })
+    }
+
+    #[test]
+    fn shapes() {
+        let desc = parse(SHAPES).unwrap();
+        assert_eq!(desc.package, "bench");
+        let names: Vec<&str> = desc.types.iter().map(|t| t.full_name()).collect();
+        assert_eq!(
+            names,
+            [
+                "bench.NumericStruct",
+                "bench.Sample",
+                "bench.Player",
+                "bench.Size",
+                "bench.Media",
+                "bench.Image",
+                "bench.MediaContent",
+                "bench.NumericStructList",
+                "bench.SampleList",
+                "bench.MediaContentList",
+            ]
+        );
+        let ids: Vec<Registration> = desc.types.iter().map(|t| t.registration().clone()).collect();
+        let expected_ids = [1, 2, 6, 7, 3, 4, 5, 8, 9, 10].map(Registration::Id);
+        assert_eq!(ids, expected_ids);
+
+        let numeric = message(&desc, "bench.NumericStruct");
+        assert_eq!(numeric.fields.len(), 12);
+        assert_eq!(
+            numeric.fields[11],
+            FieldDesc::new("f12", 12, FieldType::Int32(IntEncoding::Varint))
+        );
+        assert!(numeric.evolving);
+
+        let sample = message(&desc, "bench.Sample");
+        assert_eq!(sample.fields.len(), 22);
+        assert_eq!(
+            *field(sample, "long_value"),
+            FieldDesc::new("long_value", 2, FieldType::Int64(IntEncoding::Varint))
+        );
+        assert_eq!(field(sample, "float_value").ty, FieldType::Float32);
+        assert_eq!(field(sample, "boolean_value").ty, FieldType::Bool);
+        assert_eq!(field(sample, "int_array").ty, FieldType::Array(ArrayElem::Int32));
+        assert_eq!(field(sample, "double_array").ty, FieldType::Array(ArrayElem::Float64));
+        assert_eq!(field(sample, "boolean_array").ty, FieldType::Array(ArrayElem::Bool));
+        assert_eq!(*field(sample, "string"), FieldDesc::new("string", 22, FieldType::String));
+
+        let media = message(&desc, "bench.Media");
+        assert_eq!(field(media, "persons").ty, FieldType::list(FieldType::String));
+        assert_eq!(*field(media, "player"), FieldDesc::new("player", 11, named("bench.Player")));
+
+        let content = message(&desc, "bench.MediaContent");
+        assert_eq!(
+            *field(content, "media"),
+            FieldDesc::new("media", 1, named("bench.Media")).nullable()
+        );
+        assert_eq!(
+            *field(content, "images"),
+            FieldDesc::new("images", 2, FieldType::list(named("bench.Image")))
+        );
+
+        let player = enumeration(&desc, "bench.Player");
+        assert_eq!(
+            player.members,
+            [
+                EnumMember { name: "JAVA".into(), value: 0 },
+                EnumMember { name: "FLASH".into(), value: 1 },
+            ]
+        );
+    }
+
+    #[test]
+    fn scalar_types_and_modifiers() {
+        use FieldType as F;
+        use IntEncoding::{Fixed, Tagged, Varint};
+        let cases: Vec<(&str, FieldType)> = vec![
+            ("bool", F::Bool),
+            ("int8", F::Int8),
+            ("int16", F::Int16),
+            ("int32", F::Int32(Varint)),
+            ("int64", F::Int64(Varint)),
+            ("uint8", F::UInt8),
+            ("uint16", F::UInt16),
+            ("uint32", F::UInt32(Varint)),
+            ("uint64", F::UInt64(Varint)),
+            ("float16", F::Float16),
+            ("bfloat16", F::BFloat16),
+            ("float32", F::Float32),
+            ("float64", F::Float64),
+            ("string", F::String),
+            ("bytes", F::Binary),
+            ("date", F::Date),
+            ("timestamp", F::Timestamp),
+            ("duration", F::Duration),
+            ("fixed int32", F::Int32(Fixed)),
+            ("fixed int64", F::Int64(Fixed)),
+            ("fixed uint32", F::UInt32(Fixed)),
+            ("fixed uint64", F::UInt64(Fixed)),
+            ("tagged int64", F::Int64(Tagged)),
+            ("tagged uint64", F::UInt64(Tagged)),
+            ("varint int64", F::Int64(Varint)),
+            ("fixed_int32", F::Int32(Fixed)),
+            ("fixed_uint64", F::UInt64(Fixed)),
+            ("tagged_int64", F::Int64(Tagged)),
+            ("array<int8>", F::Array(ArrayElem::Int8)),
+            ("array<int16>", F::Array(ArrayElem::Int16)),
+            ("array<uint8>", F::Array(ArrayElem::UInt8)),
+            ("array<uint16>", F::Array(ArrayElem::UInt16)),
+            ("array<uint32>", F::Array(ArrayElem::UInt32)),
+            ("array<uint64>", F::Array(ArrayElem::UInt64)),
+            ("array<float16>", F::Array(ArrayElem::Float16)),
+            ("array<bfloat16>", F::Array(ArrayElem::BFloat16)),
+            ("list<fixed int32>", F::list(F::Int32(Fixed))),
+            ("list<optional string>", F::List(elem(F::String, true, false))),
+            ("repeated tagged uint64", F::list(F::UInt64(Tagged))),
+            ("repeated optional int32", F::List(elem(F::Int32(Varint), true, false))),
+            ("map<string, int32>", F::map(F::String, F::Int32(Varint))),
+            (
+                "map<fixed int64, optional bytes>",
+                F::Map(elem(F::Int64(Fixed), false, false), elem(F::Binary, true, false)),
+            ),
+            ("map<bool, date>", F::map(F::Bool, F::Date)),
+            ("map<timestamp, duration>", F::map(F::Timestamp, F::Duration)),
+            ("map<uint8, list<int16>>", F::map(F::UInt8, F::list(F::Int16))),
+            (
+                "list<map<string, array<float32>>>",
+                F::list(F::map(F::String, F::Array(ArrayElem::Float32))),
+            ),
+        ];
+        let mut text = String::from("package p;\nmessage S {\n");
+        for (i, (ty, _)) in cases.iter().enumerate() {
+            text.push_str(&format!("    {ty} f{i} = {};\n", i + 1));
+        }
+        text.push_str("    optional string maybe = 100;\n    any anything = 101;\n    list<any> anys = 102;\n}\n");
+        let desc = parse(&text).unwrap();
+        let s = message(&desc, "p.S");
+        for (i, (src, ty)) in cases.iter().enumerate() {
+            let f = &s.fields[i];
+            assert_eq!(f.ty, *ty, "{src}");
+            assert_eq!(f.tag, Some(i as u32 + 1));
+            assert!(!f.nullable && !f.tracking_ref, "{src}");
+        }
+        assert_eq!(*field(s, "maybe"), FieldDesc::new("maybe", 100, F::String).nullable());
+        assert_eq!(*field(s, "anything"), FieldDesc::new("anything", 101, F::Any).nullable());
+        assert_eq!(*field(s, "anys"), FieldDesc::new("anys", 102, F::list(F::Any)));
+    }
+
+    #[test]
+    fn nullable_ref_and_field_options() {
+        let desc = parse(
+            "package p;
+            message Node {
+                string value = 1;
+                ref Node parent = 2;
+                list<ref Node> children = 3;
+                optional list<string> tags = 4;
+                repeated ref(weak=true) Node weak = 5;
+                map<string, optional ref Node> by_name = 6;
+                optional Node explicit_optional = 7;
+                int32 nullable_opt = 8 [nullable=true, deprecated=true];
+                Node ref_opt = 9 [ref=true];
+                list<Node> list_ref_opt = 10 [ref=true];
+                map<int32, Node> map_ref_opt = 11 [ref = true, json_name = \"x\"];
+                optional repeated optional int64 both = 12;
+                Color color = 13;
+                map<Color, string> by_color = 14;
+                enum Color { RED = 0; }
+            }",
+        )
+        .unwrap();
+        let node = message(&desc, "p.Node");
+        let n = || named("p.Node");
+        let expect = [
+            FieldDesc::new("value", 1, FieldType::String),
+            FieldDesc::new("parent", 2, n()).nullable().tracking_ref(),
+            FieldDesc::new("children", 3, FieldType::List(elem(n(), false, true))),
+            FieldDesc::new("tags", 4, FieldType::list(FieldType::String)).nullable(),
+            FieldDesc::new("weak", 5, FieldType::List(elem(n(), false, true))),
+            FieldDesc::new(
+                "by_name",
+                6,
+                FieldType::Map(elem(FieldType::String, false, false), elem(n(), true, true)),
+            ),
+            FieldDesc::new("explicit_optional", 7, n()).nullable(),
+            FieldDesc::new("nullable_opt", 8, FieldType::Int32(IntEncoding::Varint)).nullable(),
+            FieldDesc::new("ref_opt", 9, n()).nullable().tracking_ref(),
+            FieldDesc::new("list_ref_opt", 10, FieldType::List(elem(n(), false, true))),
+            FieldDesc::new(
+                "map_ref_opt",
+                11,
+                FieldType::Map(
+                    elem(FieldType::Int32(IntEncoding::Varint), false, false),
+                    elem(n(), false, true),
+                ),
+            ),
+            FieldDesc::new(
+                "both",
+                12,
+                FieldType::List(elem(FieldType::Int64(IntEncoding::Varint), true, false)),
+            )
+            .nullable(),
+            FieldDesc::new("color", 13, named("p.Node.Color")),
+            FieldDesc::new(
+                "by_color",
+                14,
+                FieldType::map(named("p.Node.Color"), FieldType::String),
+            ),
+        ];
+        assert_eq!(node.fields, expect);
+    }
+
+    #[test]
+    fn nested_types_and_scoped_references() {
+        let desc = parse(
+            "package pkg.v1;
+            message Inner { string top = 1; }
+            message Outer [id=10] {
+                Inner inner = 1;              // Outer.Inner shadows the top-level Inner
+                Outer.Inner deep = 2;         // dotted names are paths from package level...
+                Outer.Inner.Deep deep2 = 3;
+                pkg.v1.Outer.Inner qualified = 4; // ...optionally package-qualified
+                Later later = 5;              // declared further down
+                message Inner [id=11] {
+                    Deep deep = 1;
+                    Kind kind = 2;            // found in the enclosing message
+                    message Deep [id=12] { Kind kind = 1; Inner back = 2; }
+                }
+                enum Kind [id=13] { A = 0; B = 1; }
+            }
+            message Other [id=14] {
+                Inner top = 1;
+                Outer.Kind kind = 2;
+                list<Outer.Inner.Deep> deeps = 3;
+            }
+            message Later [id=15] { }
+            ",
+        )
+        .unwrap();
+        let names: Vec<&str> = desc.types.iter().map(|t| t.full_name()).collect();
+        assert_eq!(
+            names,
+            [
+                "pkg.v1.Inner",
+                "pkg.v1.Outer",
+                "pkg.v1.Outer.Inner",
+                "pkg.v1.Outer.Inner.Deep",
+                "pkg.v1.Outer.Kind",
+                "pkg.v1.Other",
+                "pkg.v1.Later",
+            ]
+        );
+        let outer = message(&desc, "pkg.v1.Outer");
+        let tys: Vec<&FieldType> = outer.fields.iter().map(|f| &f.ty).collect();
+        assert_eq!(
+            tys,
+            [
+                &named("pkg.v1.Outer.Inner"),
+                &named("pkg.v1.Outer.Inner"),
+                &named("pkg.v1.Outer.Inner.Deep"),
+                &named("pkg.v1.Outer.Inner"),
+                &named("pkg.v1.Later"),
+            ]
+        );
+        assert!(outer.fields.iter().all(|f| f.nullable));
+        let inner = message(&desc, "pkg.v1.Outer.Inner");
+        assert_eq!(field(inner, "deep").ty, named("pkg.v1.Outer.Inner.Deep"));
+        assert_eq!(*field(inner, "kind"), FieldDesc::new("kind", 2, named("pkg.v1.Outer.Kind")));
+        let deep = message(&desc, "pkg.v1.Outer.Inner.Deep");
+        assert_eq!(field(deep, "kind").ty, named("pkg.v1.Outer.Kind"));
+        assert_eq!(field(deep, "back").ty, named("pkg.v1.Outer.Inner"));
+        let other = message(&desc, "pkg.v1.Other");
+        assert_eq!(field(other, "top").ty, named("pkg.v1.Inner"));
+        assert_eq!(field(other, "kind").ty, named("pkg.v1.Outer.Kind"));
+        assert_eq!(field(other, "deeps").ty, FieldType::list(named("pkg.v1.Outer.Inner.Deep")));
+        assert_eq!(registration(&desc, "pkg.v1.Outer.Kind"), Registration::Id(13));
+        assert!(message(&desc, "pkg.v1.Later").fields.is_empty());
+
+        // Dotted names start at package level (as in fory-compiler): `Inner.Deep` inside
+        // `Outer` means the top-level `Inner`, which has no `Deep`.
+        let text = "message Inner {}\nmessage Outer { message Inner { message Deep {} }\n  Inner.Deep d = 1; }";
+        assert_eq!(idl_err(text), (3, 3, IdlErrorKind::UnknownType("Inner.Deep".into())));
+        // `Deep` is not visible from outside `Outer.Inner` by its simple name.
+        assert_eq!(
+            idl_err("message A { message B { message C {} } }\nmessage D { C c = 1; }"),
+            (2, 13, IdlErrorKind::UnknownType("C".into()))
+        );
+        // Without a package, full names are the local paths.
+        let desc = parse("message A { message B {} B b = 1; }").unwrap();
+        assert_eq!(desc.package, "");
+        assert_eq!(field(message(&desc, "A"), "b").ty, named("A.B"));
+    }
+
+    /// Ids and names checked against what fory-compiler 1.7.7 generates for the same schemas.
+    #[test]
+    fn auto_type_ids_match_fory_compiler() {
+        let desc = parse(
+            "package golden;
+            message AutoId { int32 x = 1; }
+            message Outer {
+              message Inner { int32 y = 1; enum E { A = 0; } }
+              enum Color { RED = 0; }
+              Inner inner = 1;
+            }
+            message Al [alias=\"renamed\"] { int32 z = 1; }
+            message Al2 [alias=\"x.y.Z\"] { int32 z = 1; }
+            enum EA [alias=\"ealias\"] { Q = 0; }",
+        )
+        .unwrap();
+        let expect = [
+            ("golden.AutoId", 2714443544),
+            ("golden.Outer", 592205746),
+            ("golden.Outer.Inner", 2132487664),
+            ("golden.Outer.Inner.E", 1536475125),
+            ("golden.Outer.Color", 3628872031),
+            ("golden.Al", 2630290599),
+            ("golden.Al2", 1597292748),
+            ("golden.EA", 999189886),
+        ];
+        for (name, id) in expect {
+            assert_eq!(registration(&desc, name), Registration::Id(id), "{name}");
+        }
+        // The package alias replaces the package in the hash input.
+        let desc = parse("package p2 alias gp; message T { int32 x = 1; }").unwrap();
+        assert_eq!(desc.package, "p2");
+        assert_eq!(registration(&desc, "p2.T"), Registration::Id(1007533917));
+        // Auto ids must not collide with explicit ones.
+        assert_eq!(
+            idl_err("package golden;\nmessage A [id=2714443544] {}\nmessage AutoId {}"),
+            (3, 9, IdlErrorKind::DuplicateTypeId(2714443544))
+        );
+    }
+
+    #[test]
+    fn named_registration_without_auto_ids() {
+        let desc = parse(
+            "package golden.pkg alias gp;
+            message Named { int32 x = 1; }
+            message Outer {
+              message Inner { int32 y = 1; }
+              enum Color { RED = 0; }
+              Inner inner = 1;
+            }
+            message WithId [id=5] { int32 q = 1; }
+            message Al [alias=\"renamed\"] { int32 z = 1; }
+            option enable_auto_type_id = false; // applies to the whole file",
+        )
+        .unwrap();
+        let named_reg = |namespace: &str, name: &str| Registration::Named {
+            namespace: namespace.into(),
+            name: name.into(),
+        };
+        assert_eq!(registration(&desc, "golden.pkg.Named"), named_reg("golden.pkg", "Named"));
+        assert_eq!(registration(&desc, "golden.pkg.Outer"), named_reg("golden.pkg", "Outer"));
+        assert_eq!(
+            registration(&desc, "golden.pkg.Outer.Inner"),
+            named_reg("golden.pkg.Outer", "Inner")
+        );
+        assert_eq!(
+            registration(&desc, "golden.pkg.Outer.Color"),
+            named_reg("golden.pkg.Outer", "Color")
+        );
+        assert_eq!(registration(&desc, "golden.pkg.WithId"), Registration::Id(5));
+        assert_eq!(registration(&desc, "golden.pkg.Al"), named_reg("golden.pkg", "Al"));
+
+        let desc = parse("option enable_auto_type_id = false; message A { message B {} }").unwrap();
+        assert_eq!(registration(&desc, "A"), named_reg("", "A"));
+        assert_eq!(registration(&desc, "A.B"), named_reg("A", "B"));
+    }
+
+    #[test]
+    fn evolving_options_comments_and_skipped_statements() {
+        let desc = parse(
+            "/* header
+               comment */ package p; // trailing
+            option java_package = \"com.example\";
+            option go_package = 'github.com/x;y';
+            option deprecated = true;
+            option evolving = false;
+            service Greeter {
+                rpc Hello (A) returns (stream A) { option deprecated = true; };
+                rpc Bye (A) returns (A);
+            }
+            message A [evolving=true, deprecated=true, use_record_for_java=true] {
+                reserved 2, 15, 9 to 11, 40 to max;
+                reserved \"old\", 'older';
+                option deprecated = true;
+                int32 x = 1;;
+                int32/**/y = 3 [deprecated=true];
+            }
+            message B { }
+            enum E [deprecated=true] {
+                reserved 5 to 7;
+                reserved \"GONE\";
+                option allow_alias = false;
+                X = 0;
+                Y = 4294967295 [deprecated = true];
+            }",
+        )
+        .unwrap();
+        assert!(message(&desc, "p.A").evolving);
+        assert!(!message(&desc, "p.B").evolving);
+        assert_eq!(message(&desc, "p.A").fields.len(), 2);
+        assert_eq!(enumeration(&desc, "p.E").members[1].value, u32::MAX);
+        let desc = parse("message A [evolving=false] {} message B {}").unwrap();
+        assert!(!message(&desc, "A").evolving);
+        assert!(message(&desc, "B").evolving);
+    }
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        use IdlErrorKind as K;
+        let cases: Vec<(&str, (u32, u32, IdlErrorKind))> = vec![
+            (
+                "package p;\nmessage A {\n  Missing m = 1;\n}\n",
+                (3, 3, K::UnknownType("Missing".into())),
+            ),
+            ("message A { list<x.Y> m = 1; }", (1, 18, K::UnknownType("x.Y".into()))),
+            ("message A {\n  int32 a = 1;\n  int32 b = 1;\n}", (3, 13, K::DuplicateFieldNumber(1))),
+            (
+                "message A {\n  int32 a = 1;\n  string a = 2;\n}",
+                (3, 10, K::DuplicateFieldName("a".into())),
+            ),
+            ("message A { int32 x = 1 }", (1, 25, unexpected("`;` after the field", "`}`"))),
+            ("message A { int32 x = 1; } @", (1, 28, K::UnexpectedChar('@'))),
+            ("message A { int32 x = 1; }\n  é", (2, 3, K::UnexpectedChar('é'))),
+            ("message A {}\n  /* never closed\n", (2, 3, K::UnterminatedComment)),
+            ("option x = \"abc\n\";", (1, 12, K::UnterminatedString)),
+            ("enum E {\n}", (1, 6, K::EmptyEnum("E".into()))),
+            (
+                "message A { map<float32, int32> m = 1; }",
+                (1, 17, K::InvalidMapKey("float32".into())),
+            ),
+            ("message A { map<A, int32> m = 1; }", (1, 17, K::InvalidMapKey("A".into()))),
+            (
+                "message A { map<list<int32>, int32> m = 1; }",
+                (1, 17, K::InvalidMapKey("list".into())),
+            ),
+            ("message A { map<any, int32> m = 1; }", (1, 17, K::InvalidMapKey("any".into()))),
+            ("import \"other.fdl\";", (1, 1, K::ImportNotSupported)),
+            ("message A { decimal d = 1; }", (1, 13, K::UnsupportedType("decimal"))),
+            ("message A {}\nunion U { A a = 1; }", (2, 1, K::UnsupportedType("union"))),
+            ("message A { union U { A a = 1; } }", (1, 13, K::UnsupportedType("union"))),
+            (
+                "message A { tagged int32 t = 1; }",
+                (1, 20, K::InvalidEncoding { modifier: "tagged", ty: "int32".into() }),
+            ),
+            (
+                "message A { fixed string t = 1; }",
+                (1, 19, K::InvalidEncoding { modifier: "fixed", ty: "string".into() }),
+            ),
+            (
+                "message A { array<string> a = 1; }",
+                (1, 19, K::InvalidArrayElement("string".into())),
+            ),
+            (
+                "message A { array<fixed int32> a = 1; }",
+                (1, 19, K::InvalidArrayElement("fixed".into())),
+            ),
+            ("message A {}\nenum A { X = 0; }", (2, 6, K::DuplicateTypeName("A".into()))),
+            ("message A [id=7] {}\nenum B [id=7] { X = 0; }", (2, 6, K::DuplicateTypeId(7))),
+            ("message A [id=0] {}", (1, 15, K::InvalidTypeId(0))),
+            ("message A [id=4294967296] {}", (1, 15, K::InvalidTypeId(4294967296))),
+            ("message A [id=\"x\"] {}", (1, 15, K::InvalidOptionValue("id".into()))),
+            ("message A [evolving=1] {}", (1, 21, K::InvalidOptionValue("evolving".into()))),
+            (
+                "option enable_auto_type_id = \"no\";",
+                (1, 30, K::InvalidOptionValue("enable_auto_type_id".into())),
+            ),
+            ("enum E { X = 0; Y = 0; }", (1, 21, K::DuplicateEnumValue(0))),
+            ("enum E { X = 0; X = 1; }", (1, 17, K::DuplicateEnumMember("X".into()))),
+            ("enum E { X = -1; }", (1, 14, K::EnumValueOutOfRange(-1))),
+            ("message A { int32 x = 536870912; }", (1, 23, K::FieldNumberOutOfRange(536870912))),
+            ("message A { int32 x = -1; }", (1, 23, K::FieldNumberOutOfRange(-1))),
+            (
+                "message A { int32 x = 99999999999999999999; }",
+                (1, 23, K::IntegerOutOfRange("99999999999999999999".into())),
+            ),
+            ("message A { ref int32 x = 1; }", (1, 17, K::RefNotAllowed("int32".into()))),
+            ("message A { ref list<A> x = 1; }", (1, 17, K::RefNotAllowed("list".into()))),
+            ("message A { list<ref string> x = 1; }", (1, 22, K::RefNotAllowed("string".into()))),
+            (
+                "enum E { X = 0; }\nmessage A { map<string, ref E> x = 1; }",
+                (2, 29, K::RefNotAllowed("E".into())),
+            ),
+            ("message A { ref any x = 1; }", (1, 17, K::RefNotAllowed("any".into()))),
+            ("package a;\npackage b;", (2, 1, K::DuplicatePackage)),
+            (
+                "message A { repeated repeated int32 x = 1; }",
+                (1, 22, unexpected("a type", "`repeated`")),
+            ),
+            ("message optional {}", (1, 9, unexpected("a type name", "`optional`"))),
+            ("message A { int32 x = 1;", (1, 25, unexpected("a field or `}`", "end of input"))),
+            ("message A { int32 = 1; }", (1, 19, unexpected("a field name", "`=`"))),
+            (
+                "message A { map<int32> m = 1; }",
+                (1, 22, unexpected("`,` after the map key type", "`>`")),
+            ),
+            (
+                "message A { Outer.list x = 1; }",
+                (1, 19, unexpected("a type name after `.`", "`list`")),
+            ),
+            (";", (1, 1, unexpected("`package`, `option`, `message`, `enum` or `union`", "`;`"))),
+            ("service S { rpc A (B) returns (C);", (1, 35, unexpected("`}`", "end of input"))),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(idl_err(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn error_messages_render() {
+        let err = parse("message A { int32 x = 1 }").unwrap_err();
+        assert_eq!(err.to_string(), "IDL error at 1:25: expected `;` after the field, found `}`");
+        let err = parse("message A { Nope x = 1; }").unwrap_err();
+        assert_eq!(err.to_string(), "IDL error at 1:13: unknown type Nope");
+        // Long offending tokens are shortened.
+        let long = "x".repeat(1000);
+        let (_, _, kind) = idl_err(&format!("message A {{ int32 {long} {long} }}"));
+        let IdlErrorKind::UnexpectedToken { found, .. } = kind else { panic!() };
+        assert!(found.chars().count() < 50, "{found}");
+    }
+
+    #[test]
+    fn nesting_limits() {
+        // 100 nested lists: the 33rd `list` is one level too deep.
+        let text =
+            format!("message M {{ {}int32{} x = 1; }}", "list<".repeat(100), ">".repeat(100));
+        assert_eq!(idl_err(&text), (1, 13 + 32 * 5, IdlErrorKind::NestingTooDeep(32)));
+        // Exactly 32 levels are fine; `repeated` counts as one.
+        let ok = format!("message M {{ {}int32{} x = 1; }}", "list<".repeat(32), ">".repeat(32));
+        parse(&ok).unwrap();
+        let text = format!(
+            "message M {{ repeated {}int32{} x = 1; }}",
+            "list<".repeat(32),
+            ">".repeat(32)
+        );
+        assert_eq!(idl_err(&text), (1, 22 + 31 * 5, IdlErrorKind::NestingTooDeep(32)));
+        let text =
+            format!("message M {{ {}int32{} x = 1; }}", "map<string, ".repeat(40), ">".repeat(40));
+        assert_eq!(idl_err(&text), (1, 13 + 32 * 12, IdlErrorKind::NestingTooDeep(32)));
+        // Nested messages: the 33rd `message` is too deep.
+        let text = format!("{}{}", "message M { ".repeat(100), "}".repeat(100));
+        assert_eq!(idl_err(&text), (1, 1 + 32 * 12, IdlErrorKind::NestingTooDeep(32)));
+        let ok = format!("{}{}", "message M { ".repeat(32), "}".repeat(32));
+        assert_eq!(parse(&ok).unwrap().types.len(), 32);
+        // A huge configured depth is capped, so deep input cannot overflow the stack.
+        let limits = IdlLimits { max_nesting_depth: usize::MAX, ..IdlLimits::default() };
+        let text = format!("message M {{ {}int32 x = 1; }}", "list<".repeat(100_000));
+        assert!(matches!(
+            parse_with_limits(&text, &limits),
+            Err(SchemaError::Idl {
+                kind: IdlErrorKind::NestingTooDeep(HARD_MAX_NESTING_DEPTH),
+                ..
+            })
+        ));
+        let text = "message M { ".repeat(100_000);
+        assert!(matches!(
+            parse_with_limits(&text, &limits),
+            Err(SchemaError::Idl {
+                kind: IdlErrorKind::NestingTooDeep(HARD_MAX_NESTING_DEPTH),
+                ..
+            })
+        ));
+        let ok = format!(
+            "message M {{ {}int32{} x = 1; }}",
+            "list<".repeat(HARD_MAX_NESTING_DEPTH),
+            ">".repeat(HARD_MAX_NESTING_DEPTH)
+        );
+        parse_with_limits(&ok, &limits).unwrap();
+    }
+
+    #[test]
+    fn size_limits() {
+        let limits = IdlLimits { max_text_bytes: 10, ..IdlLimits::default() };
+        assert_eq!(
+            parse_with_limits("message A {}", &limits),
+            Err(SchemaError::Limit { what: "IDL text bytes", value: 12, limit: 10 })
+        );
+        assert_eq!(
+            parse(&" ".repeat((4 << 20) + 1)),
+            Err(SchemaError::Limit {
+                what: "IDL text bytes",
+                value: (4 << 20) + 1,
+                limit: 4 << 20
+            })
+        );
+        let limits = IdlLimits { max_types: 2, ..IdlLimits::default() };
+        parse_with_limits("message A {} enum B { X = 0; }", &limits).unwrap();
+        assert_eq!(
+            parse_with_limits("message A { message B {} } enum C { X = 0; }", &limits),
+            Err(SchemaError::Limit { what: "IDL types", value: 3, limit: 2 })
+        );
+        let limits = IdlLimits { max_fields_per_message: 2, ..IdlLimits::default() };
+        parse_with_limits("message A { int32 a = 1; int32 b = 2; }", &limits).unwrap();
+        assert_eq!(
+            parse_with_limits("message A { int32 a = 1; int32 b = 2; int32 c = 3; }", &limits),
+            Err(SchemaError::Limit { what: "IDL fields per message", value: 3, limit: 2 })
+        );
+        assert_eq!(
+            parse_with_limits("enum E { A = 1; B = 2; C = 3; }", &limits),
+            Err(SchemaError::Limit { what: "IDL enum members", value: 3, limit: 2 })
+        );
+    }
+
+    #[test]
+    fn lexer_details() {
+        // Strings with escapes, single quotes, multi-byte text in comments and strings; columns
+        // count characters.
+        let desc = parse(
+            "// é ü\noption x = 'it\\'s \"q\" \\n é';\n/* ü */ message A [alias=\"a\\\"b\"] { int32 x = 1; }",
+        )
+        .unwrap();
+        assert_eq!(desc.types.len(), 1);
+        assert_eq!(idl_err("/* éé */ #"), (1, 10, IdlErrorKind::UnexpectedChar('#')));
+        assert_eq!(
+            idl_err("\"éé\" #"),
+            (
+                1,
+                1,
+                unexpected("`package`, `option`, `message`, `enum` or `union`", "string \"éé\"")
+            )
+        );
+        assert_eq!(idl_err("option x = 'abc\\"), (1, 12, IdlErrorKind::UnterminatedString));
+        assert_eq!(
+            idl_err("message A { int32 x = 1; } -"),
+            (1, 28, IdlErrorKind::UnexpectedChar('-'))
+        );
+        assert_eq!(
+            idl_err("\r\n\tmessage A { int32 x = 1; } /"),
+            (2, 29, IdlErrorKind::UnexpectedChar('/'))
+        );
+        // Empty input and comment-only input are empty schemas.
+        assert_eq!(parse("").unwrap(), SchemaDesc::default());
+        assert_eq!(parse("// nothing\n/* here */").unwrap(), SchemaDesc::default());
+    }
+
+    /// A tiny deterministic PRNG (xorshift64*).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    const FUZZ_WORDS: &[&str] = &[
+        "message",
+        "enum",
+        "union",
+        "service",
+        "package",
+        "option",
+        "import",
+        "reserved",
+        "to",
+        "max",
+        "optional",
+        "ref",
+        "repeated",
+        "list",
+        "map",
+        "array",
+        "fixed",
+        "tagged",
+        "varint",
+        "int32",
+        "int64",
+        "uint64",
+        "string",
+        "bytes",
+        "any",
+        "decimal",
+        "float32",
+        "bool",
+        "A",
+        "B",
+        "A.B",
+        "bench.Media",
+        "x",
+        "id",
+        "alias",
+        "evolving",
+        "true",
+        "false",
+        "{",
+        "}",
+        "[",
+        "]",
+        "(",
+        ")",
+        "<",
+        ">",
+        ";",
+        ",",
+        "=",
+        ".",
+        "0",
+        "1",
+        "-1",
+        "7",
+        "4294967296",
+        "\"s\"",
+        "'t'",
+        "\"",
+        "/*",
+        "*/",
+        "//",
+        "\n",
+        " ",
+        "é",
+        "\\",
+    ];
+
+    #[test]
+    fn fuzz_never_panics() {
+        let rich = "package f.g alias h; option enable_auto_type_id = false;
+            message A [id=3, evolving=false] { optional ref B b = 1; list<optional B> l = 2;
+              map<string, ref B> m = 3 [nullable=true]; repeated fixed int32 r = 4;
+              message B { enum C { X = 0; } C c = 1; array<float16> a = 2; any y = 3; }
+              reserved 5 to max; }
+            enum E { Y = 1; } service S { rpc R (A) returns (A); }";
+        let seeds = [SHAPES, rich];
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for round in 0..4000 {
+            let text: String = match round % 4 {
+                // Random printable ASCII with newlines.
+                0 => (0..rng.below(300))
+                    .map(|_| match rng.below(20) {
+                        0 => '\n',
+                        _ => char::from(b' ' + rng.below(95) as u8),
+                    })
+                    .collect(),
+                // Random sequences of FDL tokens.
+                1 => (0..rng.below(200))
+                    .map(|_| format!("{} ", FUZZ_WORDS[rng.below(FUZZ_WORDS.len())]))
+                    .collect(),
+                // Mutated valid schemas: token insertions, deletions and duplications.
+                _ => {
+                    let mut text = seeds[rng.below(seeds.len())].to_string();
+                    for _ in 0..1 + rng.below(4) {
+                        let mut at = rng.below(text.len() + 1);
+                        while !text.is_char_boundary(at) {
+                            at -= 1;
+                        }
+                        match rng.below(3) {
+                            0 => text.insert_str(at, FUZZ_WORDS[rng.below(FUZZ_WORDS.len())]),
+                            1 => {
+                                let mut end = (at + rng.below(20)).min(text.len());
+                                while !text.is_char_boundary(end) {
+                                    end -= 1;
+                                }
+                                text.replace_range(at..end, "");
+                            }
+                            _ => {
+                                let mut end = (at + rng.below(40)).min(text.len());
+                                while !text.is_char_boundary(end) {
+                                    end -= 1;
+                                }
+                                let piece = text[at..end].to_string();
+                                text.insert_str(at, &piece);
+                            }
+                        }
+                    }
+                    text
+                }
+            };
+            if let Err(SchemaError::Idl { line, column, .. }) = parse(&text) {
+                assert!(line >= 1 && column >= 1, "{text}");
+                assert!(line as usize <= text.lines().count() + 1, "{text}");
+            }
+        }
+    }
 }
