@@ -1971,6 +1971,11 @@ message MediaContentList [id=10] {
         for (name, id) in expect {
             assert_eq!(registration(&desc, name), Registration::Id(id), "{name}");
         }
+        // A nested type's alias replaces its whole path: the input is `golden.nested_alias`.
+        let desc =
+            parse("package golden; message Outer { message Inner [alias=\"nested_alias\"] {} }")
+                .unwrap();
+        assert_eq!(registration(&desc, "golden.Outer.Inner"), Registration::Id(1062111379));
         // The package alias replaces the package in the hash input.
         let desc = parse("package p2 alias gp; message T { int32 x = 1; }").unwrap();
         assert_eq!(desc.package, "p2");
