@@ -8,7 +8,7 @@ use foryjit_schema::{ArrayElem, TypeInfo};
 use foryjit_wire::meta_string::{MetaContext, MetaStringReader};
 use foryjit_wire::type_id::{self as tid, flag};
 use foryjit_wire::{
-    bf16, f16, CodecError, CodecResult, Duration, EnumValue, ErrorKind, MapEntry, PathSegment,
+    bf16, f16, pod_vec_from_le, CodecError, CodecResult, Duration, EnumValue, ErrorKind, MapEntry, PathSegment,
     RVec, Reader, StructValue, Timestamp, TypeIdx, Value,
 };
 
@@ -20,7 +20,7 @@ pub(crate) struct ReadCtx<'a> {
 }
 
 #[cold]
-fn err(kind: ErrorKind, r: &Reader) -> CodecError {
+fn err(kind: ErrorKind, r: &Reader) -> Box<CodecError> {
     CodecError::new(kind, r.pos())
 }
 
@@ -75,7 +75,9 @@ pub(crate) fn read_struct_body(ctx: &mut ReadCtx, r: &mut Reader, prog: &Program
                 }
             }
             ReadOp::GetScalar { field, scalar } => {
-                fields[field.0 as usize] = get_scalar(r, *scalar).map_err(|e| e.within(name(field.0)))?;
+                if let Some(slot) = fields.get_mut(field.0 as usize) {
+                    get_scalar_into(r, *scalar, slot).map_err(|e| e.within(name(field.0)))?;
+                }
             }
             ReadOp::GetNullableScalar { field, scalar } => {
                 let v = (|| {
@@ -87,15 +89,58 @@ pub(crate) fn read_struct_body(ctx: &mut ReadCtx, r: &mut Reader, prog: &Program
                     }
                 })()
                 .map_err(|e| e.within(name(field.0)))?;
-                fields[field.0 as usize] = v;
+                put_field(&mut fields, field.0, v);
             }
             ReadOp::GetField { field, codec, nullable } => {
                 let v = read_field(ctx, r, codec, *nullable).map_err(|e| e.within(name(field.0)))?;
-                fields[field.0 as usize] = v;
+                put_field(&mut fields, field.0, v);
             }
         }
     }
     Ok(StructValue::new(prog.ty, fields))
+}
+
+/// Writes `v` over a slot that holds the `Null` it was created with, without dropping it.
+#[inline(always)]
+fn set_slot(slot: &mut Value, v: Value) {
+    // `Null` owns nothing, so forgetting it leaks nothing; skipping the drop call matters here.
+    std::mem::forget(std::mem::replace(slot, v));
+}
+
+/// Reads a scalar straight into its field slot (no `Value` travels through the stack, which
+/// avoids store-forwarding stalls on the hot path).
+#[inline]
+fn get_scalar_into(r: &mut Reader, s: Scalar, slot: &mut Value) -> CodecResult<()> {
+    match s {
+        Scalar::Bool => set_slot(slot, Value::Bool(r.u8()? != 0)),
+        Scalar::I8 => set_slot(slot, Value::Int8(r.u8()? as i8)),
+        Scalar::I16 => set_slot(slot, Value::Int16(r.u16()? as i16)),
+        Scalar::I32 => set_slot(slot, Value::Int32(r.u32()? as i32)),
+        Scalar::VarI32 => set_slot(slot, Value::Int32(r.vari32()?)),
+        Scalar::I64 => set_slot(slot, Value::Int64(r.u64()? as i64)),
+        Scalar::VarI64 => set_slot(slot, Value::Int64(r.vari64()?)),
+        Scalar::TaggedI64 => set_slot(slot, Value::Int64(r.tagged_i64()?)),
+        Scalar::U8 => set_slot(slot, Value::UInt8(r.u8()?)),
+        Scalar::U16 => set_slot(slot, Value::UInt16(r.u16()?)),
+        Scalar::U32 => set_slot(slot, Value::UInt32(r.u32()?)),
+        Scalar::VarU32 => set_slot(slot, Value::UInt32(r.varu32()?)),
+        Scalar::U64 => set_slot(slot, Value::UInt64(r.u64()?)),
+        Scalar::VarU64 => set_slot(slot, Value::UInt64(r.varu64()?)),
+        Scalar::TaggedU64 => set_slot(slot, Value::UInt64(r.tagged_u64()?)),
+        Scalar::F16 => set_slot(slot, Value::Float16(f16::from_bits(r.u16()?))),
+        Scalar::BF16 => set_slot(slot, Value::BFloat16(bf16::from_bits(r.u16()?))),
+        Scalar::F32 => set_slot(slot, Value::Float32(f32::from_bits(r.u32()?))),
+        Scalar::F64 => set_slot(slot, Value::Float64(f64::from_bits(r.u64()?))),
+    }
+    Ok(())
+}
+
+/// Stores a decoded field into its slot, which still holds the `Null` it was created with.
+#[inline(always)]
+fn put_field(fields: &mut [Value], ordinal: u32, v: Value) {
+    if let Some(slot) = fields.get_mut(ordinal as usize) {
+        set_slot(slot, v);
+    }
 }
 
 fn read_field(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec, nullable: bool) -> CodecResult<Value> {
@@ -135,17 +180,6 @@ pub(crate) fn get_scalar(r: &mut Reader, s: Scalar) -> CodecResult<Value> {
     })
 }
 
-fn read_le<T, const N: usize>(bytes: &[u8], f: impl Fn([u8; N]) -> T) -> RVec<T> {
-    bytes
-        .chunks_exact(N)
-        .map(|c| {
-            let mut a = [0u8; N];
-            a.copy_from_slice(c);
-            f(a)
-        })
-        .collect()
-}
-
 fn read_array(ctx: &ReadCtx, r: &mut Reader, elem: ArrayElem) -> CodecResult<Value> {
     let at = r.pos();
     let n = r.length(ctx.opts.limits.max_binary_bytes, 1)?;
@@ -156,18 +190,18 @@ fn read_array(ctx: &ReadCtx, r: &mut Reader, elem: ArrayElem) -> CodecResult<Val
     let b = r.bytes(n)?;
     Ok(match elem {
         ArrayElem::Bool => Value::BoolArray(b.iter().map(|&x| x != 0).collect()),
-        ArrayElem::Int8 => Value::Int8Array(b.iter().map(|&x| x as i8).collect()),
+        ArrayElem::Int8 => Value::Int8Array(pod_vec_from_le::<i8>(b).into()),
         ArrayElem::UInt8 => Value::UInt8Array(b.to_vec().into()),
-        ArrayElem::Int16 => Value::Int16Array(read_le(b, i16::from_le_bytes)),
-        ArrayElem::Int32 => Value::Int32Array(read_le(b, i32::from_le_bytes)),
-        ArrayElem::Int64 => Value::Int64Array(read_le(b, i64::from_le_bytes)),
-        ArrayElem::UInt16 => Value::UInt16Array(read_le(b, u16::from_le_bytes)),
-        ArrayElem::UInt32 => Value::UInt32Array(read_le(b, u32::from_le_bytes)),
-        ArrayElem::UInt64 => Value::UInt64Array(read_le(b, u64::from_le_bytes)),
-        ArrayElem::Float16 => Value::Float16Array(read_le(b, |a| f16::from_bits(u16::from_le_bytes(a)))),
-        ArrayElem::BFloat16 => Value::BFloat16Array(read_le(b, |a| bf16::from_bits(u16::from_le_bytes(a)))),
-        ArrayElem::Float32 => Value::Float32Array(read_le(b, |a| f32::from_bits(u32::from_le_bytes(a)))),
-        ArrayElem::Float64 => Value::Float64Array(read_le(b, |a| f64::from_bits(u64::from_le_bytes(a)))),
+        ArrayElem::Int16 => Value::Int16Array(pod_vec_from_le::<i16>(b).into()),
+        ArrayElem::Int32 => Value::Int32Array(pod_vec_from_le::<i32>(b).into()),
+        ArrayElem::Int64 => Value::Int64Array(pod_vec_from_le::<i64>(b).into()),
+        ArrayElem::UInt16 => Value::UInt16Array(pod_vec_from_le::<u16>(b).into()),
+        ArrayElem::UInt32 => Value::UInt32Array(pod_vec_from_le::<u32>(b).into()),
+        ArrayElem::UInt64 => Value::UInt64Array(pod_vec_from_le::<u64>(b).into()),
+        ArrayElem::Float16 => Value::Float16Array(pod_vec_from_le::<f16>(b).into()),
+        ArrayElem::BFloat16 => Value::BFloat16Array(pod_vec_from_le::<bf16>(b).into()),
+        ArrayElem::Float32 => Value::Float32Array(pod_vec_from_le::<f32>(b).into()),
+        ArrayElem::Float64 => Value::Float64Array(pod_vec_from_le::<f64>(b).into()),
     })
 }
 

@@ -18,12 +18,12 @@ pub(crate) struct WriteCtx<'a> {
 }
 
 #[cold]
-fn err(kind: ErrorKind, w: &Writer) -> CodecError {
+fn err(kind: ErrorKind, w: &Writer) -> Box<CodecError> {
     CodecError::new(kind, w.len())
 }
 
 #[cold]
-fn wrong(expected: &'static str, v: &Value, w: &Writer) -> CodecError {
+fn wrong(expected: &'static str, v: &Value, w: &Writer) -> Box<CodecError> {
     err(ErrorKind::WrongKind { expected, found: v.kind_name() }, w)
 }
 
@@ -166,34 +166,24 @@ fn scalar_name(s: Scalar) -> &'static str {
     }
 }
 
-fn put_le<T: Copy, const N: usize>(w: &mut Writer, items: &[T], f: impl Fn(T) -> [u8; N]) -> CodecResult<()> {
-    let n = items.len() * N;
-    if n > u32::MAX as usize {
-        return Err(err(ErrorKind::LengthLimit { len: n as u64, limit: u32::MAX as u64 }, w));
-    }
-    w.reserve(n + 5)?;
-    w.put_varu32(n as u32);
-    for &x in items {
-        w.put_bytes(&f(x))?;
-    }
-    Ok(())
-}
-
 fn write_array(w: &mut Writer, elem: ArrayElem, v: &Value) -> CodecResult<()> {
     match (elem, v) {
-        (ArrayElem::Bool, Value::BoolArray(a)) => put_le(w, a, |x| [x as u8]),
-        (ArrayElem::Int8, Value::Int8Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
-        (ArrayElem::Int16, Value::Int16Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
-        (ArrayElem::Int32, Value::Int32Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
-        (ArrayElem::Int64, Value::Int64Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
-        (ArrayElem::UInt8, Value::UInt8Array(a)) => put_le(w, a, |x| [x]),
-        (ArrayElem::UInt16, Value::UInt16Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
-        (ArrayElem::UInt32, Value::UInt32Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
-        (ArrayElem::UInt64, Value::UInt64Array(a)) => put_le(w, a, |x| x.to_le_bytes()),
-        (ArrayElem::Float16, Value::Float16Array(a)) => put_le(w, a, |x| x.to_bits().to_le_bytes()),
-        (ArrayElem::BFloat16, Value::BFloat16Array(a)) => put_le(w, a, |x| x.to_bits().to_le_bytes()),
-        (ArrayElem::Float32, Value::Float32Array(a)) => put_le(w, a, |x| x.to_bits().to_le_bytes()),
-        (ArrayElem::Float64, Value::Float64Array(a)) => put_le(w, a, |x| x.to_bits().to_le_bytes()),
+        (ArrayElem::Bool, Value::BoolArray(a)) => {
+            let bytes: Vec<u8> = a.iter().map(|&b| b as u8).collect();
+            w.put_pod_array(&bytes)
+        }
+        (ArrayElem::Int8, Value::Int8Array(a)) => w.put_pod_array(a),
+        (ArrayElem::Int16, Value::Int16Array(a)) => w.put_pod_array(a),
+        (ArrayElem::Int32, Value::Int32Array(a)) => w.put_pod_array(a),
+        (ArrayElem::Int64, Value::Int64Array(a)) => w.put_pod_array(a),
+        (ArrayElem::UInt8, Value::UInt8Array(a)) => w.put_pod_array(a),
+        (ArrayElem::UInt16, Value::UInt16Array(a)) => w.put_pod_array(a),
+        (ArrayElem::UInt32, Value::UInt32Array(a)) => w.put_pod_array(a),
+        (ArrayElem::UInt64, Value::UInt64Array(a)) => w.put_pod_array(a),
+        (ArrayElem::Float16, Value::Float16Array(a)) => w.put_pod_array(a),
+        (ArrayElem::BFloat16, Value::BFloat16Array(a)) => w.put_pod_array(a),
+        (ArrayElem::Float32, Value::Float32Array(a)) => w.put_pod_array(a),
+        (ArrayElem::Float64, Value::Float64Array(a)) => w.put_pod_array(a),
         (_, v) => Err(wrong("array", v, w)),
     }
 }
@@ -593,7 +583,7 @@ fn write_map(
     let mut i = 0;
     while i < entries.len() {
         let e = &entries[i];
-        let path = |err: CodecError| err.within(PathSegment::Key(i));
+        let path = |err: Box<CodecError>| err.within(PathSegment::Key(i));
         let (kn, vn) = (e.key.is_null(), e.value.is_null());
         if kn && kc.is_some_and(|c| !c.nullable) {
             return Err(path(err(ErrorKind::UnexpectedNull, w)));

@@ -14,7 +14,7 @@ pub enum Error {
     Schema(#[from] SchemaError),
     /// Encoding or decoding failed.
     #[error("{0}")]
-    Codec(#[from] CodecError),
+    Codec(#[from] Box<CodecError>),
     /// Canonical JSON did not match the schema.
     #[error("json: {0}")]
     Json(#[from] JsonError),

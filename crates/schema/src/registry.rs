@@ -10,7 +10,30 @@ use foryjit_wire::type_id as tid;
 use foryjit_wire::TypeIdx;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
+
+/// A fast hasher for small integer keys (type ids). Keys come from our own registrations, not
+/// from input, so flooding resistance is not needed here; lookups sit on the read hot path.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u32(n as u32);
+    }
+}
 
 /// Bounds on what a registered schema may contain. Each protects the engine from a schema (for
 /// example one loaded from an untrusted registry) that would make the IR or compiled code huge.
@@ -262,14 +285,16 @@ pub struct EnumInfo {
     pub registration: Registration,
     /// Members in declaration order.
     pub members: Vec<EnumMember>,
-    by_value: HashMap<u32, usize>,
+    /// `(value, member index)` sorted by value.
+    by_value: Vec<(u32, usize)>,
     by_name: HashMap<String, usize>,
 }
 
 impl EnumInfo {
     /// The member with wire value `value`.
     pub fn member_by_value(&self, value: u32) -> Option<&EnumMember> {
-        self.by_value.get(&value).map(|&i| &self.members[i])
+        let i = self.by_value.binary_search_by_key(&value, |&(v, _)| v).ok()?;
+        self.members.get(self.by_value[i].1)
     }
 
     /// The member called `name`.
@@ -310,7 +335,7 @@ impl TypeInfo {
 pub struct Registry {
     types: Vec<Arc<TypeInfo>>,
     by_name: HashMap<String, TypeIdx>,
-    by_id: HashMap<(bool, u32), TypeIdx>,
+    by_id: HashMap<(bool, u32), TypeIdx, BuildHasherDefault<IdHasher>>,
     by_ns_name: HashMap<(String, String), TypeIdx>,
     limits: Limits,
 }
@@ -380,7 +405,7 @@ impl Registry {
         // Pass 1: assign indices and check identities.
         let base = self.types.len() as u32;
         let mut names: HashMap<String, TypeIdx> = HashMap::new();
-        let mut ids: HashMap<(bool, u32), TypeIdx> = HashMap::new();
+        let mut ids: HashMap<(bool, u32), TypeIdx> = HashMap::default();
         let mut ns_names: HashMap<(String, String), TypeIdx> = HashMap::new();
         for (i, t) in desc.types.iter().enumerate() {
             let idx = TypeIdx(base + i as u32);
@@ -432,12 +457,18 @@ impl Registry {
                             problem: "enum has no members",
                         });
                     }
-                    let mut by_value = HashMap::new();
+                    let mut by_value: Vec<(u32, usize)> =
+                        e.members.iter().enumerate().map(|(k, m)| (m.value, k)).collect();
+                    by_value.sort_unstable();
+                    if let Some(w) = by_value.windows(2).find(|w| w[0].0 == w[1].0) {
+                        return Err(SchemaError::DuplicateField {
+                            in_type: e.full_name.clone(),
+                            field: e.members[w[1].1].name.clone(),
+                        });
+                    }
                     let mut by_name = HashMap::new();
                     for (k, m) in e.members.iter().enumerate() {
-                        if by_value.insert(m.value, k).is_some()
-                            || by_name.insert(m.name.clone(), k).is_some()
-                        {
+                        if by_name.insert(m.name.clone(), k).is_some() {
                             return Err(SchemaError::DuplicateField {
                                 in_type: e.full_name.clone(),
                                 field: m.name.clone(),

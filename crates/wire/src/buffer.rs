@@ -250,7 +250,7 @@ impl<'a> Reader<'a> {
     }
 
     #[cold]
-    fn truncated(&self, n: usize) -> CodecError {
+    fn truncated(&self, n: usize) -> Box<CodecError> {
         CodecError::new(ErrorKind::Truncated { need: n - self.remaining() }, self.pos)
     }
 
@@ -519,4 +519,94 @@ mod tests {
         assert!(w.put_bytes(&[0; 4]).is_ok());
         assert_eq!(w.put_bytes(&[0]).unwrap_err().kind, ErrorKind::OutputLimit(4));
     }
+}
+
+mod pod {
+    pub trait Sealed {}
+}
+
+/// Plain numeric element types whose in-memory bytes on a little-endian machine are exactly their
+/// Fory wire bytes (no padding, every bit pattern valid). Sealed: implemented only here.
+pub trait LePod: Copy + Default + pod::Sealed + 'static {
+    /// Converts from little endian (identity on little-endian machines).
+    fn from_le(self) -> Self;
+}
+
+macro_rules! le_pod_int {
+    ($($t:ty),*) => {$(
+        impl pod::Sealed for $t {}
+        impl LePod for $t {
+            #[inline]
+            fn from_le(self) -> Self { <$t>::from_le(self) }
+        }
+    )*};
+}
+le_pod_int!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+macro_rules! le_pod_bits {
+    ($($t:ty => $b:ty),*) => {$(
+        impl pod::Sealed for $t {}
+        impl LePod for $t {
+            #[inline]
+            fn from_le(self) -> Self { <$t>::from_bits(<$b>::from_le(self.to_bits())) }
+        }
+    )*};
+}
+le_pod_bits!(f32 => u32, f64 => u64, f16 => u16, bf16 => u16);
+
+/// The wire bytes of a slice of [`LePod`] values (little-endian memory layout).
+fn le_bytes_of<T: LePod>(items: &[T]) -> std::borrow::Cow<'_, [u8]> {
+    if cfg!(target_endian = "little") {
+        // SAFETY: `T` is one of the sealed `LePod` primitives: no padding bytes, so every byte of
+        // the slice is initialised; `u8` has alignment 1; the length is the slice's byte size.
+        std::borrow::Cow::Borrowed(unsafe {
+            std::slice::from_raw_parts(items.as_ptr() as *const u8, std::mem::size_of_val(items))
+        })
+    } else {
+        let mut out = Vec::with_capacity(std::mem::size_of_val(items));
+        for x in items {
+            let le = x.from_le(); // from_le is its own inverse (a byte swap or the identity)
+            // SAFETY: as above, for one value.
+            out.extend_from_slice(unsafe {
+                std::slice::from_raw_parts(&le as *const T as *const u8, std::mem::size_of::<T>())
+            });
+        }
+        std::borrow::Cow::Owned(out)
+    }
+}
+
+impl Writer<'_> {
+    /// A dense array: `varuint32(byte length)` then the elements little endian.
+    pub fn put_pod_array<T: LePod>(&mut self, items: &[T]) -> CodecResult<()> {
+        let bytes = le_bytes_of(items);
+        if bytes.len() > u32::MAX as usize {
+            return Err(CodecError::new(
+                ErrorKind::LengthLimit { len: bytes.len() as u64, limit: u32::MAX as u64 },
+                self.len(),
+            ));
+        }
+        self.reserve(bytes.len() + 5)?;
+        self.put_varu32(bytes.len() as u32);
+        self.buf.extend_from_slice(&bytes);
+        Ok(())
+    }
+}
+
+/// Elements of a dense array from their wire bytes; `bytes.len()` must be a multiple of the width
+/// (the caller checks and reports `BadArrayLength`; extra bytes are ignored).
+pub fn pod_vec_from_le<T: LePod>(bytes: &[u8]) -> Vec<T> {
+    let n = bytes.len() / std::mem::size_of::<T>();
+    let mut v: Vec<T> = vec![T::default(); n];
+    // SAFETY: `v` owns `n * size_of::<T>()` initialised bytes; `T` has no padding and every bit
+    // pattern is a valid `T` (sealed numeric types), so overwriting its bytes is sound.
+    let dst = unsafe {
+        std::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, n * std::mem::size_of::<T>())
+    };
+    dst.copy_from_slice(&bytes[..dst.len()]);
+    if cfg!(target_endian = "big") {
+        for x in &mut v {
+            *x = x.from_le();
+        }
+    }
+    v
 }

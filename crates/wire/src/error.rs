@@ -175,19 +175,20 @@ pub struct CodecError {
 }
 
 impl CodecError {
-    /// A new error at `offset` with an empty path.
+    /// A new error at `offset` with an empty path. Errors travel boxed so that the `Result` of
+    /// every read and write stays as small as its success value.
     #[cold]
-    pub fn new(kind: ErrorKind, offset: usize) -> Self {
-        CodecError { kind, offset, path: FieldPath::default() }
+    pub fn new(kind: ErrorKind, offset: usize) -> Box<Self> {
+        Box::new(CodecError { kind, offset, path: FieldPath::default() })
     }
 
     /// Prepends a path segment (called while unwinding out of nested values).
     #[cold]
-    pub fn within(mut self, seg: PathSegment) -> Self {
+    pub fn within(mut self: Box<Self>, seg: PathSegment) -> Box<Self> {
         self.path.0.insert(0, seg);
         self
     }
 }
 
-/// Result of encode/decode steps.
-pub type CodecResult<T> = Result<T, CodecError>;
+/// Result of encode/decode steps (the error is boxed: see [`CodecError::new`]).
+pub type CodecResult<T> = Result<T, Box<CodecError>>;

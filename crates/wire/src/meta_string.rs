@@ -542,7 +542,7 @@ impl MetaStringWriter {
     }
 }
 
-fn limit_error(len: usize, limit: usize, offset: usize) -> CodecError {
+fn limit_error(len: usize, limit: usize, offset: usize) -> Box<CodecError> {
     CodecError::new(
         ErrorKind::LengthLimit {
             len: len as u64,
