@@ -840,6 +840,7 @@ class Peer:
     def __init__(self):
         self.loaded = []  # LoadedSchema, in load order
         self.by_text = {}
+        self.load_count = 0  # advances on every attempt, so a failed load never reuses a dir
         self.tmp_root = tempfile.mkdtemp(prefix="pyfory_peer_")
 
     def close(self):
@@ -863,7 +864,8 @@ class Peer:
 
     def _load(self, fdl):
         handle = len(self.by_text)
-        tmpdir = Path(self.tmp_root) / f"fdl{handle}"
+        self.load_count += 1
+        tmpdir = Path(self.tmp_root) / f"fdl{self.load_count}"
         out = tmpdir / "out"
         out.mkdir(parents=True)
         src = tmpdir / "schema.fdl"

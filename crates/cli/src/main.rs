@@ -13,7 +13,11 @@ const DEMO_JSON: &str = include_str!("../data/MediaContent.json");
 const DEMO_TYPE: &str = "bench.MediaContent";
 
 #[derive(Parser)]
-#[command(name = "foryjit", version, about = "Fory xlang serialization for schemas known at run time")]
+#[command(
+    name = "foryjit",
+    version,
+    about = "Fory xlang serialization for schemas known at run time"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -102,8 +106,14 @@ fn read_input(path: &Option<PathBuf>) -> Result<Vec<u8>, CliError> {
     Ok(buf)
 }
 
-fn engine(idl_path: &PathBuf, type_name: &str, mode: ModeArg, strings: StringsArg) -> Result<(ForyJit, TypeHandle), CliError> {
-    let text = std::fs::read_to_string(idl_path).map_err(|e| CliError::Io(idl_path.display().to_string(), e))?;
+fn engine(
+    idl_path: &PathBuf,
+    type_name: &str,
+    mode: ModeArg,
+    strings: StringsArg,
+) -> Result<(ForyJit, TypeHandle), CliError> {
+    let text = std::fs::read_to_string(idl_path)
+        .map_err(|e| CliError::Io(idl_path.display().to_string(), e))?;
     let fory = ForyJit::builder()
         .mode(match mode {
             ModeArg::Consistent => Mode::Consistent,
@@ -115,7 +125,8 @@ fn engine(idl_path: &PathBuf, type_name: &str, mode: ModeArg, strings: StringsAr
         })
         .build();
     fory.load_idl(&text)?;
-    let ty = fory.type_handle(type_name).ok_or_else(|| CliError::UnknownType(type_name.to_owned()))?;
+    let ty =
+        fory.type_handle(type_name).ok_or_else(|| CliError::UnknownType(type_name.to_owned()))?;
     Ok((fory, ty))
 }
 
@@ -166,8 +177,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let json: serde_json::Value = serde_json::from_slice(&read_input(&input)?)?;
             let bytes = fory.serialize(&fory.from_json(ty, &json)?)?;
             match output {
-                Some(p) => std::fs::write(&p, &bytes).map_err(|e| CliError::Io(p.display().to_string(), e))?,
-                None => std::io::stdout().write_all(&bytes).map_err(|e| CliError::Io("stdout".into(), e))?,
+                Some(p) => std::fs::write(&p, &bytes)
+                    .map_err(|e| CliError::Io(p.display().to_string(), e))?,
+                None => std::io::stdout()
+                    .write_all(&bytes)
+                    .map_err(|e| CliError::Io("stdout".into(), e))?,
             }
             Ok(())
         }

@@ -46,13 +46,23 @@ impl Catalog {
         for &idx in &ids {
             let info = registry.get(idx).map(|t| &**t);
             let prog = match info {
-                Some(TypeInfo::Message(_)) => Some(Arc::new(build_program(&registry, idx, Mode::SameSchema)?)),
+                Some(TypeInfo::Message(_)) => {
+                    Some(Arc::new(build_program(&registry, idx, Mode::SameSchema)?))
+                }
                 _ => None,
             };
             let named = match info.map(TypeInfo::registration) {
                 Some(Registration::Named { namespace, name }) => Some(NamedMeta {
-                    namespace: meta_string::encode(namespace, MetaContext::Namespace, meta_string::INLINE_ALLOWED),
-                    name: meta_string::encode(name, MetaContext::TypeName, meta_string::INLINE_ALLOWED),
+                    namespace: meta_string::encode(
+                        namespace,
+                        MetaContext::Namespace,
+                        meta_string::INLINE_ALLOWED,
+                    ),
+                    name: meta_string::encode(
+                        name,
+                        MetaContext::TypeName,
+                        meta_string::INLINE_ALLOWED,
+                    ),
                 }),
                 _ => None,
             };

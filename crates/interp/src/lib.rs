@@ -41,7 +41,12 @@ pub struct Options {
 
 /// Serializes `value` as one complete xlang payload (header, root ref flag, type meta, body),
 /// appending to `out`. On error `out` is restored to its length at entry.
-pub fn serialize(cat: &Catalog, opts: &Options, value: &Value, out: &mut Vec<u8>) -> CodecResult<()> {
+pub fn serialize(
+    cat: &Catalog,
+    opts: &Options,
+    value: &Value,
+    out: &mut Vec<u8>,
+) -> CodecResult<()> {
     let start = out.len();
     let r = write::write_root(cat, opts, value, out);
     if r.is_err() {

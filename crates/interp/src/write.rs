@@ -27,7 +27,12 @@ fn wrong(expected: &'static str, v: &Value, w: &Writer) -> Box<CodecError> {
     err(ErrorKind::WrongKind { expected, found: v.kind_name() }, w)
 }
 
-pub(crate) fn write_root(cat: &Catalog, opts: &Options, value: &Value, out: &mut Vec<u8>) -> CodecResult<()> {
+pub(crate) fn write_root(
+    cat: &Catalog,
+    opts: &Options,
+    value: &Value,
+    out: &mut Vec<u8>,
+) -> CodecResult<()> {
     let mut w = Writer::new(out, opts.limits.max_output_bytes);
     let mut ctx = WriteCtx { cat, opts, depth: 0, meta: MetaStringWriter::new() };
     w.reserve(2)?;
@@ -37,7 +42,8 @@ pub(crate) fn write_root(cat: &Catalog, opts: &Options, value: &Value, out: &mut
         return Ok(());
     }
     w.put_u8(flag::NOT_NULL);
-    write_dynamic(&mut ctx, &mut w, value)
+    write_dynamic(&mut ctx, &mut w, value)?;
+    w.check_limit()
 }
 
 pub(crate) fn write_struct_body_entry(
@@ -52,7 +58,8 @@ pub(crate) fn write_struct_body_entry(
         .program(sv.ty)
         .ok_or_else(|| err(ErrorKind::UnregisteredType(format!("#{}", sv.ty.0)), &w))?
         .clone();
-    write_struct_body(&mut ctx, &mut w, &prog, sv)
+    write_struct_body(&mut ctx, &mut w, &prog, sv)?;
+    w.check_limit()
 }
 
 fn enter(ctx: &mut WriteCtx, w: &Writer) -> CodecResult<()> {
@@ -83,7 +90,8 @@ pub(crate) fn write_struct_body(
             WriteOp::Reserve { bytes } => w.reserve(*bytes as usize)?,
             WriteOp::PutHash(h) => w.put_u32(*h),
             WriteOp::PutScalar { field, scalar } => {
-                put_scalar(w, *scalar, &fields[field.0 as usize]).map_err(|e| e.within(name(field.0)))?
+                put_scalar(w, *scalar, &fields[field.0 as usize])
+                    .map_err(|e| e.within(name(field.0)))?
             }
             WriteOp::PutNullableScalar { field, scalar } => {
                 let v = &fields[field.0 as usize];
@@ -103,7 +111,13 @@ pub(crate) fn write_struct_body(
     Ok(())
 }
 
-fn write_field(ctx: &mut WriteCtx, w: &mut Writer, codec: &Codec, nullable: bool, v: &Value) -> CodecResult<()> {
+fn write_field(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    codec: &Codec,
+    nullable: bool,
+    v: &Value,
+) -> CodecResult<()> {
     if v.is_null() {
         if !nullable {
             return Err(err(ErrorKind::UnexpectedNull, w));
@@ -142,6 +156,7 @@ pub(crate) fn put_scalar(w: &mut Writer, s: Scalar, v: &Value) -> CodecResult<()
         (Scalar::BF16, Value::BFloat16(x)) => w.put_bf16(*x),
         (Scalar::F32, Value::Float32(x)) => w.put_u32(x.to_bits()),
         (Scalar::F64, Value::Float64(x)) => w.put_u64(x.to_bits()),
+        (_, Value::Null) => return Err(err(ErrorKind::UnexpectedNull, w)),
         (s, v) => return Err(wrong(scalar_name(s), v, w)),
     }
     Ok(())
@@ -189,7 +204,12 @@ fn write_array(w: &mut Writer, elem: ArrayElem, v: &Value) -> CodecResult<()> {
 }
 
 /// Writes the body of a non-null value of a known type.
-pub(crate) fn write_body(ctx: &mut WriteCtx, w: &mut Writer, codec: &Codec, v: &Value) -> CodecResult<()> {
+pub(crate) fn write_body(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    codec: &Codec,
+    v: &Value,
+) -> CodecResult<()> {
     match codec {
         Codec::Scalar(s) => {
             w.reserve(s.max_size() as usize)?;
@@ -201,6 +221,7 @@ pub(crate) fn write_body(ctx: &mut WriteCtx, w: &mut Writer, codec: &Codec, v: &
         },
         Codec::Binary => match v {
             Value::Binary(b) => {
+                w.reserve_exact(b.len())?;
                 w.reserve(b.len() + 5)?;
                 w.put_varu32(b.len() as u32);
                 w.put_bytes(b)
@@ -247,7 +268,10 @@ pub(crate) fn write_body(ctx: &mut WriteCtx, w: &mut Writer, codec: &Codec, v: &
         Codec::Struct { ty, with_meta } => match v {
             Value::Struct(sv) => {
                 if sv.ty != *ty {
-                    return Err(err(ErrorKind::WrongStructType { expected: ty.0, found: sv.ty.0 }, w));
+                    return Err(err(
+                        ErrorKind::WrongStructType { expected: ty.0, found: sv.ty.0 },
+                        w,
+                    ));
                 }
                 if *with_meta {
                     write_user_type_meta(ctx, w, *ty)?;
@@ -272,11 +296,18 @@ pub(crate) fn write_body(ctx: &mut WriteCtx, w: &mut Writer, codec: &Codec, v: &
     }
 }
 
-fn write_enum_value(ctx: &mut WriteCtx, w: &mut Writer, expected: TypeIdx, ty: TypeIdx, value: u32) -> CodecResult<()> {
+fn write_enum_value(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    expected: TypeIdx,
+    ty: TypeIdx,
+    value: u32,
+) -> CodecResult<()> {
     if ty != expected {
         return Err(err(ErrorKind::WrongStructType { expected: expected.0, found: ty.0 }, w));
     }
-    let known = ctx.cat.registry().enumeration(ty).is_some_and(|e| e.member_by_value(value).is_some());
+    let known =
+        ctx.cat.registry().enumeration(ty).is_some_and(|e| e.member_by_value(value).is_some());
     if !known {
         return Err(err(ErrorKind::UnknownEnumValue(value), w));
     }
@@ -323,7 +354,12 @@ fn write_user_type_meta(ctx: &mut WriteCtx, w: &mut Writer, ty: TypeIdx) -> Code
 }
 
 /// A typed collection (list/set field with a known element type).
-fn write_typed_collection(ctx: &mut WriteCtx, w: &mut Writer, elem: &ElemCodec, items: &[Value]) -> CodecResult<()> {
+fn write_typed_collection(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    elem: &ElemCodec,
+    items: &[Value],
+) -> CodecResult<()> {
     w.reserve(6)?;
     w.put_varu32(items.len() as u32);
     if items.is_empty() {
@@ -650,8 +686,10 @@ fn write_map(
             {
                 break;
             }
-            write_map_side(ctx, w, kc, &cur.key, false).map_err(|x| x.within(PathSegment::Key(i)))?;
-            write_map_side(ctx, w, vc, &cur.value, false).map_err(|x| x.within(PathSegment::MapValue(i)))?;
+            write_map_side(ctx, w, kc, &cur.key, false)
+                .map_err(|x| x.within(PathSegment::Key(i)))?;
+            write_map_side(ctx, w, vc, &cur.value, false)
+                .map_err(|x| x.within(PathSegment::MapValue(i)))?;
             n += 1;
             i += 1;
         }

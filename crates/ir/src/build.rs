@@ -87,8 +87,8 @@ pub fn build_program(reg: &Registry, ty: TypeIdx, mode: Mode) -> Result<Program,
 
     // Write side: one `Reserve` per run of bounded-size writes (hash, scalars, nullable scalars).
     let mut reserve_at: Option<usize> = None;
-    let add_reserve = |write: &mut Vec<WriteOp>, bytes: u32, reserve_at: &mut Option<usize>| {
-        match *reserve_at {
+    let add_reserve =
+        |write: &mut Vec<WriteOp>, bytes: u32, reserve_at: &mut Option<usize>| match *reserve_at {
             Some(i) => {
                 if let WriteOp::Reserve { bytes: b } = &mut write[i] {
                     *b += bytes;
@@ -98,22 +98,23 @@ pub fn build_program(reg: &Registry, ty: TypeIdx, mode: Mode) -> Result<Program,
                 *reserve_at = Some(write.len());
                 write.push(WriteOp::Reserve { bytes });
             }
-        }
-    };
+        };
     // Read side: one `Ensure` per run of fixed-size reads.
     let mut ensure_at: Option<usize> = None;
-    let add_ensure =
-        |read: &mut Vec<ReadOp>, bytes: u32, field: Option<FieldIdx>, at: &mut Option<usize>| match *at {
-            Some(i) => {
-                if let ReadOp::Ensure { bytes: b, .. } = &mut read[i] {
-                    *b += bytes;
-                }
+    let add_ensure = |read: &mut Vec<ReadOp>,
+                      bytes: u32,
+                      field: Option<FieldIdx>,
+                      at: &mut Option<usize>| match *at {
+        Some(i) => {
+            if let ReadOp::Ensure { bytes: b, .. } = &mut read[i] {
+                *b += bytes;
             }
-            None => {
-                *at = Some(read.len());
-                read.push(ReadOp::Ensure { bytes, field });
-            }
-        };
+        }
+        None => {
+            *at = Some(read.len());
+            read.push(ReadOp::Ensure { bytes, field });
+        }
+    };
 
     match mode {
         Mode::SameSchema => {
@@ -146,6 +147,8 @@ pub fn build_program(reg: &Registry, ty: TypeIdx, mode: Mode) -> Result<Program,
                 read.push(ReadOp::GetNullableScalar { field, scalar });
             }
             (None, nullable) => {
+                // A reference-tracked field always carries a flag byte.
+                let nullable = nullable || f.tracking_ref;
                 reserve_at = None;
                 ensure_at = None;
                 let codec = codec_for(reg, &f.ty);

@@ -71,13 +71,19 @@ impl fmt::Display for Codec {
 impl fmt::Display for Program {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = |i: u32| self.field_names.get(i as usize).map(String::as_str).unwrap_or("?");
-        writeln!(f, "program {} (type #{}, {:?}, hash 0x{:08x})", self.name, self.ty.0, self.mode, self.hash)?;
+        writeln!(
+            f,
+            "program {} (type #{}, {:?}, hash 0x{:08x})",
+            self.name, self.ty.0, self.mode, self.hash
+        )?;
         writeln!(f, "write:")?;
         for op in &self.write {
             match op {
                 WriteOp::Reserve { bytes } => writeln!(f, "  reserve {bytes}")?,
                 WriteOp::PutHash(h) => writeln!(f, "  put_hash 0x{h:08x}")?,
-                WriteOp::PutScalar { field, scalar } => writeln!(f, "  put {}: {scalar}", name(field.0))?,
+                WriteOp::PutScalar { field, scalar } => {
+                    writeln!(f, "  put {}: {scalar}", name(field.0))?
+                }
                 WriteOp::PutNullableScalar { field, scalar } => {
                     writeln!(f, "  put {}: optional {scalar}", name(field.0))?
                 }
@@ -97,7 +103,9 @@ impl fmt::Display for Program {
                     None => writeln!(f, "  ensure {bytes} (struct)")?,
                 },
                 ReadOp::CheckHash(h) => writeln!(f, "  check_hash 0x{h:08x}")?,
-                ReadOp::GetScalar { field, scalar } => writeln!(f, "  get {}: {scalar}", name(field.0))?,
+                ReadOp::GetScalar { field, scalar } => {
+                    writeln!(f, "  get {}: {scalar}", name(field.0))?
+                }
                 ReadOp::GetNullableScalar { field, scalar } => {
                     writeln!(f, "  get {}: optional {scalar}", name(field.0))?
                 }

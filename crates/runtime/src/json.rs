@@ -2,7 +2,9 @@
 
 use base64::Engine as _;
 use foryjit_schema::{ArrayElem, Registry, ResolvedType, TypeInfo};
-use foryjit_wire::{bf16, f16, Duration, EnumValue, MapEntry, StructValue, Timestamp, TypeIdx, Value};
+use foryjit_wire::{
+    bf16, f16, Duration, EnumValue, MapEntry, StructValue, Timestamp, TypeIdx, Value,
+};
 use serde_json::{Map, Number, Value as Json};
 
 /// Why a JSON document does not fit the schema, or a value cannot be shown as JSON.
@@ -92,7 +94,12 @@ fn mismatch<T>(path: &str, expected: &'static str, v: &Value) -> Result<T, JsonE
     fail(path, JsonProblem::ValueMismatch { expected, found: v.kind_name() })
 }
 
-fn value_to_json(reg: &Registry, ty: &ResolvedType, v: &Value, path: &str) -> Result<Json, JsonError> {
+fn value_to_json(
+    reg: &Registry,
+    ty: &ResolvedType,
+    v: &Value,
+    path: &str,
+) -> Result<Json, JsonError> {
     if v.is_null() {
         return Ok(Json::Null);
     }
@@ -223,13 +230,21 @@ fn array_to_json(e: ArrayElem, v: &Value, path: &str) -> Result<Json, JsonError>
         (ArrayElem::UInt32, Value::UInt32Array(a)) => nums(a, Json::from),
         (ArrayElem::UInt64, Value::UInt64Array(a)) => nums(a, Json::from),
         (ArrayElem::Float16, Value::Float16Array(a)) => nums(a, |x| {
-            float_json(x.to_f64(), || shortest_half(x.to_f32(), |c| f16::from_f32(c).to_bits() == x.to_bits()))
+            float_json(x.to_f64(), || {
+                shortest_half(x.to_f32(), |c| f16::from_f32(c).to_bits() == x.to_bits())
+            })
         }),
         (ArrayElem::BFloat16, Value::BFloat16Array(a)) => nums(a, |x| {
-            float_json(x.to_f64(), || shortest_half(x.to_f32(), |c| bf16::from_f32(c).to_bits() == x.to_bits()))
+            float_json(x.to_f64(), || {
+                shortest_half(x.to_f32(), |c| bf16::from_f32(c).to_bits() == x.to_bits())
+            })
         }),
-        (ArrayElem::Float32, Value::Float32Array(a)) => nums(a, |x| float_json(x as f64, || format!("{x:?}"))),
-        (ArrayElem::Float64, Value::Float64Array(a)) => nums(a, |x| float_json(x, || format!("{x:?}"))),
+        (ArrayElem::Float32, Value::Float32Array(a)) => {
+            nums(a, |x| float_json(x as f64, || format!("{x:?}")))
+        }
+        (ArrayElem::Float64, Value::Float64Array(a)) => {
+            nums(a, |x| float_json(x, || format!("{x:?}")))
+        }
         (_, v) => return mismatch(path, "array", v),
     })
 }
@@ -256,11 +271,23 @@ fn ranged<T: TryFrom<i128>>(j: &Json, path: &str, name: &'static str) -> Result<
 
 fn float_of(j: &Json, path: &str) -> Result<f64, JsonError> {
     match j {
-        Json::Number(n) => n.as_f64().map_or_else(|| fail(path, JsonProblem::Expected("number")), Ok),
+        Json::Number(n) => {
+            n.as_f64().map_or_else(|| fail(path, JsonProblem::Expected("number")), Ok)
+        }
         Json::String(s) if s == "NaN" => Ok(f64::NAN),
         Json::String(s) if s == "Infinity" => Ok(f64::INFINITY),
         Json::String(s) if s == "-Infinity" => Ok(f64::NEG_INFINITY),
         _ => fail(path, JsonProblem::Expected("number")),
+    }
+}
+
+/// float16 from an f32, rounding to nearest; NaN becomes `0x7e01`, the quiet NaN pyfory's
+/// converter produces, so JSON `"NaN"` serializes to the same bytes as in pyfory.
+fn f16_of(x: f32) -> f16 {
+    if x.is_nan() {
+        f16::from_bits(0x7e01 | ((x.to_bits() >> 16) as u16 & 0x8000))
+    } else {
+        f16::from_f32(x)
     }
 }
 
@@ -274,12 +301,19 @@ fn f32_of(j: &Json, path: &str) -> Result<f32, JsonError> {
     Ok(float_of(j, path)? as f32)
 }
 
-fn json_to_value(reg: &Registry, ty: &ResolvedType, j: &Json, path: &str) -> Result<Value, JsonError> {
+fn json_to_value(
+    reg: &Registry,
+    ty: &ResolvedType,
+    j: &Json,
+    path: &str,
+) -> Result<Value, JsonError> {
     if j.is_null() {
         return Ok(Value::Null);
     }
     Ok(match ty {
-        ResolvedType::Bool => Value::Bool(j.as_bool().map_or_else(|| fail(path, JsonProblem::Expected("bool")), Ok)?),
+        ResolvedType::Bool => {
+            Value::Bool(j.as_bool().map_or_else(|| fail(path, JsonProblem::Expected("bool")), Ok)?)
+        }
         ResolvedType::Int8 => Value::Int8(ranged(j, path, "int8")?),
         ResolvedType::Int16 => Value::Int16(ranged(j, path, "int16")?),
         ResolvedType::Int32(_) => Value::Int32(ranged(j, path, "int32")?),
@@ -288,7 +322,7 @@ fn json_to_value(reg: &Registry, ty: &ResolvedType, j: &Json, path: &str) -> Res
         ResolvedType::UInt16 => Value::UInt16(ranged(j, path, "uint16")?),
         ResolvedType::UInt32(_) => Value::UInt32(ranged(j, path, "uint32")?),
         ResolvedType::UInt64(_) => Value::UInt64(ranged(j, path, "uint64")?),
-        ResolvedType::Float16 => Value::Float16(f16::from_f32(f32_of(j, path)?)),
+        ResolvedType::Float16 => Value::Float16(f16_of(f32_of(j, path)?)),
         ResolvedType::BFloat16 => Value::BFloat16(bf16::from_f32(f32_of(j, path)?)),
         ResolvedType::Float32 => Value::Float32(f32_of(j, path)?),
         ResolvedType::Float64 => Value::Float64(float_of(j, path)?),
@@ -304,7 +338,9 @@ fn json_to_value(reg: &Registry, ty: &ResolvedType, j: &Json, path: &str) -> Res
             _ => return fail(path, JsonProblem::Expected("base64 text")),
         },
         ResolvedType::Date => match j.as_str().and_then(parse_date) {
-            Some(d) => Value::Date(i32::try_from(d).or_else(|_| fail(path, JsonProblem::OutOfRange("date")))?),
+            Some(d) => Value::Date(
+                i32::try_from(d).or_else(|_| fail(path, JsonProblem::OutOfRange("date")))?,
+            ),
             None => return fail(path, JsonProblem::Expected("a date YYYY-MM-DD")),
         },
         ResolvedType::Timestamp => match j.as_str().and_then(parse_timestamp) {
@@ -323,14 +359,18 @@ fn json_to_value(reg: &Registry, ty: &ResolvedType, j: &Json, path: &str) -> Res
         }
         ResolvedType::Array(e) => array_from_json(*e, j, path)?,
         ResolvedType::Enum(t) => {
-            let Some(name) = j.as_str() else { return fail(path, JsonProblem::Expected("enum name")) };
+            let Some(name) = j.as_str() else {
+                return fail(path, JsonProblem::Expected("enum name"));
+            };
             match reg.enumeration(*t).and_then(|e| e.member_by_name(name)) {
                 Some(m) => Value::Enum(EnumValue { ty: *t, value: m.value }),
                 None => return fail(path, JsonProblem::UnknownEnumName(name.to_owned())),
             }
         }
         ResolvedType::List(e) | ResolvedType::Set(e) => {
-            let Some(items) = j.as_array() else { return fail(path, JsonProblem::Expected("array")) };
+            let Some(items) = j.as_array() else {
+                return fail(path, JsonProblem::Expected("array"));
+            };
             let mut out = Vec::with_capacity(items.len());
             for (i, it) in items.iter().enumerate() {
                 out.push(json_to_value(reg, &e.ty, it, &format!("{path}[{i}]"))?);
@@ -344,7 +384,9 @@ fn json_to_value(reg: &Registry, ty: &ResolvedType, j: &Json, path: &str) -> Res
         ResolvedType::Map(k, v) => {
             let mut out = Vec::new();
             if k.ty == ResolvedType::String {
-                let Some(m) = j.as_object() else { return fail(path, JsonProblem::Expected("object")) };
+                let Some(m) = j.as_object() else {
+                    return fail(path, JsonProblem::Expected("object"));
+                };
                 for (key, vj) in m {
                     out.push(MapEntry {
                         key: Value::string(key.clone()),
@@ -352,7 +394,9 @@ fn json_to_value(reg: &Registry, ty: &ResolvedType, j: &Json, path: &str) -> Res
                     });
                 }
             } else {
-                let Some(pairs) = j.as_array() else { return fail(path, JsonProblem::Expected("array of pairs")) };
+                let Some(pairs) = j.as_array() else {
+                    return fail(path, JsonProblem::Expected("array of pairs"));
+                };
                 for (i, p) in pairs.iter().enumerate() {
                     let pp = format!("{path}{{#{i}}}");
                     match p.as_array().map(Vec::as_slice) {
@@ -367,8 +411,12 @@ fn json_to_value(reg: &Registry, ty: &ResolvedType, j: &Json, path: &str) -> Res
             Value::Map(out.into())
         }
         ResolvedType::Message(t) => {
-            let Some(m) = reg.message(*t) else { return fail(path, JsonProblem::Expected("registered message")) };
-            let Some(obj) = j.as_object() else { return fail(path, JsonProblem::Expected("object")) };
+            let Some(m) = reg.message(*t) else {
+                return fail(path, JsonProblem::Expected("registered message"));
+            };
+            let Some(obj) = j.as_object() else {
+                return fail(path, JsonProblem::Expected("object"));
+            };
             for key in obj.keys() {
                 if m.field_ordinal(key).is_none() {
                     return fail(path, JsonProblem::UnknownField(key.clone()));
@@ -391,23 +439,48 @@ fn json_to_value(reg: &Registry, ty: &ResolvedType, j: &Json, path: &str) -> Res
 
 fn array_from_json(e: ArrayElem, j: &Json, path: &str) -> Result<Value, JsonError> {
     let Some(items) = j.as_array() else { return fail(path, JsonProblem::Expected("array")) };
-    fn each<T>(items: &[Json], path: &str, f: impl Fn(&Json, &str) -> Result<T, JsonError>) -> Result<Vec<T>, JsonError> {
+    fn each<T>(
+        items: &[Json],
+        path: &str,
+        f: impl Fn(&Json, &str) -> Result<T, JsonError>,
+    ) -> Result<Vec<T>, JsonError> {
         items.iter().enumerate().map(|(i, x)| f(x, &format!("{path}[{i}]"))).collect()
     }
     Ok(match e {
         ArrayElem::Bool => Value::BoolArray(
-            each(items, path, |x, p| x.as_bool().map_or_else(|| fail(p, JsonProblem::Expected("bool")), Ok))?.into(),
+            each(items, path, |x, p| {
+                x.as_bool().map_or_else(|| fail(p, JsonProblem::Expected("bool")), Ok)
+            })?
+            .into(),
         ),
         ArrayElem::Int8 => Value::Int8Array(each(items, path, |x, p| ranged(x, p, "int8"))?.into()),
-        ArrayElem::Int16 => Value::Int16Array(each(items, path, |x, p| ranged(x, p, "int16"))?.into()),
-        ArrayElem::Int32 => Value::Int32Array(each(items, path, |x, p| ranged(x, p, "int32"))?.into()),
-        ArrayElem::Int64 => Value::Int64Array(each(items, path, |x, p| ranged(x, p, "int64"))?.into()),
-        ArrayElem::UInt8 => Value::UInt8Array(each(items, path, |x, p| ranged(x, p, "uint8"))?.into()),
-        ArrayElem::UInt16 => Value::UInt16Array(each(items, path, |x, p| ranged(x, p, "uint16"))?.into()),
-        ArrayElem::UInt32 => Value::UInt32Array(each(items, path, |x, p| ranged(x, p, "uint32"))?.into()),
-        ArrayElem::UInt64 => Value::UInt64Array(each(items, path, |x, p| ranged(x, p, "uint64"))?.into()),
-        ArrayElem::Float16 => Value::Float16Array(each(items, path, |x, p| Ok(f16::from_f32(f32_of(x, p)?)))?.into()),
-        ArrayElem::BFloat16 => Value::BFloat16Array(each(items, path, |x, p| Ok(bf16::from_f32(f32_of(x, p)?)))?.into()),
+        ArrayElem::Int16 => {
+            Value::Int16Array(each(items, path, |x, p| ranged(x, p, "int16"))?.into())
+        }
+        ArrayElem::Int32 => {
+            Value::Int32Array(each(items, path, |x, p| ranged(x, p, "int32"))?.into())
+        }
+        ArrayElem::Int64 => {
+            Value::Int64Array(each(items, path, |x, p| ranged(x, p, "int64"))?.into())
+        }
+        ArrayElem::UInt8 => {
+            Value::UInt8Array(each(items, path, |x, p| ranged(x, p, "uint8"))?.into())
+        }
+        ArrayElem::UInt16 => {
+            Value::UInt16Array(each(items, path, |x, p| ranged(x, p, "uint16"))?.into())
+        }
+        ArrayElem::UInt32 => {
+            Value::UInt32Array(each(items, path, |x, p| ranged(x, p, "uint32"))?.into())
+        }
+        ArrayElem::UInt64 => {
+            Value::UInt64Array(each(items, path, |x, p| ranged(x, p, "uint64"))?.into())
+        }
+        ArrayElem::Float16 => {
+            Value::Float16Array(each(items, path, |x, p| Ok(f16_of(f32_of(x, p)?)))?.into())
+        }
+        ArrayElem::BFloat16 => Value::BFloat16Array(
+            each(items, path, |x, p| Ok(bf16::from_f32(f32_of(x, p)?)))?.into(),
+        ),
         ArrayElem::Float32 => Value::Float32Array(each(items, path, f32_of)?.into()),
         ArrayElem::Float64 => Value::Float64Array(each(items, path, float_of)?.into()),
     })
@@ -515,7 +588,10 @@ mod tests {
 
     #[test]
     fn floats_print_shortest_at_width() {
-        assert_eq!(float_json(12.345f32 as f64, || format!("{:?}", 12.345f32)), serde_json::json!(12.345));
+        assert_eq!(
+            float_json(12.345f32 as f64, || format!("{:?}", 12.345f32)),
+            serde_json::json!(12.345)
+        );
         let h = f16::from_f32(0.1);
         let s = shortest_half(h.to_f32(), |c| f16::from_f32(c).to_bits() == h.to_bits());
         assert_eq!(f16::from_f32(s.parse().unwrap()).to_bits(), h.to_bits());

@@ -329,7 +329,11 @@ pub struct EnumDesc {
 impl EnumDesc {
     /// An enum registered by numeric id.
     pub fn with_id(full_name: impl Into<String>, id: u32) -> Self {
-        EnumDesc { full_name: full_name.into(), registration: Registration::Id(id), members: vec![] }
+        EnumDesc {
+            full_name: full_name.into(),
+            registration: Registration::Id(id),
+            members: vec![],
+        }
     }
 
     /// Adds a member (builder style).

@@ -1415,10 +1415,11 @@ impl<'a> Parser<'a> {
                     Some(p) => (&ty.local[..p], &ty.local[p + 1..]),
                     None => ("", ty.local.as_str()),
                 };
-                let namespace = match (package.is_empty(), parent.is_empty()) {
-                    (_, true) => package.to_string(),
-                    (true, false) => parent.to_string(),
-                    (false, false) => format!("{package}.{parent}"),
+                // fory-compiler's generators use `package or "default"`.
+                let package = if package.is_empty() { "default" } else { package };
+                let namespace = match parent.is_empty() {
+                    true => package.to_string(),
+                    false => format!("{package}.{parent}"),
                 };
                 Registration::Named { namespace, name: name.to_string() }
             };
@@ -2020,8 +2021,8 @@ message MediaContentList [id=10] {
         assert_eq!(registration(&desc, "golden.pkg.Al"), named_reg("golden.pkg", "Al"));
 
         let desc = parse("option enable_auto_type_id = false; message A { message B {} }").unwrap();
-        assert_eq!(registration(&desc, "A"), named_reg("", "A"));
-        assert_eq!(registration(&desc, "A.B"), named_reg("A", "B"));
+        assert_eq!(registration(&desc, "A"), named_reg("default", "A"));
+        assert_eq!(registration(&desc, "A.B"), named_reg("default.A", "B"));
     }
 
     #[test]

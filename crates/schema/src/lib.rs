@@ -27,5 +27,6 @@ pub use desc::{
 pub use error::SchemaError;
 pub use foryjit_wire::TypeIdx;
 pub use registry::{
-    snake_case, EnumInfo, FieldInfo, Limits, MessageInfo, Registry, ResolvedElem, ResolvedType, TypeInfo,
+    snake_case, EnumInfo, FieldInfo, Limits, MessageInfo, Registry, ResolvedElem, ResolvedType,
+    TypeInfo,
 };

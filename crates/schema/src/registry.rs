@@ -662,8 +662,7 @@ pub fn snake_case(name: &str) -> String {
         if c.is_uppercase() && i > 0 && !out.ends_with('_') {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower)
-            {
+            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
                 out.push('_');
             }
         }
@@ -777,8 +776,9 @@ mod tests {
     #[test]
     fn rejects_unknown_and_duplicates() {
         let mut reg = Registry::default();
-        let bad = SchemaDesc::new("t")
-            .message(MessageDesc::with_id("t.A", 1).field(FieldDesc::new("b", 1, FieldType::named("t.B"))));
+        let bad = SchemaDesc::new("t").message(
+            MessageDesc::with_id("t.A", 1).field(FieldDesc::new("b", 1, FieldType::named("t.B"))),
+        );
         assert!(matches!(reg.register(bad), Err(SchemaError::UnknownType { .. })));
         let dup = SchemaDesc::new("t")
             .message(MessageDesc::with_id("t.A", 1))

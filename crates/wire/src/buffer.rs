@@ -48,11 +48,16 @@ impl<'a> Writer<'a> {
         self.buf.is_empty()
     }
 
-    /// Makes room for `n` more bytes: one capacity check for a run of fixed-size writes.
+    /// Makes room for `n` more bytes: one capacity check for a run of bounded-size writes.
+    ///
+    /// `n` is a worst case (varints at their maximum width), so it is not held against the size
+    /// limit; the limit is enforced on bytes really written: a run may overshoot it by at most its
+    /// own worst case before the next `reserve` (or the final [`Writer::check_limit`]) fails, and
+    /// exact-size writes (strings, binaries, arrays) are checked before they are made.
     #[inline]
     pub fn reserve(&mut self, n: usize) -> CodecResult<()> {
         let len = self.buf.len();
-        if self.buf.capacity() - len >= n && self.max.saturating_sub(len) >= n {
+        if self.buf.capacity() - len >= n && len <= self.max {
             return Ok(());
         }
         self.grow(n)
@@ -61,19 +66,38 @@ impl<'a> Writer<'a> {
     #[cold]
     fn grow(&mut self, n: usize) -> CodecResult<()> {
         let len = self.buf.len();
-        if len.saturating_add(n) > self.max {
-            return Err(CodecError::new(ErrorKind::OutputLimit(self.max), len));
+        if len > self.max {
+            return Err(CodecError::new(ErrorKind::OutputLimit(self.max), self.max));
         }
-        let want = n.max(self.buf.capacity()).min(self.max - len);
+        let want = n.max(self.buf.capacity().min(self.max - len));
         self.buf
             .try_reserve(want)
             .map_err(|_| CodecError::new(ErrorKind::OutputLimit(self.max), len))
     }
 
+    /// Makes room for exactly `n` more bytes that will be written, failing when they would pass
+    /// the size limit.
+    #[inline]
+    pub fn reserve_exact(&mut self, n: usize) -> CodecResult<()> {
+        let len = self.buf.len();
+        if len.saturating_add(n) > self.max {
+            return Err(CodecError::new(ErrorKind::OutputLimit(self.max), len.min(self.max)));
+        }
+        self.reserve(n)
+    }
+
+    /// Fails when the bytes written so far exceed the size limit (called once at the end).
+    pub fn check_limit(&self) -> CodecResult<()> {
+        if self.buf.len() > self.max {
+            return Err(CodecError::new(ErrorKind::OutputLimit(self.max), self.max));
+        }
+        Ok(())
+    }
+
     /// Writes raw bytes.
     #[inline]
     pub fn put_bytes(&mut self, b: &[u8]) -> CodecResult<()> {
-        self.reserve(b.len())?;
+        self.reserve_exact(b.len())?;
         self.buf.extend_from_slice(b);
         Ok(())
     }
@@ -203,6 +227,7 @@ impl<'a> Writer<'a> {
                     self.put_string_bytes(&bytes, STR_LATIN1)
                 } else if max <= 0xFFFF {
                     let n = s.encode_utf16().count() * 2;
+                    self.reserve_exact(n)?;
                     self.reserve(n + 9)?;
                     self.put_varu64(((n as u64) << 2) | STR_UTF16 as u64);
                     for u in s.encode_utf16() {
@@ -217,6 +242,7 @@ impl<'a> Writer<'a> {
     }
 
     fn put_string_bytes(&mut self, b: &[u8], enc: u8) -> CodecResult<()> {
+        self.reserve_exact(b.len())?;
         self.reserve(b.len() + 9)?;
         self.put_varu64(((b.len() as u64) << 2) | enc as u64);
         self.buf.extend_from_slice(b);
@@ -518,6 +544,13 @@ mod tests {
         let mut w = Writer::new(&mut v, 4);
         assert!(w.put_bytes(&[0; 4]).is_ok());
         assert_eq!(w.put_bytes(&[0]).unwrap_err().kind, ErrorKind::OutputLimit(4));
+        // A worst-case reservation past the limit is fine; bytes written past it are not.
+        assert!(w.check_limit().is_ok());
+        let mut v = Vec::new();
+        let mut w = Writer::new(&mut v, 2);
+        assert!(w.reserve(9).is_ok());
+        w.put_varu64(1 << 20);
+        assert_eq!(w.check_limit().unwrap_err().kind, ErrorKind::OutputLimit(2));
     }
 }
 
@@ -528,8 +561,8 @@ mod pod {
 /// Plain numeric element types whose in-memory bytes on a little-endian machine are exactly their
 /// Fory wire bytes (no padding, every bit pattern valid). Sealed: implemented only here.
 pub trait LePod: Copy + Default + pod::Sealed + 'static {
-    /// Converts from little endian (identity on little-endian machines).
-    fn from_le(self) -> Self;
+    /// Swaps between native and little-endian byte order (identity on little-endian machines).
+    fn swap_le(self) -> Self;
 }
 
 macro_rules! le_pod_int {
@@ -537,7 +570,7 @@ macro_rules! le_pod_int {
         impl pod::Sealed for $t {}
         impl LePod for $t {
             #[inline]
-            fn from_le(self) -> Self { <$t>::from_le(self) }
+            fn swap_le(self) -> Self { <$t>::from_le(self) }
         }
     )*};
 }
@@ -548,7 +581,7 @@ macro_rules! le_pod_bits {
         impl pod::Sealed for $t {}
         impl LePod for $t {
             #[inline]
-            fn from_le(self) -> Self { <$t>::from_bits(<$b>::from_le(self.to_bits())) }
+            fn swap_le(self) -> Self { <$t>::from_bits(<$b>::from_le(self.to_bits())) }
         }
     )*};
 }
@@ -565,8 +598,8 @@ fn le_bytes_of<T: LePod>(items: &[T]) -> std::borrow::Cow<'_, [u8]> {
     } else {
         let mut out = Vec::with_capacity(std::mem::size_of_val(items));
         for x in items {
-            let le = x.from_le(); // from_le is its own inverse (a byte swap or the identity)
-            // SAFETY: as above, for one value.
+            let le = x.swap_le(); // from_le is its own inverse (a byte swap or the identity)
+                                  // SAFETY: as above, for one value.
             out.extend_from_slice(unsafe {
                 std::slice::from_raw_parts(&le as *const T as *const u8, std::mem::size_of::<T>())
             });
@@ -585,6 +618,7 @@ impl Writer<'_> {
                 self.len(),
             ));
         }
+        self.reserve_exact(bytes.len())?;
         self.reserve(bytes.len() + 5)?;
         self.put_varu32(bytes.len() as u32);
         self.buf.extend_from_slice(&bytes);
@@ -605,7 +639,7 @@ pub fn pod_vec_from_le<T: LePod>(bytes: &[u8]) -> Vec<T> {
     dst.copy_from_slice(&bytes[..dst.len()]);
     if cfg!(target_endian = "big") {
         for x in &mut v {
-            *x = x.from_le();
+            *x = x.swap_le();
         }
     }
     v

@@ -119,6 +119,12 @@ pub enum ErrorKind {
     /// An integer value that does not fit the field's width (serialize side).
     #[error("integer out of range for {0}")]
     IntOutOfRange(&'static str),
+    /// A back-reference (`fe id`) to a ref id that was never assigned.
+    #[error("reference to unknown ref id {0}")]
+    BadRefId(u32),
+    /// Back-references would copy more values than the limit allows.
+    #[error("shared references exceed the copy limit of {0} values")]
+    SharedCopyLimit(usize),
     /// A meta string that is malformed.
     #[error("invalid meta string")]
     InvalidMetaString,

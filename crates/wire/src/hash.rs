@@ -26,5 +26,7 @@ mod tests {
         // Struct hash of Point: low 32 bits of lane 0 of the fingerprint hash.
         let h = murmur3_x64_128_lane0(b"1,5,0,0;2,5,0,0;", 47) as u32;
         assert_eq!(h.to_le_bytes(), [0x3d, 0x37, 0x2c, 0x49]);
+        // The fory crate's hash of a struct without fields (empty fingerprint).
+        assert_eq!(murmur3_x64_128_lane0(b"", 47) as u32, 0x0be9_a13a);
     }
 }

@@ -33,8 +33,8 @@ pub mod type_id;
 pub mod value;
 
 pub use buffer::{pod_vec_from_le, LePod, Reader, StringPolicy, Writer};
-pub use limits::CodecLimits;
 pub use error::{CodecError, CodecResult, ErrorKind, FieldPath, PathSegment};
 pub use half::{bf16, f16};
+pub use limits::CodecLimits;
 pub use rvec::{RString, RVec};
 pub use value::{Duration, EnumValue, MapEntry, StructValue, Timestamp, TypeIdx, Value};

@@ -13,6 +13,10 @@ pub struct CodecLimits {
     /// Elements of one list, set or map (default 16 Mi). Independently, a reader never
     /// preallocates more elements than the remaining input can hold.
     pub max_collection_len: usize,
+    /// Values that back-references (`fe id`) may copy in one read (default 1 Mi). A `Value` is a
+    /// tree, so a shared reference is materialized as a copy; this bounds the amplification a
+    /// hostile payload of many references could cause.
+    pub max_shared_copy_values: usize,
     /// Size of one serialized payload (default 2 GiB - 1). Writes past it fail instead of growing.
     pub max_output_bytes: usize,
 }
@@ -24,6 +28,7 @@ impl Default for CodecLimits {
             max_string_bytes: 64 << 20,
             max_binary_bytes: 256 << 20,
             max_collection_len: 16 << 20,
+            max_shared_copy_values: 1 << 20,
             max_output_bytes: (i32::MAX) as usize,
         }
     }

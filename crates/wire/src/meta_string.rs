@@ -117,11 +117,8 @@ pub const INLINE_ALLOWED: &[Encoding] = &[
 ];
 
 /// Encodings of a TypeDef namespace, in header-index order.
-pub const TYPEDEF_NAMESPACE_ALLOWED: &[Encoding] = &[
-    Encoding::Utf8,
-    Encoding::AllToLowerSpecial,
-    Encoding::LowerUpperDigitSpecial,
-];
+pub const TYPEDEF_NAMESPACE_ALLOWED: &[Encoding] =
+    &[Encoding::Utf8, Encoding::AllToLowerSpecial, Encoding::LowerUpperDigitSpecial];
 
 /// Encodings of a TypeDef type name, in header-index order.
 pub const TYPEDEF_TYPE_NAME_ALLOWED: &[Encoding] = &[
@@ -132,11 +129,8 @@ pub const TYPEDEF_TYPE_NAME_ALLOWED: &[Encoding] = &[
 ];
 
 /// Encodings of a TypeDef field name, in header-index order.
-pub const TYPEDEF_FIELD_NAME_ALLOWED: &[Encoding] = &[
-    Encoding::Utf8,
-    Encoding::AllToLowerSpecial,
-    Encoding::LowerUpperDigitSpecial,
-];
+pub const TYPEDEF_FIELD_NAME_ALLOWED: &[Encoding] =
+    &[Encoding::Utf8, Encoding::AllToLowerSpecial, Encoding::LowerUpperDigitSpecial];
 
 /// A string together with its encoded form.
 ///
@@ -158,12 +152,7 @@ pub struct MetaString {
 impl MetaString {
     fn new(text: &str, encoding: Encoding, bytes: Vec<u8>) -> MetaString {
         let hash = meta_string_hash(&bytes, encoding);
-        MetaString {
-            text: text.to_owned(),
-            encoding,
-            bytes,
-            hash,
-        }
+        MetaString { text: text.to_owned(), encoding, bytes, hash }
     }
 }
 
@@ -198,18 +187,13 @@ pub fn encode_as(text: &str, ctx: MetaContext, encoding: Encoding) -> Option<Met
     let bytes = match encoding {
         Encoding::Utf8 => text.as_bytes().to_vec(),
         Encoding::LowerSpecial => {
-            let codes = text
-                .chars()
-                .map(lower_special_code)
-                .collect::<Option<Vec<u8>>>()?;
+            let codes = text.chars().map(lower_special_code).collect::<Option<Vec<u8>>>()?;
             pack(&codes, 5)
         }
         Encoding::LowerUpperDigitSpecial => {
             let specials = ctx.specials();
-            let codes = text
-                .chars()
-                .map(|c| luds_code(c, specials))
-                .collect::<Option<Vec<u8>>>()?;
+            let codes =
+                text.chars().map(|c| luds_code(c, specials)).collect::<Option<Vec<u8>>>()?;
             pack(&codes, 6)
         }
         Encoding::FirstToLowerSpecial => {
@@ -387,9 +371,9 @@ fn decode_at(
         return Ok(String::new());
     }
     match encoding {
-        Encoding::Utf8 => std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|e| bad(e.valid_up_to())),
+        Encoding::Utf8 => {
+            std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| bad(e.valid_up_to()))
+        }
         Encoding::LowerSpecial | Encoding::FirstToLowerSpecial => {
             let mut out = String::with_capacity(bytes.len() * 8 / 5);
             for (code, at) in unpack(bytes, 5) {
@@ -426,9 +410,7 @@ fn decode_at(
         }
         Encoding::LowerUpperDigitSpecial => {
             let specials = ctx.specials();
-            Ok(unpack(bytes, 6)
-                .map(|(code, _)| luds_char(code, specials))
-                .collect())
+            Ok(unpack(bytes, 6).map(|(code, _)| luds_char(code, specials)).collect())
         }
     }
 }
@@ -513,11 +495,7 @@ impl MetaStringWriter {
             return Err(limit_error(len, MAX_META_STRING_BYTES, w.len()));
         }
         if self.entries.len() >= MAX_META_STRING_ENTRIES {
-            return Err(limit_error(
-                self.entries.len() + 1,
-                MAX_META_STRING_ENTRIES,
-                w.len(),
-            ));
+            return Err(limit_error(self.entries.len() + 1, MAX_META_STRING_ENTRIES, w.len()));
         }
         w.reserve(5 + 8 + len)?;
         w.put_varu32((len as u32) << 1);
@@ -532,24 +510,13 @@ impl MetaStringWriter {
         let start = self.arena.len();
         self.arena.extend_from_slice(&s.bytes);
         let next = self.index.insert(s.hash, new_id).unwrap_or(NO_ENTRY);
-        self.entries.push(WriteEntry {
-            start,
-            end: self.arena.len(),
-            encoding: s.encoding,
-            next,
-        });
+        self.entries.push(WriteEntry { start, end: self.arena.len(), encoding: s.encoding, next });
         Ok(())
     }
 }
 
 fn limit_error(len: usize, limit: usize, offset: usize) -> Box<CodecError> {
-    CodecError::new(
-        ErrorKind::LengthLimit {
-            len: len as u64,
-            limit: limit as u64,
-        },
-        offset,
-    )
+    CodecError::new(ErrorKind::LengthLimit { len: len as u64, limit: limit as u64 }, offset)
 }
 
 #[derive(Debug, Clone)]
@@ -609,11 +576,7 @@ impl MetaStringReader {
             return Err(limit_error(n, MAX_META_STRING_BYTES, at));
         }
         if self.entries.len() >= MAX_META_STRING_ENTRIES {
-            return Err(limit_error(
-                self.entries.len() + 1,
-                MAX_META_STRING_ENTRIES,
-                at,
-            ));
+            return Err(limit_error(self.entries.len() + 1, MAX_META_STRING_ENTRIES, at));
         }
         let tag_at = r.pos();
         let (encoding, hash) = if n > SMALL_META_STRING_THRESHOLD {
@@ -637,12 +600,7 @@ impl MetaStringReader {
 
         let start = self.arena.len();
         self.arena.extend_from_slice(body);
-        let mut entry = ReadEntry {
-            start,
-            end: self.arena.len(),
-            encoding,
-            text: [None, None],
-        };
+        let mut entry = ReadEntry { start, end: self.arena.len(), encoding, text: [None, None] };
         if let Some(slot) = entry.text.get_mut(text_slot(encoding, ctx)) {
             *slot = Some(text.clone());
         }
@@ -654,17 +612,12 @@ impl MetaStringReader {
     fn text(&mut self, idx: usize, ctx: MetaContext, at: usize) -> CodecResult<Arc<str>> {
         let bad = || CodecError::new(ErrorKind::InvalidMetaString, at);
         let entry = self.entries.get_mut(idx).ok_or_else(bad)?;
-        let slot = entry
-            .text
-            .get_mut(text_slot(entry.encoding, ctx))
-            .ok_or_else(bad)?;
+        let slot = entry.text.get_mut(text_slot(entry.encoding, ctx)).ok_or_else(bad)?;
         if let Some(t) = slot {
             return Ok(t.clone());
         }
         let bytes = self.arena.get(entry.start..entry.end).ok_or_else(bad)?;
-        let text: Arc<str> = decode(bytes, entry.encoding, ctx)
-            .map_err(|_| bad())?
-            .into();
+        let text: Arc<str> = decode(bytes, entry.encoding, ctx).map_err(|_| bad())?.into();
         *slot = Some(text.clone());
         Ok(text)
     }
@@ -734,17 +687,12 @@ pub fn read_typedef_name(
 mod tests {
     use super::*;
 
-    const CONTEXTS: [MetaContext; 3] = [
-        MetaContext::Namespace,
-        MetaContext::TypeName,
-        MetaContext::FieldName,
-    ];
+    const CONTEXTS: [MetaContext; 3] =
+        [MetaContext::Namespace, MetaContext::TypeName, MetaContext::FieldName];
 
     fn unhex(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-            .collect()
+        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect()
     }
 
     fn hex(b: &[u8]) -> String {
@@ -765,10 +713,7 @@ mod tests {
     fn read_inline(bytes: &[u8], ctxs: &[MetaContext]) -> Vec<String> {
         let mut r = Reader::new(bytes);
         let mut t = MetaStringReader::new();
-        let out = ctxs
-            .iter()
-            .map(|&c| t.read(&mut r, c).unwrap().to_string())
-            .collect();
+        let out = ctxs.iter().map(|&c| t.read(&mut r, c).unwrap().to_string()).collect();
         assert_eq!(r.remaining(), 0);
         out
     }
@@ -841,17 +786,9 @@ mod tests {
             for ctx in CONTEXTS {
                 for allowed in allowed_sets {
                     let m = encode(&s, ctx, allowed);
-                    assert!(
-                        allowed.contains(&m.encoding),
-                        "{s:?} {ctx:?} {:?}",
-                        m.encoding
-                    );
+                    assert!(allowed.contains(&m.encoding), "{s:?} {ctx:?} {:?}", m.encoding);
                     assert_eq!(m.hash, meta_string_hash(&m.bytes, m.encoding));
-                    assert_eq!(
-                        decode(&m.bytes, m.encoding, ctx).unwrap(),
-                        s,
-                        "{ctx:?} {m:?}"
-                    );
+                    assert_eq!(decode(&m.bytes, m.encoding, ctx).unwrap(), s, "{ctx:?} {m:?}");
 
                     if allowed == INLINE_ALLOWED {
                         continue; // five encodings do not fit the 2-bit TypeDef index
@@ -884,43 +821,18 @@ mod tests {
         use MetaContext::*;
         // (text, ctx, encoding, bytes) as produced by pyfory 1.7.7's MetaStringEncoder.
         let cases: &[(&str, MetaContext, Encoding, &str)] = &[
-            (
-                "UserInfo",
-                TypeName,
-                LowerUpperDigitSpecial,
-                "dc9088c468a700",
-            ),
+            ("UserInfo", TypeName, LowerUpperDigitSpecial, "dc9088c468a700"),
             ("User", TypeName, FirstToLowerSpecial, "524488"),
             ("Level", TypeName, FirstToLowerSpecial, "ac9522c0"),
             ("Team", TypeName, FirstToLowerSpecial, "4c8060"),
             ("golden.named", Namespace, LowerSpecial, "19cb191ba6818418"),
             ("abc_def", Namespace, LowerSpecial, "0022d8c850"),
             ("a|b", TypeName, LowerSpecial, "03a1"),
-            (
-                "fooBarBaz",
-                TypeName,
-                LowerUpperDigitSpecial,
-                "0a71cd808b6032",
-            ),
-            (
-                "aBcDeFgH",
-                Namespace,
-                LowerUpperDigitSpecial,
-                "80d84e88f8d080",
-            ),
+            ("fooBarBaz", TypeName, LowerUpperDigitSpecial, "0a71cd808b6032"),
+            ("aBcDeFgH", Namespace, LowerUpperDigitSpecial, "80d84e88f8d080"),
             ("x1", Namespace, LowerUpperDigitSpecial, "2fa8"),
-            (
-                "Hello_World",
-                Namespace,
-                AllToLowerSpecial,
-                "f4e45addbed9d158c0",
-            ),
-            (
-                "Hello_World",
-                TypeName,
-                AllToLowerSpecial,
-                "f4e45addbed9d158c0",
-            ),
+            ("Hello_World", Namespace, AllToLowerSpecial, "f4e45addbed9d158c0"),
+            ("Hello_World", TypeName, AllToLowerSpecial, "f4e45addbed9d158c0"),
             ("ab$c", Namespace, LowerSpecial, "003c10"),
             ("a.b", TypeName, LowerSpecial, "0341"),
             ("Émoji名", TypeName, Utf8, "c3896d6f6a69e5908d"),
@@ -933,78 +845,35 @@ mod tests {
             ),
             ("A", TypeName, FirstToLowerSpecial, "00"),
             ("aB", TypeName, LowerUpperDigitSpecial, "00d8"),
-            (
-                "Foo.Bar1",
-                Namespace,
-                LowerUpperDigitSpecial,
-                "be71df36023a80",
-            ),
+            ("Foo.Bar1", Namespace, LowerUpperDigitSpecial, "be71df36023a80"),
             ("Foo$Bar1", Namespace, Utf8, "466f6f2442617231"),
             ("Foo.Bar1", TypeName, Utf8, "466f6f2e42617231"),
-            (
-                "Foo$Bar1",
-                TypeName,
-                LowerUpperDigitSpecial,
-                "be71df36023a80",
-            ),
-            (
-                "MyType_2",
-                TypeName,
-                LowerUpperDigitSpecial,
-                "ccc5ac1e27fb00",
-            ),
+            ("Foo$Bar1", TypeName, LowerUpperDigitSpecial, "be71df36023a80"),
+            ("MyType_2", TypeName, LowerUpperDigitSpecial, "ccc5ac1e27fb00"),
             ("a_b.c", TypeName, LowerSpecial, "8361d080"),
             ("aBc$", Namespace, Utf8, "61426324"),
             ("aBc$", TypeName, LowerUpperDigitSpecial, "80d85f00"),
         ];
         for &(text, ctx, enc, bytes) in cases {
             let m = encode(text, ctx, INLINE_ALLOWED);
-            assert_eq!(
-                (m.encoding, hex(&m.bytes)),
-                (enc, bytes.to_string()),
-                "{text:?} {ctx:?}"
-            );
+            assert_eq!((m.encoding, hex(&m.bytes)), (enc, bytes.to_string()), "{text:?} {ctx:?}");
         }
         // TypeDef lists have no LOWER_SPECIAL; FIRST_TO_LOWER only for type names.
         let td = |s: &str, ctx, allowed| encode(s, ctx, allowed).encoding;
-        assert_eq!(
-            td("golden.named", Namespace, TYPEDEF_NAMESPACE_ALLOWED),
-            AllToLowerSpecial
-        );
-        assert_eq!(
-            td("golden.named", TypeName, TYPEDEF_TYPE_NAME_ALLOWED),
-            Utf8
-        );
-        assert_eq!(
-            td("userId", FieldName, TYPEDEF_FIELD_NAME_ALLOWED),
-            AllToLowerSpecial
-        );
-        assert_eq!(
-            td("User", TypeName, TYPEDEF_TYPE_NAME_ALLOWED),
-            FirstToLowerSpecial
-        );
-        assert_eq!(
-            td("abc1", FieldName, TYPEDEF_FIELD_NAME_ALLOWED),
-            LowerUpperDigitSpecial
-        );
+        assert_eq!(td("golden.named", Namespace, TYPEDEF_NAMESPACE_ALLOWED), AllToLowerSpecial);
+        assert_eq!(td("golden.named", TypeName, TYPEDEF_TYPE_NAME_ALLOWED), Utf8);
+        assert_eq!(td("userId", FieldName, TYPEDEF_FIELD_NAME_ALLOWED), AllToLowerSpecial);
+        assert_eq!(td("User", TypeName, TYPEDEF_TYPE_NAME_ALLOWED), FirstToLowerSpecial);
+        assert_eq!(td("abc1", FieldName, TYPEDEF_FIELD_NAME_ALLOWED), LowerUpperDigitSpecial);
         // FIRST_TO_LOWER not allowed: fall through to the length rule, then LUDS.
-        assert_eq!(
-            td("User", FieldName, TYPEDEF_FIELD_NAME_ALLOWED),
-            LowerUpperDigitSpecial
-        );
-        assert_eq!(
-            td("Abcdefg", Namespace, TYPEDEF_NAMESPACE_ALLOWED),
-            AllToLowerSpecial
-        );
+        assert_eq!(td("User", FieldName, TYPEDEF_FIELD_NAME_ALLOWED), LowerUpperDigitSpecial);
+        assert_eq!(td("Abcdefg", Namespace, TYPEDEF_NAMESPACE_ALLOWED), AllToLowerSpecial);
         assert_eq!(td("a.b", FieldName, TYPEDEF_FIELD_NAME_ALLOWED), Utf8);
         // `encode_as` refuses what an encoding cannot hold.
         assert!(encode_as("Ab", Namespace, LowerSpecial).is_none());
         assert!(encode_as("a-b", TypeName, LowerUpperDigitSpecial).is_none());
         assert!(encode_as("ab1", Namespace, AllToLowerSpecial).is_none());
-        assert_eq!(
-            encode_as("", Namespace, LowerSpecial).unwrap().encoding,
-            Utf8
-        );
+        assert_eq!(encode_as("", Namespace, LowerSpecial).unwrap().encoding, Utf8);
     }
 
     #[test]
@@ -1012,25 +881,13 @@ mod tests {
         use MetaContext::*;
         // named_user_sc: 01 ff 1d | 10 01 19cb191ba6818418 | 06 03 524488 | ...
         let user = unhex("100119cb191ba6818418 0603524488");
-        assert_eq!(
-            write_inline(&[("golden.named", Namespace), ("User", TypeName)]),
-            user
-        );
-        assert_eq!(
-            read_inline(&user, &[Namespace, TypeName]),
-            ["golden.named", "User"]
-        );
+        assert_eq!(write_inline(&[("golden.named", Namespace), ("User", TypeName)]), user);
+        assert_eq!(read_inline(&user, &[Namespace, TypeName]), ["golden.named", "User"]);
 
         // named_enum_sc: 01 ff 1a | 10 01 .. | 08 03 ac9522c0 | 01
         let level = unhex("100119cb191ba6818418 0803ac9522c0");
-        assert_eq!(
-            write_inline(&[("golden.named", Namespace), ("Level", TypeName)]),
-            level
-        );
-        assert_eq!(
-            read_inline(&level, &[Namespace, TypeName]),
-            ["golden.named", "Level"]
-        );
+        assert_eq!(write_inline(&[("golden.named", Namespace), ("Level", TypeName)]), level);
+        assert_eq!(read_inline(&level, &[Namespace, TypeName]), ["golden.named", "Level"]);
 
         // named_team_sc: Team's type info, then `lead` (ns ref #0, User new = #2), then the list
         // element (ns ref #0, User ref #2): `1d 03 07`.
@@ -1050,15 +907,10 @@ mod tests {
 
         // fory-rust writes the namespace as ALL_TO_LOWER_SPECIAL (04): same payload, readable.
         let rust = unhex("100419cb191ba6818418 0603524488");
-        assert_eq!(
-            read_inline(&rust, &[Namespace, TypeName]),
-            ["golden.named", "User"]
-        );
+        assert_eq!(read_inline(&rust, &[Namespace, TypeName]), ["golden.named", "User"]);
         let ns = encode_as("golden.named", Namespace, Encoding::AllToLowerSpecial).unwrap();
         let mut buf = Vec::new();
-        MetaStringWriter::new()
-            .write(&mut Writer::new(&mut buf, usize::MAX), &ns)
-            .unwrap();
+        MetaStringWriter::new().write(&mut Writer::new(&mut buf, usize::MAX), &ns).unwrap();
         assert_eq!(buf, unhex("100419cb191ba6818418"));
     }
 
@@ -1078,36 +930,22 @@ mod tests {
         assert_eq!(hex(&write_inline(&items)), hex(&expected));
         assert_eq!(
             read_inline(&expected, &[Namespace, TypeName]),
-            [
-                "com.example.longnamespace.models",
-                "VeryLongTypeNameForTesting"
-            ]
+            ["com.example.longnamespace.models", "VeryLongTypeNameForTesting"]
         );
         // A corrupted hash or body is rejected.
         for flip in [2usize, 9, 20] {
             let mut bad = expected.clone();
             bad[flip] ^= 0x10;
-            let err = MetaStringReader::new()
-                .read(&mut Reader::new(&bad), Namespace)
-                .unwrap_err();
+            let err = MetaStringReader::new().read(&mut Reader::new(&bad), Namespace).unwrap_err();
             assert_eq!(err.kind, ErrorKind::InvalidMetaString);
         }
         // name="org.Demo_2.lower_case$name": LUDS namespace, LOWER_SPECIAL type name.
         let demo = unhex("10021c88df3a21877fb0 14012dd6247620489c681840");
-        assert_eq!(
-            write_inline(&[("org.Demo_2", Namespace), ("lower_case$name", TypeName)]),
-            demo
-        );
-        assert_eq!(
-            read_inline(&demo, &[Namespace, TypeName]),
-            ["org.Demo_2", "lower_case$name"]
-        );
+        assert_eq!(write_inline(&[("org.Demo_2", Namespace), ("lower_case$name", TypeName)]), demo);
+        assert_eq!(read_inline(&demo, &[Namespace, TypeName]), ["org.Demo_2", "lower_case$name"]);
         // name="Émoji名": empty namespace (`00`, no encoding byte), UTF-8 type name.
         let emoji = unhex("00 1200c3896d6f6a69e5908d");
-        assert_eq!(
-            write_inline(&[("", Namespace), ("Émoji名", TypeName)]),
-            emoji
-        );
+        assert_eq!(write_inline(&[("", Namespace), ("Émoji名", TypeName)]), emoji);
         assert_eq!(read_inline(&emoji, &[Namespace, TypeName]), ["", "Émoji名"]);
     }
 
@@ -1118,10 +956,7 @@ mod tests {
         // second is a reference, decoded with the type-name specials.
         let buf = write_inline(&[("Foo.Bar1", Namespace), ("Foo$Bar1", TypeName)]);
         assert_eq!(hex(&buf), "0e02be71df36023a8003");
-        assert_eq!(
-            read_inline(&buf, &[Namespace, TypeName]),
-            ["Foo.Bar1", "Foo$Bar1"]
-        );
+        assert_eq!(read_inline(&buf, &[Namespace, TypeName]), ["Foo.Bar1", "Foo$Bar1"]);
         // `clear` starts a new table.
         let mut out = Vec::new();
         let mut w = Writer::new(&mut out, usize::MAX);
@@ -1147,10 +982,7 @@ mod tests {
             )
             .unwrap();
             let mut r = Reader::new(&buf);
-            assert_eq!(
-                read_typedef_name(&mut r, Namespace, TYPEDEF_NAMESPACE_ALLOWED).unwrap(),
-                s
-            );
+            assert_eq!(read_typedef_name(&mut r, Namespace, TYPEDEF_NAMESPACE_ALLOWED).unwrap(), s);
             hex(&buf)
         };
         let tn = |s: &str| {
@@ -1163,10 +995,7 @@ mod tests {
             )
             .unwrap();
             let mut r = Reader::new(&buf);
-            assert_eq!(
-                read_typedef_name(&mut r, TypeName, TYPEDEF_TYPE_NAME_ALLOWED).unwrap(),
-                s
-            );
+            assert_eq!(read_typedef_name(&mut r, TypeName, TYPEDEF_TYPE_NAME_ALLOWED).unwrap(), s);
             hex(&buf)
         };
         // Bytes from pyfory 1.7.7 `typedef_encoder.write_namespace` / `write_typename`.
@@ -1210,51 +1039,23 @@ mod tests {
         use MetaContext::*;
         let read = |b: &[u8]| MetaStringReader::new().read(&mut Reader::new(b), TypeName);
         // Reference to an id never defined, or id 0.
-        assert_eq!(
-            read(&[0x03]).unwrap_err().kind,
-            ErrorKind::InvalidMetaString
-        );
-        assert_eq!(
-            read(&[0x01]).unwrap_err().kind,
-            ErrorKind::InvalidMetaString
-        );
+        assert_eq!(read(&[0x03]).unwrap_err().kind, ErrorKind::InvalidMetaString);
+        assert_eq!(read(&[0x01]).unwrap_err().kind, ErrorKind::InvalidMetaString);
         // Unknown encoding byte.
-        assert_eq!(
-            read(&[0x02, 0x05, 0x00]).unwrap_err().kind,
-            ErrorKind::InvalidMetaString
-        );
+        assert_eq!(read(&[0x02, 0x05, 0x00]).unwrap_err().kind, ErrorKind::InvalidMetaString);
         // LOWER_SPECIAL code 31.
-        assert_eq!(
-            read(&[0x02, 0x01, 0x7c]).unwrap_err().kind,
-            ErrorKind::InvalidMetaString
-        );
+        assert_eq!(read(&[0x02, 0x01, 0x7c]).unwrap_err().kind, ErrorKind::InvalidMetaString);
         // ALL_TO_LOWER_SPECIAL with a trailing escape (`|` alone: code 29).
-        assert_eq!(
-            read(&[0x02, 0x04, 0x74]).unwrap_err().kind,
-            ErrorKind::InvalidMetaString
-        );
+        assert_eq!(read(&[0x02, 0x04, 0x74]).unwrap_err().kind, ErrorKind::InvalidMetaString);
         // Invalid UTF-8.
-        assert_eq!(
-            read(&[0x02, 0x00, 0xff]).unwrap_err().kind,
-            ErrorKind::InvalidMetaString
-        );
+        assert_eq!(read(&[0x02, 0x00, 0xff]).unwrap_err().kind, ErrorKind::InvalidMetaString);
         // Truncated body and over-long length.
-        assert!(matches!(
-            read(&[0x06, 0x01, 0x00]).unwrap_err().kind,
-            ErrorKind::Truncated { .. }
-        ));
+        assert!(matches!(read(&[0x06, 0x01, 0x00]).unwrap_err().kind, ErrorKind::Truncated { .. }));
         let mut big = Vec::new();
         Writer::new(&mut big, usize::MAX).put_varu32(((MAX_META_STRING_BYTES + 1) as u32) << 1);
-        assert!(matches!(
-            read(&big).unwrap_err().kind,
-            ErrorKind::LengthLimit { .. }
-        ));
+        assert!(matches!(read(&big).unwrap_err().kind, ErrorKind::LengthLimit { .. }));
         // Writing an over-long string is refused too.
-        let huge = encode(
-            &"a".repeat(MAX_META_STRING_BYTES * 2),
-            TypeName,
-            INLINE_ALLOWED,
-        );
+        let huge = encode(&"a".repeat(MAX_META_STRING_BYTES * 2), TypeName, INLINE_ALLOWED);
         let mut buf = Vec::new();
         let err = MetaStringWriter::new()
             .write(&mut Writer::new(&mut buf, usize::MAX), &huge)

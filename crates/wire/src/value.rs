@@ -308,23 +308,29 @@ impl Value {
             (Float32(a), Float32(b)) => a.to_bits() == b.to_bits(),
             (Float64(a), Float64(b)) => a.to_bits() == b.to_bits(),
             (Float16Array(a), Float16Array(b)) => {
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
+                a.len() == b.len()
+                    && a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
             }
             (BFloat16Array(a), BFloat16Array(b)) => {
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
+                a.len() == b.len()
+                    && a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
             }
             (Float32Array(a), Float32Array(b)) => {
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
+                a.len() == b.len()
+                    && a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
             }
             (Float64Array(a), Float64Array(b)) => {
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
+                a.len() == b.len()
+                    && a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
             }
             (List(a), List(b)) | (Set(a), Set(b)) => {
                 a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.bit_eq(y))
             }
             (Map(a), Map(b)) => {
                 a.len() == b.len()
-                    && a.iter().zip(b.iter()).all(|(x, y)| x.key.bit_eq(&y.key) && x.value.bit_eq(&y.value))
+                    && a.iter()
+                        .zip(b.iter())
+                        .all(|(x, y)| x.key.bit_eq(&y.key) && x.value.bit_eq(&y.value))
             }
             (Struct(a), Struct(b)) => {
                 a.ty == b.ty
