@@ -1,0 +1,81 @@
+//! The `foryjit` binary end to end: demo, encode/decode round trip, and one-line errors.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const FDL: &str =
+    "package t;\nmessage P [id=7] { int32 x = 1; string name = 2; optional int64 n = 3; }\n";
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_foryjit"))
+}
+
+fn write_tmp(name: &str, data: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("foryjit-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, data).unwrap();
+    p
+}
+
+fn run(cmd: &mut Command, stdin: &[u8]) -> std::process::Output {
+    let mut child =
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn demo_runs_and_reports_throughput() {
+    let out = bin().arg("demo").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("encoded "), "{text}");
+    assert!(text.contains("\"player\": \"FLASH\""), "{text}");
+    assert!(text.contains("ns/op"), "{text}");
+}
+
+#[test]
+fn encode_then_decode_round_trips_through_stdin_and_stdout() {
+    let idl = write_tmp("p.fdl", FDL.as_bytes());
+    let json = br#"{"x": -3, "name": "caf\u00e9", "n": null}"#;
+    let enc = run(bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "t.P"]), json);
+    assert!(enc.status.success(), "{}", String::from_utf8_lossy(&enc.stderr));
+    // header, root flag, STRUCT 7, hash, x=-3 (zigzag 5), n null, name as UTF-8
+    assert_eq!(&enc.stdout[..4], &[0x01, 0xff, 0x1b, 0x07]);
+    let dec = run(bin().args(["decode", "--idl"]).arg(&idl).args(["--type", "t.P"]), &enc.stdout);
+    assert!(dec.status.success(), "{}", String::from_utf8_lossy(&dec.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&dec.stdout).unwrap();
+    assert_eq!(v, serde_json::json!({"x": -3, "name": "café", "n": null}));
+}
+
+#[test]
+fn bad_bytes_exit_nonzero_with_field_and_offset() {
+    let idl = write_tmp("q.fdl", FDL.as_bytes());
+    let enc = run(
+        bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "t.P"]),
+        br#"{"x": 1, "name": "abc"}"#,
+    );
+    assert!(enc.status.success());
+    let truncated = &enc.stdout[..enc.stdout.len() - 2];
+    let dec = run(bin().args(["decode", "--idl"]).arg(&idl).args(["--type", "t.P"]), truncated);
+    assert!(!dec.status.success());
+    let err = String::from_utf8_lossy(&dec.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("field name") && err.contains("byte offset"), "{err}");
+}
+
+#[test]
+fn bad_json_and_unknown_type_are_one_line_errors() {
+    let idl = write_tmp("r.fdl", FDL.as_bytes());
+    let out = run(
+        bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "t.P"]),
+        br#"{"x": 99999999999, "name": "a"}"#,
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("x") && err.contains("out of range"), "{err}");
+    let out = run(bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "t.Nope"]), b"{}");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown type t.Nope"));
+}
