@@ -1,10 +1,20 @@
 //! The catalog: registered types, their IR programs and their precomputed type meta.
 
+use crate::native::{NativeReadFn, NativeWriteFn};
 use foryjit_ir::{build_program, IrError, Mode, Program};
 use foryjit_schema::{Registration, Registry, SchemaDesc, SchemaError, TypeInfo};
 use foryjit_wire::meta_string::{self, MetaContext, MetaString};
 use foryjit_wire::TypeIdx;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
+
+/// Compiled entry points of one message; null means "interpret". Shared by every clone of a
+/// catalog, so code installed later is picked up by callers holding an older snapshot.
+#[derive(Debug, Default)]
+pub(crate) struct NativeSlot {
+    write: AtomicPtr<()>,
+    read: AtomicPtr<()>,
+}
 
 /// Why registration failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,6 +40,7 @@ pub struct Catalog {
     registry: Registry,
     programs: Vec<Option<Arc<Program>>>,
     named: Vec<Option<NamedMeta>>,
+    native: Vec<Arc<NativeSlot>>,
 }
 
 impl Catalog {
@@ -72,6 +83,7 @@ impl Catalog {
         for (p, n) in programs {
             self.programs.push(p);
             self.named.push(n);
+            self.native.push(Arc::default());
         }
         Ok(ids)
     }
@@ -84,6 +96,52 @@ impl Catalog {
     /// The program of message `ty`.
     pub fn program(&self, ty: TypeIdx) -> Option<&Arc<Program>> {
         self.programs.get(ty.0 as usize).and_then(Option::as_ref)
+    }
+
+    /// Installs compiled entry points for message `ty` (both at once); every clone of this
+    /// catalog uses them from the next call on. Returns `false` if `ty` is not a message.
+    ///
+    /// # Safety
+    /// `write` and `read` must implement exactly the program of `ty` with the ABI of
+    /// [`crate::native`], and their code must stay valid for as long as this catalog or any clone
+    /// of it can still be used.
+    pub unsafe fn install_native(
+        &self,
+        ty: TypeIdx,
+        write: NativeWriteFn,
+        read: NativeReadFn,
+    ) -> bool {
+        match (self.program(ty), self.native.get(ty.0 as usize)) {
+            (Some(_), Some(slot)) => {
+                slot.read.store(read as *mut (), Ordering::Release);
+                slot.write.store(write as *mut (), Ordering::Release);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// True when compiled code serves message `ty`.
+    pub fn is_native(&self, ty: TypeIdx) -> bool {
+        self.native_write(ty).is_some()
+    }
+
+    pub(crate) fn native_write(&self, ty: TypeIdx) -> Option<NativeWriteFn> {
+        let p = self.native.get(ty.0 as usize)?.write.load(Ordering::Acquire);
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: non-null values are only stored by `install_native` from a `NativeWriteFn`.
+        Some(unsafe { std::mem::transmute::<*mut (), NativeWriteFn>(p) })
+    }
+
+    pub(crate) fn native_read(&self, ty: TypeIdx) -> Option<NativeReadFn> {
+        let p = self.native.get(ty.0 as usize)?.read.load(Ordering::Acquire);
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: non-null values are only stored by `install_native` from a `NativeReadFn`.
+        Some(unsafe { std::mem::transmute::<*mut (), NativeReadFn>(p) })
     }
 
     pub(crate) fn named_meta(&self, ty: TypeIdx) -> Option<&NamedMeta> {

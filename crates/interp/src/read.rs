@@ -93,6 +93,54 @@ fn with_flag(
     }
 }
 
+/// Executes one read op of `prog`, storing into `fields` (declaration order, initially `Null`).
+/// Compiled code calls back into this for every op it does not inline, and to report errors, so
+/// both tiers fail identically.
+pub(crate) fn exec_read_op(
+    ctx: &mut ReadCtx,
+    r: &mut Reader,
+    prog: &Program,
+    op: &ReadOp,
+    fields: &mut [Value],
+) -> CodecResult<()> {
+    let name = |i: u32| PathSegment::Field(prog.field_names[i as usize].clone());
+    match op {
+        ReadOp::Ensure { bytes, field } => {
+            if let Err(e) = r.ensure(*bytes as usize) {
+                return Err(match field {
+                    Some(f) => e.within(name(f.0)),
+                    None => e,
+                });
+            }
+        }
+        ReadOp::CheckHash(h) => {
+            let at = r.pos();
+            let found = r.u32()?;
+            // An empty struct: pyfory hashes it to 47, the fory crate hashes the empty
+            // fingerprint; both mean "no fields", so accept either.
+            let empty_alt = prog.field_count() == 0 && found == EMPTY_FINGERPRINT_HASH;
+            if found != *h && !empty_alt {
+                return Err(CodecError::new(ErrorKind::HashMismatch { expected: *h, found }, at));
+            }
+        }
+        ReadOp::GetScalar { field, scalar } => {
+            if let Some(slot) = fields.get_mut(field.0 as usize) {
+                get_scalar_into(r, *scalar, slot).map_err(|e| e.within(name(field.0)))?;
+            }
+        }
+        ReadOp::GetNullableScalar { field, scalar } => {
+            let v = with_flag(ctx, r, true, |_, r| get_scalar(r, *scalar))
+                .map_err(|e| e.within(name(field.0)))?;
+            put_field(fields, field.0, v);
+        }
+        ReadOp::GetField { field, codec, nullable } => {
+            let v = read_field(ctx, r, codec, *nullable).map_err(|e| e.within(name(field.0)))?;
+            put_field(fields, field.0, v);
+        }
+    }
+    Ok(())
+}
+
 /// Low 32 bits of lane 0 of murmur3_x64_128("", 47): the fory crate's hash of a struct with no
 /// fields.
 const EMPTY_FINGERPRINT_HASH: u32 = 0x0be9_a13a;
@@ -144,46 +192,8 @@ pub(crate) fn read_struct_body(
 ) -> CodecResult<StructValue> {
     let mut fields: Vec<Value> = Vec::with_capacity(prog.field_count());
     fields.resize_with(prog.field_count(), Value::default);
-    let name = |i: u32| PathSegment::Field(prog.field_names[i as usize].clone());
     for op in &prog.read {
-        match op {
-            ReadOp::Ensure { bytes, field } => {
-                if let Err(e) = r.ensure(*bytes as usize) {
-                    return Err(match field {
-                        Some(f) => e.within(name(f.0)),
-                        None => e,
-                    });
-                }
-            }
-            ReadOp::CheckHash(h) => {
-                let at = r.pos();
-                let found = r.u32()?;
-                // An empty struct: pyfory hashes it to 47, the fory crate hashes the empty
-                // fingerprint; both mean "no fields", so accept either.
-                let empty_alt = prog.field_count() == 0 && found == EMPTY_FINGERPRINT_HASH;
-                if found != *h && !empty_alt {
-                    return Err(CodecError::new(
-                        ErrorKind::HashMismatch { expected: *h, found },
-                        at,
-                    ));
-                }
-            }
-            ReadOp::GetScalar { field, scalar } => {
-                if let Some(slot) = fields.get_mut(field.0 as usize) {
-                    get_scalar_into(r, *scalar, slot).map_err(|e| e.within(name(field.0)))?;
-                }
-            }
-            ReadOp::GetNullableScalar { field, scalar } => {
-                let v = with_flag(ctx, r, true, |_, r| get_scalar(r, *scalar))
-                    .map_err(|e| e.within(name(field.0)))?;
-                put_field(&mut fields, field.0, v);
-            }
-            ReadOp::GetField { field, codec, nullable } => {
-                let v =
-                    read_field(ctx, r, codec, *nullable).map_err(|e| e.within(name(field.0)))?;
-                put_field(&mut fields, field.0, v);
-            }
-        }
+        exec_read_op(ctx, r, prog, op, &mut fields)?;
     }
     Ok(StructValue::new(prog.ty, fields))
 }
@@ -312,7 +322,10 @@ fn read_nested_struct(ctx: &mut ReadCtx, r: &mut Reader, ty: TypeIdx) -> CodecRe
     let prog =
         cat.program(ty).ok_or_else(|| err(ErrorKind::UnregisteredType(format!("#{}", ty.0)), r))?;
     enter(ctx, r)?;
-    let v = read_struct_body(ctx, r, prog)?;
+    let v = match cat.native_read(ty) {
+        Some(f) => crate::native::call_read(f, ctx, r, prog)?,
+        None => read_struct_body(ctx, r, prog)?,
+    };
     ctx.depth -= 1;
     Ok(Value::Struct(v))
 }

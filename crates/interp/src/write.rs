@@ -84,28 +84,40 @@ pub(crate) fn write_struct_body(
         ));
     }
     let fields = sv.fields.as_slice();
-    let name = |i: u32| PathSegment::Field(prog.field_names[i as usize].clone());
     for op in &prog.write {
-        match op {
-            WriteOp::Reserve { bytes } => w.reserve(*bytes as usize)?,
-            WriteOp::PutHash(h) => w.put_u32(*h),
-            WriteOp::PutScalar { field, scalar } => {
-                put_scalar(w, *scalar, &fields[field.0 as usize])
-                    .map_err(|e| e.within(name(field.0)))?
+        exec_write_op(ctx, w, prog, op, fields)?;
+    }
+    Ok(())
+}
+
+/// Executes one write op of `prog` over a struct's fields. Compiled code calls back into this for
+/// every op it does not inline, so both tiers share one implementation of each op.
+pub(crate) fn exec_write_op(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    prog: &Program,
+    op: &WriteOp,
+    fields: &[Value],
+) -> CodecResult<()> {
+    let name = |i: u32| PathSegment::Field(prog.field_names[i as usize].clone());
+    let field = |i: u32| fields.get(i as usize).unwrap_or(&Value::Null);
+    match op {
+        WriteOp::Reserve { bytes } => w.reserve(*bytes as usize)?,
+        WriteOp::PutHash(h) => w.put_u32(*h),
+        WriteOp::PutScalar { field: f, scalar } => {
+            put_scalar(w, *scalar, field(f.0)).map_err(|e| e.within(name(f.0)))?
+        }
+        WriteOp::PutNullableScalar { field: f, scalar } => {
+            let v = field(f.0);
+            if v.is_null() {
+                w.put_u8(flag::NULL);
+            } else {
+                w.put_u8(flag::NOT_NULL);
+                put_scalar(w, *scalar, v).map_err(|e| e.within(name(f.0)))?;
             }
-            WriteOp::PutNullableScalar { field, scalar } => {
-                let v = &fields[field.0 as usize];
-                if v.is_null() {
-                    w.put_u8(flag::NULL);
-                } else {
-                    w.put_u8(flag::NOT_NULL);
-                    put_scalar(w, *scalar, v).map_err(|e| e.within(name(field.0)))?;
-                }
-            }
-            WriteOp::PutField { field, codec, nullable } => {
-                let v = &fields[field.0 as usize];
-                write_field(ctx, w, codec, *nullable, v).map_err(|e| e.within(name(field.0)))?;
-            }
+        }
+        WriteOp::PutField { field: f, codec, nullable } => {
+            write_field(ctx, w, codec, *nullable, field(f.0)).map_err(|e| e.within(name(f.0)))?;
         }
     }
     Ok(())
@@ -322,7 +334,13 @@ fn write_nested_struct(ctx: &mut WriteCtx, w: &mut Writer, sv: &StructValue) -> 
         .program(sv.ty)
         .ok_or_else(|| err(ErrorKind::UnregisteredType(format!("#{}", sv.ty.0)), w))?;
     enter(ctx, w)?;
-    let r = write_struct_body(ctx, w, prog, sv);
+    let r = match cat.native_write(sv.ty) {
+        // A wrong field count is reported by the interpreter (compiled code indexes by ordinal).
+        Some(f) if sv.fields.len() == prog.field_count() => {
+            crate::native::call_write(f, ctx, w, prog, sv.fields.as_slice())
+        }
+        _ => write_struct_body(ctx, w, prog, sv),
+    };
     ctx.depth -= 1;
     r
 }

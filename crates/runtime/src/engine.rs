@@ -1,11 +1,11 @@
 //! `ForyJit`: the engine facade.
 
 use crate::json;
+use crate::tier::{compile_in_background, Shared, Tier, TierState, TypeStats};
 use crate::Error;
 use foryjit_interp::{Catalog, Options};
 use foryjit_schema::{Limits, MessageInfo, SchemaDesc, TypeInfo};
 use foryjit_wire::{CodecLimits, StringPolicy, StructValue, TypeIdx, Value};
-use parking_lot::RwLock;
 use std::sync::Arc;
 
 /// Serialization mode.
@@ -20,15 +20,51 @@ pub enum Mode {
 }
 
 /// Configures a [`ForyJit`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ForyJitBuilder {
+    tier: Tier,
+    verifier: bool,
+    compile_threads: usize,
     mode: Mode,
     string_policy: StringPolicy,
     limits: CodecLimits,
     schema_limits: Limits,
 }
 
+impl Default for ForyJitBuilder {
+    fn default() -> Self {
+        ForyJitBuilder {
+            tier: Tier::from_env().unwrap_or_default(),
+            verifier: cfg!(debug_assertions),
+            compile_threads: (std::thread::available_parallelism().map_or(1, |n| n.get()) / 2)
+                .max(1),
+            mode: Mode::default(),
+            string_policy: StringPolicy::default(),
+            limits: CodecLimits::default(),
+            schema_limits: Limits::default(),
+        }
+    }
+}
+
 impl ForyJitBuilder {
+    /// Which tier serves registered types (default [`Tier::Auto`]).
+    pub fn tier(mut self, tier: Tier) -> Self {
+        self.tier = tier;
+        self
+    }
+
+    /// Run Cranelift's verifier on compiled code (default: on in debug builds, off in release).
+    pub fn verifier(mut self, on: bool) -> Self {
+        self.verifier = on;
+        self
+    }
+
+    /// Threads of the engine's own compile pool (default `max(1, cores / 2)`).
+    pub fn compile_threads(mut self, n: usize) -> Self {
+        self.compile_threads = n.max(1);
+        self
+    }
+
     /// `true` selects compatible mode, `false` same-schema mode.
     pub fn compatible(mut self, on: bool) -> Self {
         self.mode = if on { Mode::Compatible } else { Mode::Consistent };
@@ -62,8 +98,22 @@ impl ForyJitBuilder {
 
     /// Builds the engine.
     pub fn build(self) -> ForyJit {
+        let pool = match self.tier {
+            Tier::Auto => rayon::ThreadPoolBuilder::new()
+                .num_threads(self.compile_threads)
+                .thread_name(|i| format!("foryjit-compile-{i}"))
+                .build()
+                .ok(),
+            _ => None,
+        };
         ForyJit {
-            catalog: RwLock::new(Arc::new(Catalog::with_limits(self.schema_limits))),
+            shared: Arc::new(Shared::new(
+                Catalog::with_limits(self.schema_limits),
+                self.tier,
+                self.verifier,
+            )),
+            pool,
+            tier: self.tier,
             opts: Options { limits: self.limits, string_policy: self.string_policy },
             mode: self.mode,
         }
@@ -113,7 +163,9 @@ impl SchemaHandle {
 /// `ForyJit` is `Send + Sync`; share one instance between threads.
 #[derive(Debug)]
 pub struct ForyJit {
-    catalog: RwLock<Arc<Catalog>>,
+    shared: Arc<Shared>,
+    pool: Option<rayon::ThreadPool>,
+    tier: Tier,
     opts: Options,
     mode: Mode,
 }
@@ -143,21 +195,42 @@ impl ForyJit {
     }
 
     fn snapshot(&self) -> Arc<Catalog> {
-        self.catalog.read().clone()
+        self.shared.catalog.read().clone()
     }
 
     /// Registers a schema built in code; types may refer to types registered earlier.
     pub fn register_schema(&self, desc: SchemaDesc) -> Result<SchemaHandle, Error> {
-        let mut guard = self.catalog.write();
-        let mut next = (**guard).clone();
-        let ids = next.register(desc)?;
-        let types = ids
-            .iter()
-            .filter_map(|&idx| {
-                next.registry().get(idx).map(|t| (t.full_name().to_owned(), TypeHandle { idx }))
-            })
-            .collect();
-        *guard = Arc::new(next);
+        let (ids, types) = {
+            let mut guard = self.shared.catalog.write();
+            let mut next = (**guard).clone();
+            let ids = next.register(desc)?;
+            let types: Vec<(String, TypeHandle)> = ids
+                .iter()
+                .filter_map(|&idx| {
+                    next.registry().get(idx).map(|t| (t.full_name().to_owned(), TypeHandle { idx }))
+                })
+                .collect();
+            *guard = Arc::new(next);
+            (ids, types)
+        };
+        let cat = self.snapshot();
+        let messages: Vec<TypeIdx> =
+            ids.iter().copied().filter(|&t| cat.program(t).is_some()).collect();
+        for &t in &messages {
+            let name = cat.registry().get(t).map(|i| i.full_name().to_owned()).unwrap_or_default();
+            let (state, why) = match self.tier {
+                Tier::Interpreter => {
+                    (TierState::Interpreted, Some("interpreter-only engine".into()))
+                }
+                _ => (TierState::Queued, None),
+            };
+            self.shared.mark(t, name, state, why);
+        }
+        match (self.tier, &self.pool) {
+            (Tier::Compiled, _) => messages.iter().for_each(|&t| self.shared.compile(t)),
+            (Tier::Auto, Some(pool)) => compile_in_background(pool, &self.shared, messages),
+            _ => {}
+        }
         Ok(SchemaHandle { types })
     }
 
@@ -224,7 +297,7 @@ impl ForyJit {
     pub fn serialize_into(&self, value: &Value, out: &mut Vec<u8>) -> Result<(), Error> {
         self.check_mode()?;
         out.clear();
-        let cat = self.catalog.read();
+        let cat = self.shared.catalog.read();
         foryjit_interp::serialize(&cat, &self.opts, value, out)?;
         Ok(())
     }
@@ -232,8 +305,35 @@ impl ForyJit {
     /// Deserializes one complete payload.
     pub fn deserialize(&self, bytes: &[u8]) -> Result<Value, Error> {
         self.check_mode()?;
-        let cat = self.catalog.read();
+        let cat = self.shared.catalog.read();
         Ok(foryjit_interp::deserialize(&cat, &self.opts, bytes)?)
+    }
+
+    /// The tier configuration of this engine.
+    pub fn tier(&self) -> Tier {
+        self.tier
+    }
+
+    /// Tiering statistics of message `ty`: tier, compile time, code bytes, refusal reason.
+    pub fn type_stats(&self, ty: TypeHandle) -> Option<TypeStats> {
+        self.shared.stats(ty.idx)
+    }
+
+    /// Waits until no background compile is queued (for tests and benchmarks; serving never
+    /// needs this). Returns `false` on timeout.
+    pub fn wait_for_compiles(&self, timeout: std::time::Duration) -> bool {
+        let start = std::time::Instant::now();
+        loop {
+            let busy =
+                self.shared.stats.lock().iter().flatten().any(|s| s.tier == TierState::Queued);
+            if !busy {
+                return true;
+            }
+            if start.elapsed() > timeout {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
     }
 
     /// The IR program of message `ty` as text (for debugging).

@@ -22,6 +22,7 @@
 mod engine;
 mod error;
 pub mod json;
+mod tier;
 
 pub use engine::{ForyJit, ForyJitBuilder, Mode, SchemaHandle, TypeHandle};
 pub use error::Error;
@@ -34,3 +35,4 @@ pub use foryjit_wire::{
     PathSegment, RString, RVec, StringPolicy, StructValue, Timestamp, TypeIdx, Value,
 };
 pub use json::JsonError;
+pub use tier::{Tier, TierState, TypeStats};

@@ -644,3 +644,65 @@ pub fn pod_vec_from_le<T: LePod>(bytes: &[u8]) -> Vec<T> {
     }
     v
 }
+
+/// The output buffer as compiled code sees it: a `Vec<u8>` taken apart into raw parts plus the
+/// size limit. `#[repr(C)]`, offsets in [`crate::layout`].
+#[repr(C)]
+#[derive(Debug)]
+pub struct Buf {
+    /// Start of the allocation.
+    pub ptr: *mut u8,
+    /// Bytes written.
+    pub len: usize,
+    /// Bytes allocated.
+    pub cap: usize,
+    /// Size limit ([`crate::CodecLimits::max_output_bytes`]).
+    pub max: usize,
+}
+
+impl Buf {
+    /// Takes a vector apart (it is rebuilt by [`Buf::into_vec`]).
+    pub fn from_vec(v: Vec<u8>, max: usize) -> Buf {
+        let mut v = std::mem::ManuallyDrop::new(v);
+        Buf { ptr: v.as_mut_ptr(), len: v.len(), cap: v.capacity(), max }
+    }
+
+    /// Rebuilds the vector.
+    ///
+    /// # Safety
+    /// `self` must come from [`Buf::from_vec`] (or an earlier `into_vec`/`from_vec` round trip),
+    /// with `len <= cap` and the first `len` bytes initialised, and must not be used again.
+    pub unsafe fn into_vec(self) -> Vec<u8> {
+        // SAFETY: the caller guarantees the parts come from a `Vec<u8>` of the global allocator.
+        unsafe { Vec::from_raw_parts(self.ptr, self.len, self.cap) }
+    }
+}
+
+impl Writer<'_> {
+    /// The underlying vector (used to hand the buffer to compiled code and back).
+    pub fn vec_mut(&mut self) -> &mut Vec<u8> {
+        self.buf
+    }
+
+    /// The size limit.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+}
+
+impl<'a> Reader<'a> {
+    /// The whole input.
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// Moves to `pos` (clamped to the input length).
+    pub fn set_pos(&mut self, pos: usize) {
+        self.pos = pos.min(self.data.len());
+    }
+
+    /// A reader over `data` starting at `pos` (clamped).
+    pub fn at(data: &'a [u8], pos: usize) -> Self {
+        Reader { data, pos: pos.min(data.len()) }
+    }
+}

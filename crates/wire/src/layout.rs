@@ -15,6 +15,14 @@ pub const VALUE_PAYLOAD_OFFSET: usize = 8;
 pub const RVEC_PTR_OFFSET: usize = 0;
 /// Offset of the `u32` length inside an [`RVec`].
 pub const RVEC_LEN_OFFSET: usize = 8;
+/// Offsets of the fields of [`crate::Buf`].
+pub const BUF_PTR_OFFSET: usize = 0;
+/// `Buf::len`.
+pub const BUF_LEN_OFFSET: usize = 8;
+/// `Buf::cap`.
+pub const BUF_CAP_OFFSET: usize = 16;
+/// `Buf::max`.
+pub const BUF_MAX_OFFSET: usize = 24;
 /// Offset of the type index inside a [`StructValue`].
 pub const STRUCT_TY_OFFSET: usize = 16;
 
@@ -22,6 +30,10 @@ const _: () = assert!(std::mem::size_of::<Value>() == VALUE_SIZE);
 const _: () = assert!(std::mem::align_of::<Value>() == 8);
 const _: () = assert!(std::mem::size_of::<RVec<Value>>() == 16);
 const _: () = assert!(std::mem::offset_of!(StructValue, ty) == STRUCT_TY_OFFSET);
+const _: () = assert!(std::mem::offset_of!(crate::Buf, ptr) == BUF_PTR_OFFSET);
+const _: () = assert!(std::mem::offset_of!(crate::Buf, len) == BUF_LEN_OFFSET);
+const _: () = assert!(std::mem::offset_of!(crate::Buf, cap) == BUF_CAP_OFFSET);
+const _: () = assert!(std::mem::offset_of!(crate::Buf, max) == BUF_MAX_OFFSET);
 
 #[cfg(test)]
 mod tests {

@@ -32,7 +32,7 @@ pub mod rvec;
 pub mod type_id;
 pub mod value;
 
-pub use buffer::{pod_vec_from_le, LePod, Reader, StringPolicy, Writer};
+pub use buffer::{pod_vec_from_le, Buf, LePod, Reader, StringPolicy, Writer};
 pub use error::{CodecError, CodecResult, ErrorKind, FieldPath, PathSegment};
 pub use half::{bf16, f16};
 pub use limits::CodecLimits;

@@ -1,0 +1,162 @@
+//! Calling compiled struct bodies, and the two callbacks compiled code uses for every op it does
+//! not inline. The compiled tier lives in another crate; this module only knows the ABI:
+//!
+//! ```text
+//! write: unsafe extern "C" fn(env, fields: *const Value, buf: *mut Buf) -> i32
+//! read:  unsafe extern "C" fn(env, data: *const u8, len: usize, pos: *mut usize,
+//!                             fields: *mut Value) -> i32
+//! callbacks: fj_write_op(env, buf, op_index) -> i32, fj_read_op(env, pos, op_index) -> i32
+//! ```
+//! A nonzero return is an error whose details the callback left in `env`.
+
+use crate::read::{exec_read_op, ReadCtx};
+use crate::write::{exec_write_op, WriteCtx};
+use foryjit_ir::Program;
+use foryjit_wire::{Buf, CodecError, CodecResult, ErrorKind, Reader, StructValue, Value, Writer};
+use std::ffi::c_void;
+
+/// Entry point of a compiled struct writer.
+pub type NativeWriteFn =
+    unsafe extern "C" fn(env: *mut c_void, fields: *const Value, buf: *mut Buf) -> i32;
+/// Entry point of a compiled struct reader.
+pub type NativeReadFn = unsafe extern "C" fn(
+    env: *mut c_void,
+    data: *const u8,
+    len: usize,
+    pos: *mut usize,
+    fields: *mut Value,
+) -> i32;
+
+struct WriteEnv<'c, 'a> {
+    ctx: &'c mut WriteCtx<'a>,
+    prog: &'c Program,
+    fields: &'c [Value],
+    error: Option<Box<CodecError>>,
+}
+
+struct ReadEnv<'c, 'a, 'd> {
+    ctx: &'c mut ReadCtx<'a>,
+    prog: &'c Program,
+    data: &'d [u8],
+    /// The fields being filled: compiled code and `fj_read_op` both write through this pointer.
+    fields: *mut Value,
+    field_count: usize,
+    error: Option<Box<CodecError>>,
+}
+
+#[cold]
+fn internal(offset: usize) -> Box<CodecError> {
+    CodecError::new(
+        ErrorKind::Unsupported("compiled code reported an error without details"),
+        offset,
+    )
+}
+
+/// Runs a compiled writer over `fields` (the field count was checked by the caller).
+pub(crate) fn call_write(
+    f: NativeWriteFn,
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    prog: &Program,
+    fields: &[Value],
+) -> CodecResult<()> {
+    let max = w.max();
+    let vec = std::mem::take(w.vec_mut());
+    let mut buf = Buf::from_vec(vec, max);
+    let mut env = WriteEnv { ctx, prog, fields, error: None };
+    // SAFETY: `f` was installed with the contract of `Catalog::install_native` (compiled for
+    // `prog`, alive while the catalog is); `fields` holds `prog.field_count()` values; `buf`
+    // comes from a `Vec<u8>`; `env` outlives the call and is only used through `fj_write_op`.
+    let code = unsafe { f(&mut env as *mut WriteEnv as *mut c_void, fields.as_ptr(), &mut buf) };
+    // SAFETY: compiled code and `fj_write_op` keep `buf` a valid decomposed `Vec<u8>`.
+    *w.vec_mut() = unsafe { buf.into_vec() };
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(env.error.take().unwrap_or_else(|| internal(w.len())))
+    }
+}
+
+/// Runs a compiled reader for `prog` at the reader's position.
+pub(crate) fn call_read(
+    f: NativeReadFn,
+    ctx: &mut ReadCtx,
+    r: &mut Reader,
+    prog: &Program,
+) -> CodecResult<StructValue> {
+    let mut fields: Vec<Value> = Vec::with_capacity(prog.field_count());
+    fields.resize_with(prog.field_count(), Value::default);
+    let data = r.data();
+    let mut pos = r.pos();
+    let ptr = fields.as_mut_ptr();
+    let mut env = ReadEnv { ctx, prog, data, fields: ptr, field_count: fields.len(), error: None };
+    // SAFETY: as in `call_write`; `ptr` points at `prog.field_count()` initialised `Null`s that
+    // compiled code overwrites with POD variants only (everything else goes through
+    // `fj_read_op`, which uses `env.fields`, the same memory), and `pos <= data.len()`.
+    let code = unsafe {
+        f(&mut env as *mut ReadEnv as *mut c_void, data.as_ptr(), data.len(), &mut pos, ptr)
+    };
+    let error = env.error.take();
+    r.set_pos(pos);
+    if code == 0 {
+        Ok(StructValue::new(prog.ty, fields))
+    } else {
+        Err(error.unwrap_or_else(|| internal(pos)))
+    }
+}
+
+/// Callback for compiled writers: executes write op `op` of the current program.
+///
+/// # Safety
+/// `env` and `buf` must be the pointers `call_write` passed to the compiled function.
+pub unsafe extern "C" fn fj_write_op(env: *mut c_void, buf: *mut Buf, op: u32) -> i32 {
+    // SAFETY: per the contract, `env` is the live `WriteEnv` of the enclosing `call_write`.
+    let env = unsafe { &mut *(env as *mut WriteEnv) };
+    // SAFETY: `buf` is the live buffer of that call.
+    let buf = unsafe { &mut *buf };
+    let max = buf.max;
+    // SAFETY: the buffer is a decomposed `Vec<u8>`; it is rebuilt below before anyone reads it.
+    let mut vec = unsafe { std::ptr::read(buf).into_vec() };
+    let result = match env.prog.write.get(op as usize) {
+        Some(o) => {
+            let mut w = Writer::new(&mut vec, max);
+            exec_write_op(env.ctx, &mut w, env.prog, o, env.fields)
+        }
+        None => Err(internal(vec.len())),
+    };
+    *buf = Buf::from_vec(vec, max);
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            env.error = Some(e);
+            1
+        }
+    }
+}
+
+/// Callback for compiled readers: executes read op `op` of the current program at `*pos`.
+///
+/// # Safety
+/// `env` and `pos` must be the pointers `call_read` passed to the compiled function.
+pub unsafe extern "C" fn fj_read_op(env: *mut c_void, pos: *mut usize, op: u32) -> i32 {
+    // SAFETY: per the contract, `env` is the live `ReadEnv` of the enclosing `call_read`.
+    let env = unsafe { &mut *(env as *mut ReadEnv) };
+    // SAFETY: `pos` is the live position of that call.
+    let pos = unsafe { &mut *pos };
+    let mut r = Reader::at(env.data, *pos);
+    // SAFETY: `fields` points at `field_count` initialised values owned by `call_read`'s vector,
+    // which is not otherwise borrowed while the compiled function runs.
+    let fields = unsafe { std::slice::from_raw_parts_mut(env.fields, env.field_count) };
+    let result = match env.prog.read.get(op as usize) {
+        Some(o) => exec_read_op(env.ctx, &mut r, env.prog, o, fields),
+        None => Err(internal(*pos)),
+    };
+    *pos = r.pos();
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            env.error = Some(e);
+            1
+        }
+    }
+}
