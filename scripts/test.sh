@@ -11,5 +11,13 @@ echo "== format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== tests"
+echo "== tests (default tier: auto)"
 cargo test --workspace --locked
+
+# The peer, golden, bad-input and CLI suites again with compiled code ruled out and ruled in
+# (FORYJIT_TIER sets the builder's default tier; jit = compile every type at registration and
+# fail registration if a type cannot be compiled).
+for tier in interp jit; do
+    echo "== peer and conformance suites, FORYJIT_TIER=$tier"
+    FORYJIT_TIER=$tier cargo test --locked -p foryjit-tests -p foryjit-cli -p foryjit
+done

@@ -402,8 +402,8 @@ fn lower_reader(b: &mut FunctionBuilder, helper: FuncRef, prog: &Program) {
                     let at = b.ins().iadd(data, p);
                     let mut x = b.ins().load(ty, bytes(), at, 0);
                     if *scalar == Scalar::Bool {
-                        let nz = b.ins().icmp_imm_s(IntCC::NotEqual, x, 0);
-                        x = b.ins().uextend(types::I8, nz);
+                        // `icmp` yields an i8 of 0 or 1: a valid Rust `bool`.
+                        x = b.ins().icmp_imm_s(IntCC::NotEqual, x, 0);
                     }
                     store_slot(b, field.0, scalar.value_tag(), x);
                     let p2 = b.ins().iadd_imm_s(p, width as i64);

@@ -227,7 +227,19 @@ impl ForyJit {
             self.shared.mark(t, name, state, why);
         }
         match (self.tier, &self.pool) {
-            (Tier::Compiled, _) => messages.iter().for_each(|&t| self.shared.compile(t)),
+            (Tier::Compiled, _) => {
+                // JIT-only: a type that cannot be compiled is an error, not a silent fallback.
+                for &t in &messages {
+                    self.shared.compile(t);
+                    if let Some(s) = self.shared.stats(t).filter(|s| s.tier != TierState::Compiled)
+                    {
+                        return Err(Error::Compile {
+                            type_name: s.name,
+                            reason: s.refusal.unwrap_or_default(),
+                        });
+                    }
+                }
+            }
             (Tier::Auto, Some(pool)) => compile_in_background(pool, &self.shared, messages),
             _ => {}
         }

@@ -21,6 +21,14 @@ pub enum Error {
     /// No type of that name is registered.
     #[error("unknown type {0}")]
     UnknownType(String),
+    /// A JIT-only engine could not compile a type (the types stay registered and interpreted).
+    #[error("could not compile {type_name}: {reason}")]
+    Compile {
+        /// The type.
+        type_name: String,
+        /// Why.
+        reason: String,
+    },
     /// The engine does not implement this yet.
     #[error("unsupported: {0}")]
     Unsupported(&'static str),

@@ -1,0 +1,345 @@
+//! The compiled tier and the interpreter are one semantics: on generated schemas (every field
+//! kind, nullability, nesting, 1–1000 fields) and generated values — valid ones, values that do
+//! not match the schema, truncated and bit-flipped bytes — both give the same bytes, the same
+//! decoded values (floats bit for bit) and the same errors (kind, field path, byte offset).
+//!
+//! Seeds: a fixed one always runs; `FORYJIT_SEED` adds another. The seed is printed on failure.
+
+use foryjit::{bf16, f16, ForyJit, StringPolicy, StructValue, Tier, TierState, Value};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Bool,
+    I8,
+    I16,
+    I32,
+    FI32,
+    I64,
+    FI64,
+    TI64,
+    U8,
+    U16,
+    U32,
+    FU32,
+    U64,
+    FU64,
+    TU64,
+    F16,
+    BF16,
+    F32,
+    F64,
+    Str,
+    Bytes,
+    ArrI32,
+    ListI64,
+    ListStr,
+    MapStrI32,
+    Enum,
+    Inner,
+}
+
+const KINDS: [Kind; 27] = [
+    Kind::Bool,
+    Kind::I8,
+    Kind::I16,
+    Kind::I32,
+    Kind::FI32,
+    Kind::I64,
+    Kind::FI64,
+    Kind::TI64,
+    Kind::U8,
+    Kind::U16,
+    Kind::U32,
+    Kind::FU32,
+    Kind::U64,
+    Kind::FU64,
+    Kind::TU64,
+    Kind::F16,
+    Kind::BF16,
+    Kind::F32,
+    Kind::F64,
+    Kind::Str,
+    Kind::Bytes,
+    Kind::ArrI32,
+    Kind::ListI64,
+    Kind::ListStr,
+    Kind::MapStrI32,
+    Kind::Enum,
+    Kind::Inner,
+];
+
+fn fdl_type(k: Kind) -> &'static str {
+    match k {
+        Kind::Bool => "bool",
+        Kind::I8 => "int8",
+        Kind::I16 => "int16",
+        Kind::I32 => "int32",
+        Kind::FI32 => "fixed int32",
+        Kind::I64 => "int64",
+        Kind::FI64 => "fixed int64",
+        Kind::TI64 => "tagged int64",
+        Kind::U8 => "uint8",
+        Kind::U16 => "uint16",
+        Kind::U32 => "uint32",
+        Kind::FU32 => "fixed uint32",
+        Kind::U64 => "uint64",
+        Kind::FU64 => "fixed uint64",
+        Kind::TU64 => "tagged uint64",
+        Kind::F16 => "float16",
+        Kind::BF16 => "bfloat16",
+        Kind::F32 => "float32",
+        Kind::F64 => "float64",
+        Kind::Str => "string",
+        Kind::Bytes => "bytes",
+        Kind::ArrI32 => "array<int32>",
+        Kind::ListI64 => "list<int64>",
+        Kind::ListStr => "list<string>",
+        Kind::MapStrI32 => "map<string, int32>",
+        Kind::Enum => "E",
+        Kind::Inner => "Inner",
+    }
+}
+
+struct Schema {
+    fdl: String,
+    fields: Vec<(Kind, bool)>,
+}
+
+fn gen_schema(rng: &mut StdRng, n: usize) -> Schema {
+    let mut fdl = String::from(
+        "package d;\nenum E [id=2] { A = 0; B = 7; C = 3; }\n\
+         message Inner [id=3] { int32 a = 1; optional string s = 2; fixed int64 f = 3; }\n\
+         message M [id=1] {\n",
+    );
+    let mut fields = Vec::with_capacity(n);
+    for i in 0..n {
+        let k = KINDS[rng.random_range(0..KINDS.len())];
+        let nullable = matches!(k, Kind::Inner) || rng.random_bool(0.25);
+        let opt = if nullable && !matches!(k, Kind::Inner) { "optional " } else { "" };
+        fdl.push_str(&format!("  {opt}{} f{i} = {};\n", fdl_type(k), i + 1));
+        fields.push((k, nullable));
+    }
+    fdl.push_str("}\n");
+    Schema { fdl, fields }
+}
+
+fn pick<T: Copy>(rng: &mut StdRng, edges: &[T], random: impl FnOnce(&mut StdRng) -> T) -> T {
+    if rng.random_bool(0.5) {
+        edges[rng.random_range(0..edges.len())]
+    } else {
+        random(rng)
+    }
+}
+
+fn gen_string(rng: &mut StdRng) -> String {
+    const POOL: [&str; 6] = ["", "a", "café", "中文", "a😀", "hello world, a longer string"];
+    POOL[rng.random_range(0..POOL.len())].repeat(rng.random_range(0..3))
+}
+
+fn gen_value(rng: &mut StdRng, fory: &ForyJit, k: Kind) -> Value {
+    match k {
+        Kind::Bool => Value::Bool(rng.random()),
+        Kind::I8 => Value::Int8(pick(rng, &[i8::MIN, -1, 0, i8::MAX], |r| r.random())),
+        Kind::I16 => Value::Int16(pick(rng, &[i16::MIN, -1, 0, i16::MAX], |r| r.random())),
+        Kind::I32 | Kind::FI32 => {
+            Value::Int32(pick(rng, &[i32::MIN, -1, 0, 63, 64, -65, i32::MAX], |r| r.random()))
+        }
+        Kind::I64 | Kind::FI64 | Kind::TI64 => Value::Int64(pick(
+            rng,
+            &[i64::MIN, -1, 0, 1 << 30, -(1 << 30) - 1, 1 << 56, i64::MAX],
+            |r| r.random(),
+        )),
+        Kind::U8 => Value::UInt8(rng.random()),
+        Kind::U16 => Value::UInt16(rng.random()),
+        Kind::U32 | Kind::FU32 => {
+            Value::UInt32(pick(rng, &[0, 127, 128, u32::MAX], |r| r.random()))
+        }
+        Kind::U64 | Kind::FU64 | Kind::TU64 => {
+            Value::UInt64(pick(rng, &[0, (1 << 31) - 1, 1 << 31, 1 << 56, u64::MAX], |r| {
+                r.random()
+            }))
+        }
+        Kind::F16 => Value::Float16(f16::from_bits(rng.random())),
+        Kind::BF16 => Value::BFloat16(bf16::from_bits(rng.random())),
+        Kind::F32 => Value::Float32(f32::from_bits(rng.random())),
+        Kind::F64 => Value::Float64(f64::from_bits(rng.random())),
+        Kind::Str => Value::string(gen_string(rng)),
+        Kind::Bytes => Value::Binary((0..rng.random_range(0..20)).map(|_| rng.random()).collect()),
+        Kind::ArrI32 => {
+            Value::Int32Array((0..rng.random_range(0..6)).map(|_| rng.random()).collect())
+        }
+        Kind::ListI64 => {
+            Value::list((0..rng.random_range(0..6)).map(|_| Value::Int64(rng.random())).collect())
+        }
+        Kind::ListStr => Value::list(
+            (0..rng.random_range(0..4)).map(|_| Value::string(gen_string(rng))).collect(),
+        ),
+        Kind::MapStrI32 => Value::map(
+            (0..rng.random_range(0..4))
+                .map(|i| (Value::string(format!("k{i}")), Value::Int32(rng.random())))
+                .collect(),
+        ),
+        Kind::Enum => {
+            let ty = fory.type_handle("d.E").map(|h| h.index()).unwrap_or(foryjit::TypeIdx(0));
+            let value = [0u32, 7, 3][rng.random_range(0..3)];
+            Value::Enum(foryjit::EnumValue { ty, value })
+        }
+        Kind::Inner => {
+            let ty = fory.type_handle("d.Inner").map(|h| h.index()).unwrap_or(foryjit::TypeIdx(0));
+            let s = if rng.random() { Value::string(gen_string(rng)) } else { Value::Null };
+            Value::Struct(StructValue::new(
+                ty,
+                vec![Value::Int32(rng.random()), s, Value::Int64(rng.random())],
+            ))
+        }
+    }
+}
+
+fn gen_struct(rng: &mut StdRng, fory: &ForyJit, schema: &Schema) -> Value {
+    let ty = fory.type_handle("d.M").map(|h| h.index()).unwrap_or(foryjit::TypeIdx(0));
+    let fields =
+        schema
+            .fields
+            .iter()
+            .map(|&(k, nullable)| {
+                if nullable && rng.random_bool(0.3) {
+                    Value::Null
+                } else {
+                    gen_value(rng, fory, k)
+                }
+            })
+            .collect();
+    Value::Struct(StructValue::new(ty, fields))
+}
+
+/// A value that does not match the schema in one random way.
+fn corrupt(rng: &mut StdRng, v: &Value) -> Value {
+    let mut v = v.clone();
+    let Value::Struct(s) = &mut v else { return v };
+    let n = s.fields.len();
+    match rng.random_range(0..4) {
+        0 => {
+            let i = rng.random_range(0..n);
+            s.fields[i] = Value::string("wrong kind");
+        }
+        1 => {
+            let i = rng.random_range(0..n);
+            s.fields[i] = Value::Null;
+        }
+        2 => {
+            let i = rng.random_range(0..n);
+            s.fields[i] = Value::Bool(true);
+        }
+        _ => s.fields.push(Value::Int32(1)),
+    }
+    v
+}
+
+fn engines(fdl: &str) -> (ForyJit, ForyJit) {
+    let make = |tier| {
+        let f = ForyJit::builder().tier(tier).string_policy(StringPolicy::PyforyLike).build();
+        f.load_idl(fdl).unwrap_or_else(|e| panic!("{e}\n{fdl}"));
+        f
+    };
+    let (i, j) = (make(Tier::Interpreter), make(Tier::Compiled));
+    let m = j.type_handle("d.M").and_then(|h| j.type_stats(h)).map(|s| s.tier);
+    let stats = j.type_handle("d.M").and_then(|h| j.type_stats(h));
+    assert_eq!(m, Some(TierState::Compiled), "d.M not compiled: {stats:?}\n{fdl}");
+    (i, j)
+}
+
+fn same_result(a: &Result<Value, foryjit::Error>, b: &Result<Value, foryjit::Error>) -> bool {
+    match (a, b) {
+        (Ok(x), Ok(y)) => x.bit_eq(y),
+        (Err(x), Err(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn run_seed(seed: u64, schemas: usize, values: usize, sizes: &[usize]) -> usize {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut cases = 0;
+    for s in 0..schemas {
+        let n = sizes[s % sizes.len()].max(1);
+        let n = rng.random_range(1..=n);
+        let schema = gen_schema(&mut rng, n);
+        let (interp, jit) = engines(&schema.fdl);
+        let ctx =
+            |what: &str| format!("seed {seed:#x}, schema {s} ({n} fields): {what}\n{}", schema.fdl);
+        for _ in 0..values {
+            let v = gen_struct(&mut rng, &jit, &schema);
+            let (a, b) = (interp.serialize(&v), jit.serialize(&v));
+            assert_eq!(a, b, "{}", ctx("serialize"));
+            let bytes = a.unwrap_or_else(|e| panic!("{}: {e}", ctx("valid value failed")));
+            let (x, y) = (interp.deserialize(&bytes), jit.deserialize(&bytes));
+            assert!(same_result(&x, &y), "{}: {x:?} vs {y:?}", ctx("deserialize"));
+            assert!(x.as_ref().is_ok_and(|d| d.bit_eq(&v)), "{}", ctx("round trip"));
+            // A value that does not match the schema: the same error.
+            let bad = corrupt(&mut rng, &v);
+            assert_eq!(interp.serialize(&bad), jit.serialize(&bad), "{}", ctx("bad value"));
+            // Truncations and byte flips: the same value or the same error.
+            for _ in 0..4 {
+                let cut = rng.random_range(0..bytes.len());
+                let t = &bytes[..cut];
+                let (x, y) = (interp.deserialize(t), jit.deserialize(t));
+                assert!(
+                    same_result(&x, &y),
+                    "{}: {x:?} vs {y:?}",
+                    ctx(&format!("truncated at {cut}"))
+                );
+                let mut f = bytes.clone();
+                let at = rng.random_range(0..f.len());
+                f[at] ^= 1 << rng.random_range(0..8);
+                let (x, y) = (interp.deserialize(&f), jit.deserialize(&f));
+                assert!(same_result(&x, &y), "{}: {x:?} vs {y:?}", ctx(&format!("flip at {at}")));
+            }
+            cases += 1;
+        }
+    }
+    cases
+}
+
+fn extra_seed() -> Option<u64> {
+    let s = std::env::var("FORYJIT_SEED").ok()?;
+    match s.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+#[test]
+fn compiled_equals_interpreted_on_small_and_medium_schemas() {
+    let mut cases = run_seed(0xd1ff_0001, 200, 25, &[4, 12, 40, 120]);
+    if let Some(seed) = extra_seed() {
+        cases += run_seed(seed, 200, 25, &[4, 12, 40, 120]);
+    }
+    println!("differential: {cases} values (each with a bad value, 4 truncations, 4 flips)");
+}
+
+#[test]
+fn compiled_equals_interpreted_on_large_schemas() {
+    let cases = run_seed(0xd1ff_0002, 3, 5, &[1000]);
+    println!("differential (large): {cases} values");
+}
+
+#[test]
+fn limits_and_limits_errors_agree() {
+    // Output limit and depth limit hit inside compiled code must report like the interpreter.
+    let fdl = "package d; message M [id=1] { int64 a = 1; string s = 2; fixed int32 b = 3; }";
+    for max in 0..40 {
+        let limits = foryjit::CodecLimits { max_output_bytes: max, ..Default::default() };
+        let make = |tier| {
+            let f = ForyJit::builder().tier(tier).limits(limits).build();
+            f.load_idl(fdl).unwrap();
+            f
+        };
+        let (i, j) = (make(Tier::Interpreter), make(Tier::Compiled));
+        let ty = j.type_handle("d.M").unwrap();
+        let v = j
+            .from_json(ty, &serde_json::json!({"a": -5_000_000_000i64, "s": "hello", "b": 7}))
+            .unwrap();
+        assert_eq!(i.serialize(&v), j.serialize(&v), "max_output_bytes {max}");
+    }
+}
