@@ -2,7 +2,7 @@
 #![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 
 use clap::{Parser, Subcommand, ValueEnum};
-use foryjit::{ForyJit, Mode, StringPolicy, TypeHandle};
+use foryjit::{ForyJit, Mode, StringPolicy, Tier, TypeHandle};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +29,26 @@ enum ModeArg {
     Consistent,
     /// Compatible mode (schema evolution). Not implemented yet.
     Compatible,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TierArg {
+    /// Interpreter now, compiled code once ready (background compile).
+    Auto,
+    /// Interpreter only.
+    Interp,
+    /// Compile every type before use.
+    Jit,
+}
+
+impl From<TierArg> for Tier {
+    fn from(t: TierArg) -> Tier {
+        match t {
+            TierArg::Auto => Tier::Auto,
+            TierArg::Interp => Tier::Interpreter,
+            TierArg::Jit => Tier::Compiled,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -63,6 +83,9 @@ enum Command {
         /// String encoding policy.
         #[arg(long, value_enum, default_value = "utf8")]
         strings: StringsArg,
+        /// Execution tier.
+        #[arg(long, value_enum, default_value = "auto")]
+        tier: TierArg,
     },
     /// Read Fory bytes, print canonical JSON.
     Decode {
@@ -78,6 +101,28 @@ enum Command {
         /// Serialization mode.
         #[arg(long, value_enum, default_value = "consistent")]
         mode: ModeArg,
+        /// Execution tier.
+        #[arg(long, value_enum, default_value = "auto")]
+        tier: TierArg,
+    },
+    /// Measure what the compiled tier does for a schema: ns/op and MB/s in the interpreter and
+    /// in compiled code, time to native code and code size.
+    Bench {
+        /// Fory IDL file.
+        #[arg(long)]
+        idl: PathBuf,
+        /// Full type name, `package.Message`.
+        #[arg(long = "type")]
+        type_name: String,
+        /// Canonical JSON value to encode.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// Seconds of measurement per tier and operation.
+        #[arg(long, default_value_t = 1.0)]
+        seconds: f64,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -111,10 +156,12 @@ fn engine(
     type_name: &str,
     mode: ModeArg,
     strings: StringsArg,
+    tier: Tier,
 ) -> Result<(ForyJit, TypeHandle), CliError> {
     let text = std::fs::read_to_string(idl_path)
         .map_err(|e| CliError::Io(idl_path.display().to_string(), e))?;
     let fory = ForyJit::builder()
+        .tier(tier)
         .mode(match mode {
             ModeArg::Consistent => Mode::Consistent,
             ModeArg::Compatible => Mode::Compatible,
@@ -169,11 +216,94 @@ fn demo() -> Result<(), CliError> {
     Ok(())
 }
 
+/// ns per call of `f`, measured for about `seconds`.
+fn time_per_op(
+    seconds: f64,
+    mut f: impl FnMut() -> Result<(), foryjit::Error>,
+) -> Result<f64, CliError> {
+    let mut iters = 1u64;
+    loop {
+        let t = Instant::now();
+        for _ in 0..iters {
+            f()?;
+        }
+        let el = t.elapsed().as_secs_f64();
+        if el >= seconds || iters >= 1 << 40 {
+            return Ok(el * 1e9 / iters as f64);
+        }
+        iters = (iters * 2).max((iters as f64 * seconds / el.max(1e-9)) as u64 / 2);
+    }
+}
+
+fn bench(
+    idl: &PathBuf,
+    type_name: &str,
+    input: &std::path::Path,
+    seconds: f64,
+    json: bool,
+) -> Result<(), CliError> {
+    let text = read_input(&Some(input.to_path_buf()))?;
+    let doc: serde_json::Value = serde_json::from_slice(&text)?;
+    let mut rows = Vec::new();
+    let mut native = serde_json::Value::Null;
+    for (label, tier) in [("interpreter", Tier::Interpreter), ("compiled", Tier::Compiled)] {
+        let (fory, ty) = engine(idl, type_name, ModeArg::Consistent, StringsArg::Utf8, tier)?;
+        let value = fory.from_json(ty, &doc)?;
+        let bytes = fory.serialize(&value)?;
+        let mut buf = Vec::with_capacity(bytes.len());
+        let ser =
+            time_per_op(seconds, || fory.serialize_into(std::hint::black_box(&value), &mut buf))?;
+        let de = time_per_op(seconds, || fory.deserialize(std::hint::black_box(&bytes)).map(drop))?;
+        if tier == Tier::Compiled {
+            let stats: Vec<serde_json::Value> = fory
+                .type_stats(ty)
+                .into_iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "type": s.name, "compile_us": s.compile_micros, "code_bytes": s.code_bytes
+                    })
+                })
+                .collect();
+            native = serde_json::Value::Array(stats);
+        }
+        let mbs = |ns: f64| bytes.len() as f64 * 1e3 / ns;
+        rows.push(serde_json::json!({
+            "tier": label, "bytes": bytes.len(),
+            "serialize_ns": ser, "serialize_mb_s": mbs(ser),
+            "deserialize_ns": de, "deserialize_mb_s": mbs(de),
+        }));
+    }
+    let report = serde_json::json!({"type": type_name, "results": rows, "native": native});
+    if json {
+        println!("{report}");
+        return Ok(());
+    }
+    println!("{type_name}:");
+    for r in &rows {
+        println!(
+            "  {:<12} serialize {:>9.1} ns/op {:>8.1} MB/s   deserialize {:>9.1} ns/op {:>8.1} MB/s",
+            r["tier"].as_str().unwrap_or(""),
+            r["serialize_ns"].as_f64().unwrap_or(0.0),
+            r["serialize_mb_s"].as_f64().unwrap_or(0.0),
+            r["deserialize_ns"].as_f64().unwrap_or(0.0),
+            r["deserialize_mb_s"].as_f64().unwrap_or(0.0),
+        );
+    }
+    for n in native.as_array().into_iter().flatten() {
+        println!(
+            "  time to native: {} us, code: {} bytes",
+            n["compile_us"].as_u64().unwrap_or(0),
+            n["code_bytes"].as_u64().unwrap_or(0)
+        );
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Demo => demo(),
-        Command::Encode { idl, type_name, input, output, mode, strings } => {
-            let (fory, ty) = engine(&idl, &type_name, mode, strings)?;
+        Command::Encode { idl, type_name, input, output, mode, strings, tier } => {
+            let (fory, ty) = engine(&idl, &type_name, mode, strings, tier.into())?;
             let json: serde_json::Value = serde_json::from_slice(&read_input(&input)?)?;
             let bytes = fory.serialize(&fory.from_json(ty, &json)?)?;
             match output {
@@ -185,8 +315,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Decode { idl, type_name, input, mode } => {
-            let (fory, ty) = engine(&idl, &type_name, mode, StringsArg::Utf8)?;
+        Command::Bench { idl, type_name, input, seconds, json } => {
+            bench(&idl, &type_name, &input, seconds, json)
+        }
+        Command::Decode { idl, type_name, input, mode, tier } => {
+            let (fory, ty) = engine(&idl, &type_name, mode, StringsArg::Utf8, tier.into())?;
             let value = fory.deserialize(&read_input(&input)?)?;
             match value.as_struct() {
                 Some(s) if s.ty == ty.index() => {}

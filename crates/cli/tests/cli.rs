@@ -79,3 +79,39 @@ fn bad_json_and_unknown_type_are_one_line_errors() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown type t.Nope"));
 }
+
+#[test]
+fn tiers_agree_and_bench_reports_both_tiers() {
+    let idl = write_tmp("s.fdl", FDL.as_bytes());
+    let json = br#"{"x": 5, "name": "z", "n": -9}"#;
+    let mut outs = Vec::new();
+    for tier in ["auto", "interp", "jit"] {
+        let enc = run(
+            bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "t.P", "--tier", tier]),
+            json,
+        );
+        assert!(enc.status.success(), "{tier}: {}", String::from_utf8_lossy(&enc.stderr));
+        outs.push(enc.stdout);
+    }
+    assert!(outs.windows(2).all(|w| w[0] == w[1]), "tiers wrote different bytes");
+    let input = write_tmp("s.json", json);
+    let out = bin()
+        .args(["bench", "--idl"])
+        .arg(&idl)
+        .args(["--type", "t.P", "--seconds", "0.01", "--json", "--in"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tiers: Vec<&str> =
+        report["results"].as_array().unwrap().iter().filter_map(|r| r["tier"].as_str()).collect();
+    assert_eq!(tiers, ["interpreter", "compiled"]);
+    for r in report["results"].as_array().unwrap() {
+        assert!(
+            r["serialize_ns"].as_f64().unwrap() > 0.0
+                && r["deserialize_ns"].as_f64().unwrap() > 0.0
+        );
+    }
+    assert!(report["native"][0]["code_bytes"].as_u64().unwrap() > 0);
+}
