@@ -47,7 +47,7 @@ root = sys.argv[1]
 shapes = ["NumericStruct", "Sample", "MediaContent",
           "NumericStructList", "SampleList", "MediaContentList"]
 ops = ["ser", "de"]
-systems = ["foryjit", "fory_derive", "fory_compat"]
+systems = ["foryjit_jit", "foryjit", "fory_derive", "fory_compat"]
 
 def median_ns(shape, op, system):
     path = os.path.join(root, shape, op, system, "new", "estimates.json")
@@ -69,7 +69,7 @@ def fmt(ns):
 def geomean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
 
-ratios = {"derive": {op: [] for op in ops}, "compat": {op: [] for op in ops}}
+ratios = {k: {op: [] for op in ops} for k in ("derive", "compat", "jit")}
 rows = []
 for shape in shapes:
     for op in ops:
@@ -83,7 +83,11 @@ for shape in shapes:
         if t["foryjit"] and t["fory_compat"]:
             rc = t["foryjit"] / t["fory_compat"]
             ratios["compat"][op].append(rc)
-        rows.append((shape, op, t, rd, rc))
+        rj = None
+        if t["foryjit_jit"] and t["fory_derive"]:
+            rj = t["foryjit_jit"] / t["fory_derive"]
+            ratios["jit"][op].append(rj)
+        rows.append((shape, op, t, rd, rc, rj))
 
 if not rows:
     sys.exit(f"bench.sh: no criterion results under {root}")
@@ -91,13 +95,14 @@ if not rows:
 r = lambda x: "-" if x is None else f"{x:.2f}"
 print("ns/op, median point estimates; ser = serialize into a reused Vec, de = deserialize to an owned value")
 print()
-print("| shape | op | foryjit (interp) | fory derive | fory compat | foryjit / derive | foryjit / compat |")
-print("|---|---|---:|---:|---:|---:|---:|")
-for shape, op, t, rd, rc in rows:
-    print(f"| {shape} | {op} | {fmt(t['foryjit'])} | {fmt(t['fory_derive'])} | "
-          f"{fmt(t['fory_compat'])} | {r(rd)} | {r(rc)} |")
+print("| shape | op | foryjit (compiled) | foryjit (interp) | fory derive | fory compat | compiled / derive | interp / derive | interp / compat |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+for shape, op, t, rd, rc, rj in rows:
+    print(f"| {shape} | {op} | {fmt(t['foryjit_jit'])} | {fmt(t['foryjit'])} | {fmt(t['fory_derive'])} | "
+          f"{fmt(t['fory_compat'])} | {r(rj)} | {r(rd)} | {r(rc)} |")
 for label, sel in (("ser", ["ser"]), ("de", ["de"]), ("all", ops)):
+    gj = geomean([x for op in sel for x in ratios["jit"][op]])
     gd = geomean([x for op in sel for x in ratios["derive"][op]])
     gc = geomean([x for op in sel for x in ratios["compat"][op]])
-    print(f"| **geomean** | {label} | | | | **{r(gd)}** | **{r(gc)}** |")
+    print(f"| **geomean** | {label} | | | | | **{r(gj)}** | **{r(gd)}** | **{r(gc)}** |")
 PY

@@ -14,7 +14,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use fory::{Fory, Serializer};
-use foryjit::{ForyJit, Value};
+use foryjit::{ForyJit, Tier, Value};
 use foryjit_benches::{
     fory_derive, parse_json, FromJson, MediaContent, MediaContentList, NumericStruct,
     NumericStructList, Sample, SampleList, PACKAGE, SHAPES, SHAPES_FDL,
@@ -23,7 +23,10 @@ use std::fmt::Debug;
 use std::time::Duration;
 
 struct Systems {
+    /// foryjit, interpreter tier.
     jit: ForyJit,
+    /// foryjit, every type compiled at registration.
+    compiled: ForyJit,
     derive: Fory,
     compat: Fory,
 }
@@ -84,6 +87,18 @@ where
     let mut group = c.benchmark_group(name);
 
     let mut buf = Vec::new();
+    assert_eq!(
+        sys.compiled.serialize(&value).expect("compiled serialize"),
+        ours,
+        "{name}: tiers differ"
+    );
+    assert_eq!(sys.compiled.deserialize(&ours).expect("compiled deserialize"), value);
+    group.bench_function(BenchmarkId::new("ser", "foryjit_jit"), |b| {
+        b.iter(|| {
+            sys.compiled.serialize_into(black_box(&value), &mut buf).unwrap();
+            black_box(buf.len())
+        })
+    });
     group.bench_function(BenchmarkId::new("ser", "foryjit"), |b| {
         b.iter(|| {
             sys.jit.serialize_into(black_box(&value), &mut buf).unwrap();
@@ -107,6 +122,9 @@ where
         })
     });
 
+    group.bench_function(BenchmarkId::new("de", "foryjit_jit"), |b| {
+        b.iter(|| -> Value { sys.compiled.deserialize(black_box(&ours)).unwrap() })
+    });
     group.bench_function(BenchmarkId::new("de", "foryjit"), |b| {
         b.iter(|| -> Value { sys.jit.deserialize(black_box(&ours)).unwrap() })
     });
@@ -121,9 +139,11 @@ where
 }
 
 fn shapes(c: &mut Criterion) {
-    let jit = ForyJit::builder().build();
+    let jit = ForyJit::builder().tier(Tier::Interpreter).build();
     jit.load_idl(SHAPES_FDL).expect("shapes FDL loads");
-    let sys = Systems { jit, derive: fory_derive(false), compat: fory_derive(true) };
+    let compiled = ForyJit::builder().tier(Tier::Compiled).build();
+    compiled.load_idl(SHAPES_FDL).expect("shapes FDL compiles");
+    let sys = Systems { jit, compiled, derive: fory_derive(false), compat: fory_derive(true) };
 
     bench_shape::<NumericStruct>(c, &sys, "NumericStruct");
     bench_shape::<Sample>(c, &sys, "Sample");
