@@ -24,3 +24,6 @@ pub fn repo_root() -> std::path::PathBuf {
         .map(|p| p.to_path_buf())
         .unwrap_or_default()
 }
+
+/// The standard benchmark shapes (`tests/schemas/bench.fdl`, also used by the benches and the CLI).
+pub const SHAPES_FDL: &str = include_str!("../schemas/bench.fdl");
