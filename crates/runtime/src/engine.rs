@@ -25,6 +25,7 @@ pub struct ForyJitBuilder {
     tier: Tier,
     verifier: bool,
     compile_threads: usize,
+    max_compile_ops: usize,
     mode: Mode,
     string_policy: StringPolicy,
     limits: CodecLimits,
@@ -38,6 +39,7 @@ impl Default for ForyJitBuilder {
             verifier: cfg!(debug_assertions),
             compile_threads: (std::thread::available_parallelism().map_or(1, |n| n.get()) / 2)
                 .max(1),
+            max_compile_ops: 1 << 20,
             mode: Mode::default(),
             string_policy: StringPolicy::default(),
             limits: CodecLimits::default(),
@@ -56,6 +58,14 @@ impl ForyJitBuilder {
     /// Run Cranelift's verifier on compiled code (default: on in debug builds, off in release).
     pub fn verifier(mut self, on: bool) -> Self {
         self.verifier = on;
+        self
+    }
+
+    /// Types whose program has more ops than this (writer + reader, about two per field) stay
+    /// interpreted, with the reason in their [`TypeStats`] (default 1 Mi: compile everything;
+    /// split functions keep compile memory flat).
+    pub fn max_compile_ops(mut self, n: usize) -> Self {
+        self.max_compile_ops = n;
         self
     }
 
@@ -111,6 +121,7 @@ impl ForyJitBuilder {
                 Catalog::with_limits(self.schema_limits),
                 self.tier,
                 self.verifier,
+                self.max_compile_ops,
             )),
             pool,
             tier: self.tier,

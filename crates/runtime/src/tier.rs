@@ -73,6 +73,8 @@ pub(crate) struct Shared {
     pub stats: Mutex<Vec<Option<TypeStats>>>,
     pub code: Mutex<Vec<CodeUnit>>,
     pub compiler: Option<Compiler>,
+    /// Programs with more ops (writer + reader) stay interpreted.
+    pub max_compile_ops: usize,
 }
 
 fn helpers() -> Helpers {
@@ -80,7 +82,7 @@ fn helpers() -> Helpers {
 }
 
 impl Shared {
-    pub fn new(catalog: Catalog, tier: Tier, verifier: bool) -> Shared {
+    pub fn new(catalog: Catalog, tier: Tier, verifier: bool, max_compile_ops: usize) -> Shared {
         let compiler = match tier {
             Tier::Interpreter => None,
             _ => Compiler::new(CompilerOptions { verifier }).ok(),
@@ -90,6 +92,7 @@ impl Shared {
             stats: Mutex::new(Vec::new()),
             code: Mutex::new(Vec::new()),
             compiler,
+            max_compile_ops,
         }
     }
 
@@ -111,6 +114,13 @@ impl Shared {
         let cat = self.catalog.read().clone();
         let (Some(prog), Some(info)) = (cat.program(ty), cat.registry().get(ty)) else { return };
         let name = info.full_name().to_owned();
+        let ops = prog.write.len() + prog.read.len();
+        if ops > self.max_compile_ops {
+            let why =
+                format!("program too large: {ops} ops > max_compile_ops {}", self.max_compile_ops);
+            self.mark(ty, name, TierState::Failed, Some(why));
+            return;
+        }
         let Some(compiler) = &self.compiler else {
             self.set_stats(
                 ty,

@@ -106,3 +106,33 @@ fn dropping_engines_frees_their_code() {
     // over 1800 engines; a flat RSS stays well below the bound.
     assert!(after < before + 12 * 1024, "RSS grew from {before} KiB to {after} KiB");
 }
+
+#[test]
+fn a_refused_compile_leaves_the_interpreter_serving_and_says_why() {
+    let reference = ForyJit::builder().tier(Tier::Interpreter).build();
+    reference.load_idl(FDL).unwrap();
+    // Inner (2 fields) fits the op budget, Outer (14 fields) does not.
+    let fory = ForyJit::builder().tier(Tier::Auto).max_compile_ops(12).build();
+    fory.load_idl(FDL).unwrap();
+    assert!(fory.wait_for_compiles(Duration::from_secs(60)));
+    let outer = fory.type_stats(fory.type_handle("t.Outer").unwrap()).unwrap();
+    assert_eq!(outer.tier, TierState::Failed);
+    assert!(outer.refusal.as_deref().unwrap_or("").contains("program too large"), "{outer:?}");
+    let inner = fory.type_stats(fory.type_handle("t.Inner").unwrap()).unwrap();
+    assert_eq!(inner.tier, TierState::Compiled, "{inner:?}");
+    for i in 0..20 {
+        let v = value(&reference, i);
+        let bytes = reference.serialize(&v).unwrap();
+        assert_eq!(fory.serialize(&v).unwrap(), bytes);
+        assert!(fory.deserialize(&bytes).unwrap().bit_eq(&v));
+    }
+    // A JIT-only engine reports the refusal as a registration error.
+    let strict = ForyJit::builder().tier(Tier::Compiled).max_compile_ops(12).build();
+    match strict.load_idl(FDL) {
+        Err(foryjit::Error::Compile { type_name, reason }) => {
+            assert_eq!(type_name, "t.Outer");
+            assert!(reason.contains("program too large"), "{reason}");
+        }
+        other => panic!("expected a compile error, got {other:?}"),
+    }
+}
