@@ -1,7 +1,7 @@
 //! Canonical JSON by schema (see `docs/canonical-json.md`).
 
 use base64::Engine as _;
-use foryjit_schema::{ArrayElem, Registry, ResolvedType, TypeInfo};
+use foryjit_schema::{ArrayElem, Registry, ResolvedType};
 use foryjit_wire::{
     bf16, f16, Duration, EnumValue, MapEntry, StructValue, Timestamp, TypeIdx, Value,
 };
@@ -565,11 +565,6 @@ fn parse_timestamp(s: &str) -> Option<Timestamp> {
         frac.parse::<u32>().ok()? * 10u32.pow(9 - frac.len() as u32)
     };
     Some(Timestamp { seconds: days * 86400 + h * 3600 + mi * 60 + se, nanos })
-}
-
-#[allow(dead_code)]
-fn is_message(reg: &Registry, t: TypeIdx) -> bool {
-    matches!(reg.get(t).map(|i| &**i), Some(TypeInfo::Message(_)))
 }
 
 #[cfg(test)]
