@@ -52,6 +52,11 @@ fn internal(offset: usize) -> Box<CodecError> {
     )
 }
 
+#[cold]
+fn panicked(offset: usize) -> Box<CodecError> {
+    CodecError::new(ErrorKind::Unsupported("internal error: an interpreter op panicked"), offset)
+}
+
 /// Runs a compiled writer over `fields` (the field count was checked by the caller).
 pub(crate) fn call_write(
     f: NativeWriteFn,
@@ -116,15 +121,31 @@ pub unsafe extern "C" fn fj_write_op(env: *mut c_void, buf: *mut Buf, op: u32) -
     let buf = unsafe { &mut *buf };
     let max = buf.max;
     // SAFETY: the buffer is a decomposed `Vec<u8>`; it is rebuilt below before anyone reads it.
-    let mut vec = unsafe { std::ptr::read(buf).into_vec() };
-    let result = match env.prog.write.get(op as usize) {
-        Some(o) => {
-            let mut w = Writer::new(&mut vec, max);
-            exec_write_op(env.ctx, &mut w, env.prog, o, env.fields)
+    let vec = unsafe { std::ptr::read(buf).into_vec() };
+    // A panic must not unwind into compiled code (it would abort): it becomes an error, and the
+    // buffer is replaced by an empty one (the vector was dropped while unwinding).
+    let state = &mut *env;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let mut vec = vec;
+        let result = match state.prog.write.get(op as usize) {
+            Some(o) => {
+                let mut w = Writer::new(&mut vec, max);
+                exec_write_op(state.ctx, &mut w, state.prog, o, state.fields)
+            }
+            None => Err(internal(vec.len())),
+        };
+        (vec, result)
+    }));
+    let result = match outcome {
+        Ok((vec, result)) => {
+            *buf = Buf::from_vec(vec, max);
+            result
         }
-        None => Err(internal(vec.len())),
+        Err(_) => {
+            *buf = Buf::from_vec(Vec::new(), max);
+            Err(panicked(0))
+        }
     };
-    *buf = Buf::from_vec(vec, max);
     match result {
         Ok(()) => 0,
         Err(e) => {
@@ -147,10 +168,14 @@ pub unsafe extern "C" fn fj_read_op(env: *mut c_void, pos: *mut usize, op: u32) 
     // SAFETY: `fields` points at `field_count` initialised values owned by `call_read`'s vector,
     // which is not otherwise borrowed while the compiled function runs.
     let fields = unsafe { std::slice::from_raw_parts_mut(env.fields, env.field_count) };
-    let result = match env.prog.read.get(op as usize) {
-        Some(o) => exec_read_op(env.ctx, &mut r, env.prog, o, fields),
-        None => Err(internal(*pos)),
-    };
+    let at = *pos;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        match env.prog.read.get(op as usize) {
+            Some(o) => exec_read_op(env.ctx, &mut r, env.prog, o, fields),
+            None => Err(internal(at)),
+        }
+    }))
+    .unwrap_or_else(|_| Err(panicked(at)));
     *pos = r.pos();
     match result {
         Ok(()) => 0,
