@@ -27,3 +27,10 @@ pub fn repo_root() -> std::path::PathBuf {
 
 /// The standard benchmark shapes (`tests/schemas/bench.fdl`, also used by the benches and the CLI).
 pub const SHAPES_FDL: &str = include_str!("../schemas/bench.fdl");
+
+/// The standard benchmark values (canonical JSON, `tests/data/`).
+pub const NUMERIC_STRUCT_JSON: &str = include_str!("../data/NumericStruct.json");
+/// `bench.Sample`.
+pub const SAMPLE_JSON: &str = include_str!("../data/Sample.json");
+/// `bench.MediaContent`.
+pub const MEDIA_CONTENT_JSON: &str = include_str!("../data/MediaContent.json");

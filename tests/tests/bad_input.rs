@@ -297,48 +297,7 @@ message Cat { string name = 1; }
 const SHAPES_FDL: &str = foryjit_tests::SHAPES_FDL;
 
 /// Copy of `shared/bench/MediaContent.json`.
-const MEDIA_CONTENT_JSON: &str = r#"{
- "media": {
-  "uri": "http://javaone.com/keynote.ogg",
-  "title": "",
-  "width": 641,
-  "height": 481,
-  "format": "video/theora\u1234",
-  "duration": 18000001,
-  "size": 58982401,
-  "bitrate": 0,
-  "has_bitrate": false,
-  "persons": [
-   "Bill Gates, Jr.",
-   "Steven Jobs"
-  ],
-  "player": "FLASH",
-  "copyright": "Copyright (c) 2009, Scooby Dooby Doo"
- },
- "images": [
-  {
-   "uri": "http://javaone.com/keynote_huge.jpg",
-   "title": "Javaone Keynote\u1234",
-   "width": 32000,
-   "height": 24000,
-   "size": "LARGE"
-  },
-  {
-   "uri": "http://javaone.com/keynote_large.jpg",
-   "title": "",
-   "width": 1024,
-   "height": 768,
-   "size": "LARGE"
-  },
-  {
-   "uri": "http://javaone.com/keynote_small.jpg",
-   "title": "",
-   "width": 320,
-   "height": 240,
-   "size": "SMALL"
-  }
- ]
-}"#;
+const MEDIA_CONTENT_JSON: &str = foryjit_tests::MEDIA_CONTENT_JSON;
 
 // =============================================================================================
 // Engines and sample values

@@ -248,88 +248,11 @@ const BENCH_FDL: &str = foryjit_tests::SHAPES_FDL;
 
 /// The shared benchmark data (`NumericStruct.json`, `Sample.json`, `MediaContent.json`, verbatim).
 /// The `*List.json` files hold five copies of these values; the list tests build them that way.
-const NUMERIC_STRUCT_JSON: &str = r#"{
- "f1": -12345,
- "f2": 987654321,
- "f3": -31415,
- "f4": 27182818,
- "f5": -32000,
- "f6": 1000000,
- "f7": -999999999,
- "f8": 42,
- "f9": 123456789,
- "f10": -42,
- "f11": 31415926,
- "f12": -27182818
-}"#;
+const NUMERIC_STRUCT_JSON: &str = foryjit_tests::NUMERIC_STRUCT_JSON;
 
-const SAMPLE_JSON: &str = r#"{
- "int_value": 123,
- "long_value": 1230000,
- "float_value": 12.345,
- "double_value": 1.234567,
- "short_value": 12345,
- "char_value": 33,
- "boolean_value": true,
- "int_value_boxed": 321,
- "long_value_boxed": 3210000,
- "float_value_boxed": 54.321,
- "double_value_boxed": 7.654321,
- "short_value_boxed": 32100,
- "char_value_boxed": 36,
- "boolean_value_boxed": false,
- "int_array": [-1234, -123, -12, -1, 0, 1, 12, 123, 1234],
- "long_array": [-123400, -12300, -1200, -100, 0, 100, 1200, 12300, 123400],
- "float_array": [-12.34, -12.3, -12.0, -1.0, 0.0, 1.0, 12.0, 12.3, 12.34],
- "double_array": [-1.234, -1.23, -12.0, -1.0, 0.0, 1.0, 12.0, 1.23, 1.234],
- "short_array": [-1234, -123, -12, -1, 0, 1, 12, 123, 1234],
- "char_array": [97, 115, 100, 102, 65, 83, 68, 70],
- "boolean_array": [true, false, false, true],
- "string": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-}"#;
+const SAMPLE_JSON: &str = foryjit_tests::SAMPLE_JSON;
 
-const MEDIA_CONTENT_JSON: &str = r#"{
- "media": {
-  "uri": "http://javaone.com/keynote.ogg",
-  "title": "",
-  "width": 641,
-  "height": 481,
-  "format": "video/theoraሴ",
-  "duration": 18000001,
-  "size": 58982401,
-  "bitrate": 0,
-  "has_bitrate": false,
-  "persons": [
-   "Bill Gates, Jr.",
-   "Steven Jobs"
-  ],
-  "player": "FLASH",
-  "copyright": "Copyright (c) 2009, Scooby Dooby Doo"
- },
- "images": [
-  {
-   "uri": "http://javaone.com/keynote_huge.jpg",
-   "title": "Javaone Keynoteሴ",
-   "width": 32000,
-   "height": 24000,
-   "size": "LARGE"
-  },
-  {
-   "uri": "http://javaone.com/keynote_large.jpg",
-   "title": "",
-   "width": 1024,
-   "height": 768,
-   "size": "LARGE"
-  },
-  {
-   "uri": "http://javaone.com/keynote_small.jpg",
-   "title": "",
-   "width": 320,
-   "height": 240,
-   "size": "SMALL"
-  }
- ]
-}"#;
+const MEDIA_CONTENT_JSON: &str = foryjit_tests::MEDIA_CONTENT_JSON;
 
 // ---------------------------------------------------------------------------------------------
 // Byte-identity exceptions (protocol.md §15)

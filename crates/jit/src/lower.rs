@@ -100,15 +100,19 @@ struct WriterVars {
     max: Variable,
 }
 
+/// `fn(ptr × params) -> i32`: the shape of every compiled entry point.
+fn entry_sig(module: &JITModule, params: usize) -> Signature {
+    let mut sig = module.make_signature();
+    sig.params.extend((0..params).map(|_| AbiParam::new(PTR)));
+    sig.returns.push(AbiParam::new(types::I32));
+    sig
+}
+
 pub(crate) fn define_writer(
     module: &mut JITModule,
     prog: &Program,
 ) -> Result<(FuncId, usize), JitError> {
-    let mut sig = module.make_signature();
-    for _ in 0..3 {
-        sig.params.push(AbiParam::new(PTR));
-    }
-    sig.returns.push(AbiParam::new(types::I32));
+    let sig = entry_sig(module, 3);
     let name = format!("fj_write_{}", prog.ty.0);
     define_split(module, &name, sig, WRITE_OP_SYMBOL, prog.write.len(), |b, helper, ops| {
         lower_writer(b, helper, prog, ops)
@@ -384,11 +388,7 @@ pub(crate) fn define_reader(
     module: &mut JITModule,
     prog: &Program,
 ) -> Result<(FuncId, usize), JitError> {
-    let mut sig = module.make_signature();
-    for _ in 0..5 {
-        sig.params.push(AbiParam::new(PTR));
-    }
-    sig.returns.push(AbiParam::new(types::I32));
+    let sig = entry_sig(module, 5);
     let name = format!("fj_read_{}", prog.ty.0);
     define_split(module, &name, sig, READ_OP_SYMBOL, prog.read.len(), |b, helper, ops| {
         lower_reader(b, helper, prog, ops)
