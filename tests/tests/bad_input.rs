@@ -305,7 +305,7 @@ const MEDIA_CONTENT_JSON: &str = foryjit_tests::MEDIA_CONTENT_JSON;
 /// An engine with every robust/target/named schema and a set message, registered in a fixed
 /// order, so type indices agree between engines built with different limits.
 fn robust_engine(limits: CodecLimits) -> ForyJit {
-    let fory = ForyJit::builder().limits(limits).build();
+    let fory = ForyJit::builder().compatible(false).limits(limits).build();
     fory.load_idl(ROBUST_FDL).expect("ROBUST_FDL loads");
     fory.load_idl(TARGET_FDL).expect("TARGET_FDL loads");
     fory.load_idl(NAMED_FDL).expect("NAMED_FDL loads");
@@ -322,7 +322,7 @@ fn robust_engine(limits: CodecLimits) -> ForyJit {
 }
 
 fn bench_engine(limits: CodecLimits) -> ForyJit {
-    let fory = ForyJit::builder().limits(limits).build();
+    let fory = ForyJit::builder().compatible(false).limits(limits).build();
     fory.load_idl(SHAPES_FDL).expect("SHAPES_FDL loads");
     fory
 }
@@ -335,6 +335,7 @@ fn huge_limits() -> CodecLimits {
         max_collection_len: usize::MAX,
         max_shared_copy_values: usize::MAX,
         max_output_bytes: usize::MAX,
+        ..CodecLimits::default()
     }
 }
 
@@ -1329,7 +1330,7 @@ fn unregistered_user_types() {
     );
     h.expect(&bytes_of("01 ff 19 15 00"), ErrorKind::UnregisteredType("id 21".into()), 2, "<root>");
     // A named struct from another engine's schema.
-    let other = ForyJit::builder().build();
+    let other = ForyJit::builder().compatible(false).build();
     let s = other.load_idl(STRANGER_FDL).expect("stranger loads");
     let cat_ty = s.get("robust.named.Cat").expect("Cat");
     let cat_bytes = ser(&other, &other.from_json(cat_ty, &json!({"name": "tom"})).expect("json"));

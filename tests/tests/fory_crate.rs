@@ -1427,7 +1427,7 @@ struct Env {
 }
 
 fn env(fdl: &str, register: fn(&mut Fory) -> Result<(), fory::Error>) -> Env {
-    let jit = ForyJit::builder().string_policy(StringPolicy::Utf8).build();
+    let jit = ForyJit::builder().compatible(false).string_policy(StringPolicy::Utf8).build();
     jit.load_idl(fdl).unwrap_or_else(|e| panic!("foryjit cannot load the schema: {e}"));
     let mut fory = Fory::builder().xlang(true).compatible(false).build();
     register(&mut fory).unwrap_or_else(|e| panic!("fory registration: {e:?}"));

@@ -78,7 +78,7 @@ struct Failure {
 }
 
 fn engine(policy: StringPolicy, fdl: &str) -> ForyJit {
-    let fory = ForyJit::builder().string_policy(policy).build();
+    let fory = ForyJit::builder().compatible(false).string_policy(policy).build();
     fory.load_idl(fdl).unwrap_or_else(|e| panic!("foryjit rejects the schema: {e}"));
     fory
 }

@@ -27,7 +27,8 @@ struct Cli {
 enum ModeArg {
     /// Same-schema mode (compatible=false): struct hashes written and checked.
     Consistent,
-    /// Compatible mode (schema evolution). Not implemented yet.
+    /// Compatible mode (compatible=true, the peers' default): TypeDefs on the wire, fields
+    /// matched by tag id or name, so writer and reader schemas may differ.
     Compatible,
 }
 
@@ -78,7 +79,7 @@ enum Command {
         #[arg(long = "out")]
         output: Option<PathBuf>,
         /// Serialization mode.
-        #[arg(long, value_enum, default_value = "consistent")]
+        #[arg(long, value_enum, default_value = "compatible")]
         mode: ModeArg,
         /// String encoding policy.
         #[arg(long, value_enum, default_value = "utf8")]
@@ -99,7 +100,7 @@ enum Command {
         #[arg(long = "in")]
         input: Option<PathBuf>,
         /// Serialization mode.
-        #[arg(long, value_enum, default_value = "consistent")]
+        #[arg(long, value_enum, default_value = "compatible")]
         mode: ModeArg,
         /// Execution tier.
         #[arg(long, value_enum, default_value = "auto")]
@@ -188,7 +189,7 @@ fn demo() -> Result<(), CliError> {
     let json: serde_json::Value = serde_json::from_str(DEMO_JSON)?;
     let value = fory.from_json(ty, &json)?;
     let bytes = fory.serialize(&value)?;
-    println!("schema: embedded shapes.fdl, type {DEMO_TYPE} (same-schema mode)");
+    println!("schema: embedded shapes.fdl, type {DEMO_TYPE} (compatible mode, the peers' default)");
     println!("encoded {} bytes:", bytes.len());
     for chunk in bytes.chunks(32) {
         println!("  {}", hex(chunk));
@@ -247,7 +248,7 @@ fn bench(
     let mut rows = Vec::new();
     let mut native = serde_json::Value::Null;
     for (label, tier) in [("interpreter", Tier::Interpreter), ("compiled", Tier::Compiled)] {
-        let (fory, ty) = engine(idl, type_name, ModeArg::Consistent, StringsArg::Utf8, tier)?;
+        let (fory, ty) = engine(idl, type_name, ModeArg::Compatible, StringsArg::Utf8, tier)?;
         let value = fory.from_json(ty, &doc)?;
         let bytes = fory.serialize(&value)?;
         let mut buf = Vec::with_capacity(bytes.len());

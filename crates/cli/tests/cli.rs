@@ -45,9 +45,25 @@ fn encode_then_decode_round_trips_through_stdin_and_stdout() {
     let json = br#"{"x": -3, "name": "caf\u00e9", "n": null}"#;
     let enc = run(bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "t.P"]), json);
     assert!(enc.status.success(), "{}", String::from_utf8_lossy(&enc.stderr));
-    // header, root flag, STRUCT 7, hash, x=-3 (zigzag 5), n null, name as UTF-8
-    assert_eq!(&enc.stdout[..4], &[0x01, 0xff, 0x1b, 0x07]);
+    // Default (compatible mode): header, root flag, COMPATIBLE_STRUCT, new TypeDef #0.
+    assert_eq!(&enc.stdout[..4], &[0x01, 0xff, 0x1c, 0x00]);
     let dec = run(bin().args(["decode", "--idl"]).arg(&idl).args(["--type", "t.P"]), &enc.stdout);
+    assert!(dec.status.success(), "{}", String::from_utf8_lossy(&dec.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&dec.stdout).unwrap();
+    assert_eq!(v, serde_json::json!({"x": -3, "name": "café", "n": null}));
+
+    // Same-schema mode: STRUCT 7, then the hash, x=-3 (zigzag 5), n null, name as UTF-8.
+    let consistent = ["--mode", "consistent"];
+    let enc = run(
+        bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "t.P"]).args(consistent),
+        json,
+    );
+    assert!(enc.status.success(), "{}", String::from_utf8_lossy(&enc.stderr));
+    assert_eq!(&enc.stdout[..4], &[0x01, 0xff, 0x1b, 0x07]);
+    let dec = run(
+        bin().args(["decode", "--idl"]).arg(&idl).args(["--type", "t.P"]).args(consistent),
+        &enc.stdout,
+    );
     assert!(dec.status.success(), "{}", String::from_utf8_lossy(&dec.stderr));
     let v: serde_json::Value = serde_json::from_slice(&dec.stdout).unwrap();
     assert_eq!(v, serde_json::json!({"x": -3, "name": "café", "n": null}));

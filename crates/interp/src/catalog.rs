@@ -1,10 +1,13 @@
 //! The catalog: registered types, their IR programs and their precomputed type meta.
 
 use crate::native::{NativeReadFn, NativeWriteFn};
-use foryjit_ir::{build_program, IrError, Mode, Program};
+use foryjit_ir::{build_program, build_remote_reader, IrError, Mode, Program};
+use foryjit_schema::typedef::{self, DefKind, TypeDef, TypeDefError, TypeIdent};
 use foryjit_schema::{Registration, Registry, SchemaDesc, SchemaError, TypeInfo};
 use foryjit_wire::meta_string::{self, MetaContext, MetaString};
-use foryjit_wire::TypeIdx;
+use foryjit_wire::{CodecError, CodecLimits, CodecResult, ErrorKind, TypeIdx};
+use parking_lot::RwLock;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
 
@@ -25,6 +28,32 @@ pub enum CatalogError {
     /// The IR could not be built.
     #[error(transparent)]
     Ir(#[from] IrError),
+    /// A type cannot be described by a TypeDef (compatible mode).
+    #[error(transparent)]
+    TypeDef(#[from] TypeDefError),
+}
+
+/// A writer's type as a received TypeDef describes it, resolved against our registry: what a
+/// reader needs to read values of it. Cached by the TypeDef header, so the second message that
+/// carries the same TypeDef costs one hash-map lookup.
+#[derive(Debug)]
+pub struct RemoteType {
+    /// The TypeDef.
+    pub def: TypeDef,
+    /// The registered type it names, if any.
+    pub local: Option<TypeIdx>,
+    /// The reader program for a struct whose writer's schema differs from ours; `None` when the
+    /// TypeDef equals ours (the registered program, and its compiled code, serve it).
+    pub reader: Option<Arc<Program>>,
+    /// Why values of this type cannot be read, when they cannot.
+    pub unreadable: Option<IrError>,
+}
+
+/// Received TypeDefs by header, with the number cached per registered type.
+#[derive(Debug, Default)]
+pub(crate) struct RemoteCache {
+    by_header: HashMap<u64, Arc<RemoteType>>,
+    versions: HashMap<Option<TypeIdx>, usize>,
 }
 
 /// Precomputed identity of a named type: namespace and type name as meta strings.
@@ -38,15 +67,31 @@ pub(crate) struct NamedMeta {
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     registry: Registry,
+    mode: Mode,
     programs: Vec<Option<Arc<Program>>>,
     named: Vec<Option<NamedMeta>>,
+    /// Compatible mode: the encoded TypeDef of each message and named enum.
+    typedefs: Vec<Option<Arc<[u8]>>>,
     native: Vec<Arc<NativeSlot>>,
+    /// Received TypeDefs. Shared by the clones of one registry state; a registration starts a
+    /// fresh cache (a type unknown before may be known now).
+    remote: Arc<RwLock<RemoteCache>>,
 }
 
 impl Catalog {
-    /// A catalog over an empty registry with the given schema limits.
+    /// A same-schema catalog over an empty registry with the given schema limits.
     pub fn with_limits(limits: foryjit_schema::Limits) -> Self {
-        Catalog { registry: Registry::with_limits(limits), ..Default::default() }
+        Catalog::new(limits, Mode::SameSchema)
+    }
+
+    /// A catalog over an empty registry for `mode`.
+    pub fn new(limits: foryjit_schema::Limits, mode: Mode) -> Self {
+        Catalog { registry: Registry::with_limits(limits), mode, ..Default::default() }
+    }
+
+    /// The mode the programs are built for.
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// Registers a schema and builds the programs of its messages.
@@ -58,7 +103,19 @@ impl Catalog {
             let info = registry.get(idx).map(|t| &**t);
             let prog = match info {
                 Some(TypeInfo::Message(_)) => {
-                    Some(Arc::new(build_program(&registry, idx, Mode::SameSchema)?))
+                    Some(Arc::new(build_program(&registry, idx, self.mode)?))
+                }
+                _ => None,
+            };
+            let def = match info {
+                Some(TypeInfo::Message(m)) if self.mode == Mode::Compatible && m.evolving => {
+                    Some(typedef::encode(&registry, idx)?.into())
+                }
+                Some(t)
+                    if self.mode == Mode::Compatible
+                        && matches!(t.registration(), Registration::Named { .. }) =>
+                {
+                    Some(typedef::encode(&registry, idx)?.into())
                 }
                 _ => None,
             };
@@ -77,14 +134,16 @@ impl Catalog {
                 }),
                 _ => None,
             };
-            programs.push((prog, named));
+            programs.push((prog, named, def));
         }
         self.registry = registry;
-        for (p, n) in programs {
+        for (p, n, d) in programs {
             self.programs.push(p);
             self.named.push(n);
+            self.typedefs.push(d);
             self.native.push(Arc::default());
         }
+        self.remote = Arc::default();
         Ok(ids)
     }
 
@@ -146,5 +205,100 @@ impl Catalog {
 
     pub(crate) fn named_meta(&self, ty: TypeIdx) -> Option<&NamedMeta> {
         self.named.get(ty.0 as usize).and_then(Option::as_ref)
+    }
+
+    /// The encoded TypeDef of `ty` (compatible mode; messages and named enums).
+    pub fn typedef(&self, ty: TypeIdx) -> Option<&Arc<[u8]>> {
+        self.typedefs.get(ty.0 as usize).and_then(Option::as_ref)
+    }
+
+    /// Number of received TypeDefs in the cache.
+    pub fn cached_typedefs(&self) -> usize {
+        self.remote.read().by_header.len()
+    }
+
+    /// The resolved remote type of the TypeDef whose header is `header` and body `body` (at
+    /// input offset `at`): from the cache, or parsed, checked, resolved and cached.
+    pub(crate) fn remote_type(
+        &self,
+        header: u64,
+        frame: &[u8],
+        body: &[u8],
+        at: usize,
+        limits: &CodecLimits,
+    ) -> CodecResult<Arc<RemoteType>> {
+        if let Some(t) = self.remote.read().by_header.get(&header) {
+            return Ok(t.clone());
+        }
+        // A header is only trusted as a cache key when it is the hash of its body.
+        if !typedef::header_matches(header, body) {
+            return Err(CodecError::new(ErrorKind::InvalidTypeDef, at));
+        }
+        let tl = typedef::TypeDefLimits {
+            max_fields: limits.max_type_fields,
+            max_body_bytes: limits.max_type_meta_bytes,
+        };
+        let def = TypeDef::parse_body(header, frame, body, at + (frame.len() - body.len()), &tl)?;
+        let local = self.resolve(&def);
+        let (reader, unreadable) = match (def.kind, local) {
+            (DefKind::Struct { .. }, l) => {
+                let same = l.and_then(|t| self.typedef(t)).is_some_and(|d| **d == *def.bytes);
+                if same {
+                    (None, None)
+                } else {
+                    match build_remote_reader(&self.registry, &def, l) {
+                        Ok(p) => (Some(Arc::new(p)), None),
+                        Err(e) => (None, Some(e)),
+                    }
+                }
+            }
+            _ => (None, None),
+        };
+        let t = Arc::new(RemoteType { def, local, reader, unreadable });
+        let mut cache = self.remote.write();
+        if let Some(t) = cache.by_header.get(&header) {
+            return Ok(t.clone());
+        }
+        let per_type = cache.versions.get(&local).copied().unwrap_or(0);
+        if per_type >= limits.max_schema_versions_per_type {
+            return Err(CodecError::new(
+                ErrorKind::TypeDefLimit {
+                    what: "max_schema_versions_per_type",
+                    limit: limits.max_schema_versions_per_type,
+                },
+                at,
+            ));
+        }
+        let types = cache.versions.len() + usize::from(per_type == 0);
+        let average_cap = limits.max_average_schema_versions_per_type.saturating_mul(types.max(4));
+        if cache.by_header.len() >= average_cap {
+            return Err(CodecError::new(
+                ErrorKind::TypeDefLimit {
+                    what: "max_average_schema_versions_per_type",
+                    limit: limits.max_average_schema_versions_per_type,
+                },
+                at,
+            ));
+        }
+        *cache.versions.entry(local).or_insert(0) += 1;
+        cache.by_header.insert(header, t.clone());
+        Ok(t)
+    }
+
+    /// The registered type a TypeDef names: by user id (struct or enum kind) or by name.
+    fn resolve(&self, def: &TypeDef) -> Option<TypeIdx> {
+        let is_enum = matches!(def.kind, DefKind::Other(0 | 1));
+        let t = match &def.ident {
+            TypeIdent::Id(id) => self.registry.by_user_id(is_enum, *id)?,
+            TypeIdent::Named { namespace, name } => {
+                self.registry.by_namespace_name(namespace, name)?
+            }
+        };
+        let kind_ok = matches!(
+            (def.kind, self.registry.get(t).map(|i| &**i)),
+            (DefKind::Struct { .. }, Some(TypeInfo::Message(_)))
+                | (DefKind::Other(0 | 1), Some(TypeInfo::Enum(_)))
+        );
+        kind_ok.then_some(t)
     }
 }

@@ -1,15 +1,16 @@
 //! The reader: runs a program's read ops, and the dynamic rules for untyped positions.
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, RemoteType};
 use crate::Options;
-use foryjit_ir::{Codec, ElemCodec, Program, ReadOp, Scalar};
-use foryjit_schema::{ArrayElem, TypeInfo};
+use foryjit_ir::{Codec, ElemCodec, Mode, Program, ReadOp, Scalar};
+use foryjit_schema::{ArrayElem, ResolvedType, TypeInfo};
 use foryjit_wire::meta_string::{MetaContext, MetaStringReader};
 use foryjit_wire::type_id::{self as tid, flag};
 use foryjit_wire::{
     bf16, f16, pod_vec_from_le, CodecError, CodecResult, Duration, EnumValue, ErrorKind, MapEntry,
     PathSegment, RVec, Reader, StructValue, Timestamp, TypeIdx, Value,
 };
+use std::sync::Arc;
 
 pub(crate) struct ReadCtx<'a> {
     pub cat: &'a Catalog,
@@ -17,6 +18,11 @@ pub(crate) struct ReadCtx<'a> {
     pub depth: u32,
     pub meta: MetaStringReader,
     pub refs: RefTable,
+    /// Compatible mode: the TypeDefs received in this root call, by meta-share index.
+    pub defs: Vec<Arc<RemoteType>>,
+    /// Greater than zero while a field the reader drops is being read (values of types we do
+    /// not know are consumed instead of rejected there).
+    pub skipping: u32,
 }
 
 /// Values seen with the REF_VALUE flag (`00`) in this root call, by ref id, so that a later
@@ -137,8 +143,77 @@ pub(crate) fn exec_read_op(
             let v = read_field(ctx, r, codec, *nullable).map_err(|e| e.within(name(field.0)))?;
             put_field(fields, field.0, v);
         }
+        ReadOp::Skip { codec, nullable } => {
+            ctx.skipping += 1;
+            let v = read_field(ctx, r, codec, *nullable);
+            ctx.skipping -= 1;
+            v?;
+        }
+        ReadOp::FillDefaults => {
+            if let Some(m) = ctx.cat.registry().message(prog.ty) {
+                for (slot, f) in fields.iter_mut().zip(&m.fields) {
+                    if slot.is_null() && !f.nullable {
+                        set_slot(slot, default_value(ctx.cat, &f.ty));
+                    }
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// The value a non-nullable field gets when the writer did not send it (compatible mode): zero,
+/// empty, the enum member with the lowest value; messages and `any` stay null.
+fn default_value(cat: &Catalog, ty: &ResolvedType) -> Value {
+    match ty {
+        ResolvedType::Bool => Value::Bool(false),
+        ResolvedType::Int8 => Value::Int8(0),
+        ResolvedType::Int16 => Value::Int16(0),
+        ResolvedType::Int32(_) => Value::Int32(0),
+        ResolvedType::Int64(_) => Value::Int64(0),
+        ResolvedType::UInt8 => Value::UInt8(0),
+        ResolvedType::UInt16 => Value::UInt16(0),
+        ResolvedType::UInt32(_) => Value::UInt32(0),
+        ResolvedType::UInt64(_) => Value::UInt64(0),
+        ResolvedType::Float16 => Value::Float16(f16::ZERO),
+        ResolvedType::BFloat16 => Value::BFloat16(bf16::ZERO),
+        ResolvedType::Float32 => Value::Float32(0.0),
+        ResolvedType::Float64 => Value::Float64(0.0),
+        ResolvedType::String => Value::string(String::new()),
+        ResolvedType::Binary => Value::Binary(RVec::new()),
+        ResolvedType::Date => Value::Date(0),
+        ResolvedType::Timestamp => Value::Timestamp(Timestamp { seconds: 0, nanos: 0 }),
+        ResolvedType::Duration => Value::Duration(Duration { seconds: 0, nanos: 0 }),
+        ResolvedType::Array(e) => match e {
+            ArrayElem::Bool => Value::BoolArray(RVec::new()),
+            ArrayElem::Int8 => Value::Int8Array(RVec::new()),
+            ArrayElem::Int16 => Value::Int16Array(RVec::new()),
+            ArrayElem::Int32 => Value::Int32Array(RVec::new()),
+            ArrayElem::Int64 => Value::Int64Array(RVec::new()),
+            ArrayElem::UInt8 => Value::UInt8Array(RVec::new()),
+            ArrayElem::UInt16 => Value::UInt16Array(RVec::new()),
+            ArrayElem::UInt32 => Value::UInt32Array(RVec::new()),
+            ArrayElem::UInt64 => Value::UInt64Array(RVec::new()),
+            ArrayElem::Float16 => Value::Float16Array(RVec::new()),
+            ArrayElem::BFloat16 => Value::BFloat16Array(RVec::new()),
+            ArrayElem::Float32 => Value::Float32Array(RVec::new()),
+            ArrayElem::Float64 => Value::Float64Array(RVec::new()),
+        },
+        ResolvedType::List(_) => Value::List(RVec::new()),
+        ResolvedType::Set(_) => Value::Set(RVec::new()),
+        ResolvedType::Map(..) => Value::Map(RVec::new()),
+        ResolvedType::Enum(t) => {
+            match cat
+                .registry()
+                .enumeration(*t)
+                .and_then(|e| e.members.iter().map(|m| m.value).min())
+            {
+                Some(value) => Value::Enum(EnumValue { ty: *t, value }),
+                None => Value::Null,
+            }
+        }
+        ResolvedType::Message(_) | ResolvedType::Any => Value::Null,
+    }
 }
 
 /// Low 32 bits of lane 0 of murmur3_x64_128("", 47): the fory crate's hash of a struct with no
@@ -160,8 +235,15 @@ fn enter(ctx: &mut ReadCtx, r: &Reader) -> CodecResult<()> {
 
 pub(crate) fn read_root(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecResult<Value> {
     let mut r = Reader::new(bytes);
-    let mut ctx =
-        ReadCtx { cat, opts, depth: 0, meta: MetaStringReader::new(), refs: RefTable::default() };
+    let mut ctx = ReadCtx {
+        cat,
+        opts,
+        depth: 0,
+        meta: MetaStringReader::new(),
+        refs: RefTable::default(),
+        defs: Vec::new(),
+        skipping: 0,
+    };
     let header = r.u8()?;
     if header != tid::HEADER_XLANG {
         return Err(CodecError::new(ErrorKind::InvalidHeader(header), 0));
@@ -371,15 +453,20 @@ pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> Cod
             if *with_meta {
                 let at = r.pos();
                 let found = read_type_meta(ctx, r)?;
-                if found != WireType::User(*ty) {
-                    return Err(CodecError::new(
+                return match found {
+                    WireType::User(t) if t == *ty => read_nested_struct(ctx, r, *ty),
+                    WireType::Remote { local, def } if local == *ty => {
+                        read_remote_struct(ctx, r, def)
+                    }
+                    WireType::Unknown(def) if ctx.skipping > 0 => read_remote_struct(ctx, r, def),
+                    found => Err(CodecError::new(
                         ErrorKind::TypeMismatch {
                             expected: "the declared struct",
                             found: found.id(),
                         },
                         at,
-                    ));
-                }
+                    )),
+                };
             }
             read_nested_struct(ctx, r, *ty)
         }
@@ -397,6 +484,16 @@ enum WireType {
     Builtin(u32),
     /// A registered user type (struct or enum).
     User(TypeIdx),
+    /// Compatible mode: a registered struct as described by a received TypeDef (`def`: its
+    /// index in [`ReadCtx::defs`]).
+    Remote {
+        /// The registered struct.
+        local: TypeIdx,
+        /// Meta-share index of the TypeDef.
+        def: u32,
+    },
+    /// Compatible mode: a struct whose TypeDef names a type we have not registered.
+    Unknown(u32),
 }
 
 impl WireType {
@@ -404,6 +501,86 @@ impl WireType {
         match self {
             WireType::Builtin(id) => id,
             WireType::User(_) => tid::STRUCT,
+            WireType::Remote { .. } | WireType::Unknown(_) => tid::COMPATIBLE_STRUCT,
+        }
+    }
+}
+
+/// Compatible mode: the meta-share marker, then (first sight) the TypeDef. Structs resolve to
+/// [`WireType::Remote`] or [`WireType::Unknown`], named enums to [`WireType::User`].
+fn read_shared_typedef(ctx: &mut ReadCtx, r: &mut Reader, kind: u32) -> CodecResult<WireType> {
+    let at = r.pos();
+    let marker = r.varu32()?;
+    let index = marker >> 1;
+    let t = if marker & 1 == 1 {
+        ctx.defs
+            .get(index as usize)
+            .cloned()
+            .ok_or_else(|| CodecError::new(ErrorKind::BadMetaShareRef(index), at))?
+    } else {
+        if index as usize != ctx.defs.len() {
+            return Err(CodecError::new(ErrorKind::BadMetaShareRef(index), at));
+        }
+        let frame_at = r.pos();
+        let tl = foryjit_schema::typedef::TypeDefLimits {
+            max_fields: ctx.opts.limits.max_type_fields,
+            max_body_bytes: ctx.opts.limits.max_type_meta_bytes,
+        };
+        let (header, body) = foryjit_schema::typedef::read_frame(r, &tl)?;
+        let frame = r.data().get(frame_at..r.pos()).unwrap_or_default();
+        let t = ctx.cat.remote_type(header, frame, body, frame_at, &ctx.opts.limits)?;
+        ctx.defs.push(t.clone());
+        t
+    };
+    let is_struct = matches!(t.def.kind, foryjit_schema::typedef::DefKind::Struct { .. });
+    let wants_struct = kind != tid::NAMED_ENUM;
+    if is_struct != wants_struct {
+        return Err(CodecError::new(ErrorKind::InvalidTypeDef, at));
+    }
+    Ok(match (t.local, is_struct) {
+        (Some(local), true) => WireType::Remote { local, def: index },
+        (None, true) => WireType::Unknown(index),
+        (Some(local), false) => WireType::User(local),
+        (None, false) => {
+            return Err(CodecError::new(
+                ErrorKind::UnregisteredType(format!("{:?}", t.def.ident)),
+                at,
+            ))
+        }
+    })
+}
+
+/// Reads the fields of a struct as its writer's TypeDef (meta-share index `def`) describes them.
+fn read_remote_struct(ctx: &mut ReadCtx, r: &mut Reader, def: u32) -> CodecResult<Value> {
+    let at = r.pos();
+    let t = ctx
+        .defs
+        .get(def as usize)
+        .cloned()
+        .ok_or_else(|| CodecError::new(ErrorKind::BadMetaShareRef(def), at))?;
+    if t.unreadable.is_some() {
+        return Err(CodecError::new(ErrorKind::Unsupported("a TypeDef field type (union)"), at));
+    }
+    let local = match t.local {
+        Some(l) => l,
+        None if ctx.skipping > 0 => TypeIdx(u32::MAX),
+        None => {
+            return Err(CodecError::new(
+                ErrorKind::UnregisteredType(format!("{:?}", t.def.ident)),
+                at,
+            ))
+        }
+    };
+    match &t.reader {
+        None => read_nested_struct(ctx, r, local),
+        Some(prog) => {
+            enter(ctx, r)?;
+            let v = read_struct_body(ctx, r, prog)?;
+            ctx.depth -= 1;
+            if t.local.is_none() {
+                return Ok(Value::Null);
+            }
+            Ok(Value::Struct(v))
         }
     }
 }
@@ -413,6 +590,14 @@ fn read_type_meta(ctx: &mut ReadCtx, r: &mut Reader) -> CodecResult<WireType> {
     let id = r.varu32()?;
     let reg = ctx.cat.registry();
     match id {
+        tid::COMPATIBLE_STRUCT
+        | tid::NAMED_COMPATIBLE_STRUCT
+        | tid::NAMED_STRUCT
+        | tid::NAMED_ENUM
+            if ctx.cat.mode() == Mode::Compatible =>
+        {
+            read_shared_typedef(ctx, r, id)
+        }
         tid::STRUCT | tid::ENUM => {
             let user = r.varu32()?;
             reg.by_user_id(id == tid::ENUM, user).map(WireType::User).ok_or_else(|| {
@@ -484,6 +669,7 @@ fn builtin_scalar(id: u32) -> Option<Scalar> {
 /// Reads the body of a value whose type was announced in the bytes.
 fn read_wire_body(ctx: &mut ReadCtx, r: &mut Reader, t: WireType) -> CodecResult<Value> {
     match t {
+        WireType::Remote { def, .. } | WireType::Unknown(def) => read_remote_struct(ctx, r, def),
         WireType::User(ty) => match ctx.cat.registry().get(ty).map(|i| &**i) {
             Some(TypeInfo::Enum(_)) => read_enum_value(ctx, r, ty),
             _ => read_nested_struct(ctx, r, ty),
@@ -522,6 +708,7 @@ fn fits(codec: &Codec, t: WireType) -> bool {
     match (codec, t) {
         (Codec::Any, _) => true,
         (Codec::Struct { ty, .. }, WireType::User(u)) => *ty == u,
+        (Codec::Struct { ty, .. }, WireType::Remote { local, .. }) => *ty == local,
         (Codec::Enum(ty), WireType::User(u)) => *ty == u,
         (Codec::Scalar(s), WireType::Builtin(id)) => s.type_id() == id,
         (Codec::String, WireType::Builtin(id)) => id == tid::STRING,
@@ -548,6 +735,9 @@ fn read_announced(
     match decl {
         None | Some(Codec::Any) => read_wire_body(ctx, r, t),
         Some(c) if fits(c, t) => match c {
+            Codec::Struct { .. } if matches!(t, WireType::Remote { .. }) => {
+                read_wire_body(ctx, r, t)
+            }
             Codec::Struct { ty, .. } => read_nested_struct(ctx, r, *ty),
             Codec::Binary if t == WireType::Builtin(tid::UINT8_ARRAY) => {
                 match read_array(ctx, r, ArrayElem::UInt8)? {

@@ -2,7 +2,7 @@
 
 use crate::catalog::Catalog;
 use crate::Options;
-use foryjit_ir::{Codec, ElemCodec, Program, Scalar, WriteOp};
+use foryjit_ir::{Codec, ElemCodec, Mode, Program, Scalar, WriteOp};
 use foryjit_schema::{ArrayElem, Registration, TypeInfo};
 use foryjit_wire::meta_string::MetaStringWriter;
 use foryjit_wire::type_id::{self as tid, flag};
@@ -15,6 +15,8 @@ pub(crate) struct WriteCtx<'a> {
     pub opts: &'a Options,
     pub depth: u32,
     pub meta: MetaStringWriter,
+    /// Compatible mode: types whose TypeDef this root call has written, in meta-share order.
+    pub defs: Vec<TypeIdx>,
 }
 
 #[cold]
@@ -34,7 +36,7 @@ pub(crate) fn write_root(
     out: &mut Vec<u8>,
 ) -> CodecResult<()> {
     let mut w = Writer::new(out, opts.limits.max_output_bytes);
-    let mut ctx = WriteCtx { cat, opts, depth: 0, meta: MetaStringWriter::new() };
+    let mut ctx = WriteCtx { cat, opts, depth: 0, meta: MetaStringWriter::new(), defs: Vec::new() };
     w.reserve(2)?;
     w.put_u8(tid::HEADER_XLANG);
     if value.is_null() {
@@ -53,7 +55,7 @@ pub(crate) fn write_struct_body_entry(
     out: &mut Vec<u8>,
 ) -> CodecResult<()> {
     let mut w = Writer::new(out, opts.limits.max_output_bytes);
-    let mut ctx = WriteCtx { cat, opts, depth: 0, meta: MetaStringWriter::new() };
+    let mut ctx = WriteCtx { cat, opts, depth: 0, meta: MetaStringWriter::new(), defs: Vec::new() };
     let prog = cat
         .program(sv.ty)
         .ok_or_else(|| err(ErrorKind::UnregisteredType(format!("#{}", sv.ty.0)), &w))?
@@ -353,6 +355,11 @@ fn write_user_type_meta(ctx: &mut WriteCtx, w: &mut Writer, ty: TypeIdx) -> Code
         .get(ty)
         .ok_or_else(|| err(ErrorKind::UnregisteredType(format!("#{}", ty.0)), w))?;
     let is_enum = matches!(**info, TypeInfo::Enum(_));
+    if cat.mode() == Mode::Compatible {
+        if let Some(def) = cat.typedef(ty) {
+            return write_shared_typedef(ctx, w, info, ty, def);
+        }
+    }
     w.reserve(6)?;
     match info.registration() {
         Registration::Id(id) => {
@@ -369,6 +376,38 @@ fn write_user_type_meta(ctx: &mut WriteCtx, w: &mut Writer, ty: TypeIdx) -> Code
             ctx.meta.write(w, &named.name)
         }
     }
+}
+
+/// Compatible mode: the kind, then the meta-share marker `(index << 1) | 1` for a TypeDef this
+/// root call already wrote, or `index << 1` and the TypeDef for a new one.
+fn write_shared_typedef(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    info: &TypeInfo,
+    ty: TypeIdx,
+    def: &[u8],
+) -> CodecResult<()> {
+    let kind = match info {
+        TypeInfo::Enum(_) => tid::NAMED_ENUM,
+        TypeInfo::Message(m) => match (&m.registration, m.evolving) {
+            (Registration::Id(_), true) => tid::COMPATIBLE_STRUCT,
+            (Registration::Named { .. }, true) => tid::NAMED_COMPATIBLE_STRUCT,
+            (Registration::Id(_), false) => tid::STRUCT,
+            (Registration::Named { .. }, false) => tid::NAMED_STRUCT,
+        },
+    };
+    w.reserve(10)?;
+    w.put_varu32(kind);
+    match ctx.defs.iter().position(|&t| t == ty) {
+        Some(i) => w.put_varu32(((i as u32) << 1) | 1),
+        None => {
+            w.put_varu32((ctx.defs.len() as u32) << 1);
+            ctx.defs.push(ty);
+            w.reserve_exact(def.len())?;
+            w.put_bytes(def)?;
+        }
+    }
+    Ok(())
 }
 
 /// A typed collection (list/set field with a known element type).

@@ -1,7 +1,10 @@
 //! Building a [`Program`] from a registered message.
 
 use crate::{Codec, ElemCodec, FieldIdx, Mode, Program, ReadOp, Scalar, WriteOp};
-use foryjit_schema::{IntEncoding, Registration, Registry, ResolvedElem, ResolvedType};
+use foryjit_schema::typedef::{field_def_type, DefType, FieldKey, TypeDef};
+use foryjit_schema::{
+    snake_case, IntEncoding, MessageInfo, Registration, Registry, ResolvedElem, ResolvedType,
+};
 use foryjit_wire::TypeIdx;
 
 /// Why a program could not be built.
@@ -10,6 +13,14 @@ pub enum IrError {
     /// The type index is not a registered message.
     #[error("type #{0} is not a registered message")]
     NotAMessage(u32),
+    /// A TypeDef field whose type this engine cannot read (a union, or an unknown type id).
+    #[error("TypeDef field #{index} has type id {type_id}, which cannot be read")]
+    UnreadableField {
+        /// Position of the field in the TypeDef.
+        index: usize,
+        /// Its type id.
+        type_id: u32,
+    },
 }
 
 fn scalar_of(ty: &ResolvedType) -> Option<Scalar> {
@@ -38,20 +49,21 @@ fn scalar_of(ty: &ResolvedType) -> Option<Scalar> {
     })
 }
 
-fn elem_codec(reg: &Registry, e: &ResolvedElem, in_map: bool) -> ElemCodec {
-    let codec = codec_for(reg, &e.ty);
+fn elem_codec(reg: &Registry, e: &ResolvedElem, in_map: bool, mode: Mode) -> ElemCodec {
+    let codec = codec_for(reg, &e.ty, mode);
     // Struct elements of a list always carry their type meta once per collection; map values of
-    // struct type are "declared" in same-schema mode (pyfory); `any` is never declared.
+    // struct type are "declared" in same-schema mode (pyfory) but carry type meta in compatible
+    // mode; `any` is never declared.
     let declared = match &codec {
         Codec::Any => false,
-        Codec::Struct { .. } => in_map,
+        Codec::Struct { .. } => in_map && mode == Mode::SameSchema,
         _ => true,
     };
     ElemCodec { codec, nullable: e.nullable, tracking_ref: e.tracking_ref, declared }
 }
 
-/// The body codec of a resolved type.
-pub fn codec_for(reg: &Registry, ty: &ResolvedType) -> Codec {
+/// The body codec of a resolved type in `mode`.
+pub fn codec_for(reg: &Registry, ty: &ResolvedType, mode: Mode) -> Codec {
     if let Some(s) = scalar_of(ty) {
         return Codec::Scalar(s);
     }
@@ -62,16 +74,20 @@ pub fn codec_for(reg: &Registry, ty: &ResolvedType) -> Codec {
         ResolvedType::Timestamp => Codec::Timestamp,
         ResolvedType::Duration => Codec::Duration,
         ResolvedType::Array(e) => Codec::Array(*e),
-        ResolvedType::List(e) => Codec::List(Box::new(elem_codec(reg, e, false))),
-        ResolvedType::Set(e) => Codec::Set(Box::new(elem_codec(reg, e, false))),
-        ResolvedType::Map(k, v) => {
-            Codec::Map(Box::new(elem_codec(reg, k, true)), Box::new(elem_codec(reg, v, true)))
-        }
+        ResolvedType::List(e) => Codec::List(Box::new(elem_codec(reg, e, false, mode))),
+        ResolvedType::Set(e) => Codec::Set(Box::new(elem_codec(reg, e, false, mode))),
+        ResolvedType::Map(k, v) => Codec::Map(
+            Box::new(elem_codec(reg, k, true, mode)),
+            Box::new(elem_codec(reg, v, true, mode)),
+        ),
         ResolvedType::Enum(t) => Codec::Enum(*t),
         ResolvedType::Message(t) => {
-            let with_meta = reg
-                .message(*t)
-                .is_some_and(|m| matches!(m.registration, Registration::Named { .. }));
+            // Compatible mode: every struct-typed field carries type meta (the TypeDef says
+            // which struct it is). Same-schema: only types registered by name (as pyfory).
+            let with_meta = mode == Mode::Compatible
+                || reg
+                    .message(*t)
+                    .is_some_and(|m| matches!(m.registration, Registration::Named { .. }));
             Codec::Struct { ty: *t, with_meta }
         }
         // Scalars were handled above; `Any` and anything else is self-describing.
@@ -123,6 +139,8 @@ pub fn build_program(reg: &Registry, ty: TypeIdx, mode: Mode) -> Result<Program,
             add_ensure(&mut read, 4, None, &mut ensure_at);
             read.push(ReadOp::CheckHash(msg.hash));
         }
+        // The reader learns the writer's fields from the TypeDef: no hash.
+        Mode::Compatible => {}
     }
 
     for &ord in &msg.wire_order {
@@ -151,7 +169,7 @@ pub fn build_program(reg: &Registry, ty: TypeIdx, mode: Mode) -> Result<Program,
                 let nullable = nullable || f.tracking_ref;
                 reserve_at = None;
                 ensure_at = None;
-                let codec = codec_for(reg, &f.ty);
+                let codec = codec_for(reg, &f.ty, mode);
                 write.push(WriteOp::PutField { field, codec: codec.clone(), nullable });
                 read.push(ReadOp::GetField { field, codec, nullable });
             }
@@ -165,6 +183,163 @@ pub fn build_program(reg: &Registry, ty: TypeIdx, mode: Mode) -> Result<Program,
         hash: msg.hash,
         mode,
         write,
+        read,
+    })
+}
+
+/// The body codec that reads a value described only by a TypeDef field type (a field the
+/// reader drops). `None` for types that cannot be skipped (unions, unknown ids).
+fn skip_codec(t: &DefType) -> Option<Codec> {
+    use foryjit_wire::type_id as tid;
+    let elem = |a: &DefType| -> Option<ElemCodec> {
+        let codec = skip_codec(a)?;
+        let declared = !matches!(codec, Codec::Any);
+        Some(ElemCodec { codec, nullable: a.nullable, tracking_ref: a.tracking_ref, declared })
+    };
+    Some(match t.id {
+        tid::STRING => Codec::String,
+        tid::BINARY => Codec::Binary,
+        tid::DATE => Codec::Date,
+        tid::TIMESTAMP => Codec::Timestamp,
+        tid::DURATION => Codec::Duration,
+        tid::LIST => Codec::List(Box::new(elem(t.args.first()?)?)),
+        tid::SET => Codec::Set(Box::new(elem(t.args.first()?)?)),
+        tid::MAP => Codec::Map(Box::new(elem(t.args.first()?)?), Box::new(elem(t.args.get(1)?)?)),
+        // An enum body is its varuint32 value.
+        tid::ENUM | tid::NAMED_ENUM => Codec::Scalar(Scalar::VarU32),
+        // Struct values and `any` carry their own type meta.
+        tid::UNKNOWN
+        | tid::STRUCT
+        | tid::COMPATIBLE_STRUCT
+        | tid::NAMED_STRUCT
+        | tid::NAMED_COMPATIBLE_STRUCT
+        | tid::EXT
+        | tid::NAMED_EXT => Codec::Any,
+        id => {
+            if let Some(s) = scalar_of_id(id) {
+                Codec::Scalar(s)
+            } else {
+                Codec::Array(foryjit_schema::ArrayElem::from_type_id(id)?)
+            }
+        }
+    })
+}
+
+fn scalar_of_id(id: u32) -> Option<Scalar> {
+    use foryjit_wire::type_id as tid;
+    Some(match id {
+        tid::BOOL => Scalar::Bool,
+        tid::INT8 => Scalar::I8,
+        tid::INT16 => Scalar::I16,
+        tid::INT32 => Scalar::I32,
+        tid::VARINT32 => Scalar::VarI32,
+        tid::INT64 => Scalar::I64,
+        tid::VARINT64 => Scalar::VarI64,
+        tid::TAGGED_INT64 => Scalar::TaggedI64,
+        tid::UINT8 => Scalar::U8,
+        tid::UINT16 => Scalar::U16,
+        tid::UINT32 => Scalar::U32,
+        tid::VAR_UINT32 => Scalar::VarU32,
+        tid::UINT64 => Scalar::U64,
+        tid::VAR_UINT64 => Scalar::VarU64,
+        tid::TAGGED_UINT64 => Scalar::TaggedU64,
+        tid::FLOAT16 => Scalar::F16,
+        tid::BFLOAT16 => Scalar::BF16,
+        tid::FLOAT32 => Scalar::F32,
+        tid::FLOAT64 => Scalar::F64,
+        _ => return None,
+    })
+}
+
+/// The local field a TypeDef field maps to: same tag id, or same snake_case name.
+fn match_field(msg: &MessageInfo, key: &FieldKey) -> Option<usize> {
+    match key {
+        FieldKey::Tag(t) => msg.fields.iter().position(|f| f.tag == Some(*t)),
+        FieldKey::Name(n) => {
+            let snake = snake_case(n);
+            msg.fields.iter().position(|f| f.tag.is_none() && f.snake_name == snake)
+        }
+    }
+}
+
+/// Builds the reader of a struct whose writer's schema is `def` (compatible mode): the fields
+/// in the writer's order, each read into the local field with the same identifier and type, or
+/// skipped; local fields the writer did not send get their default. `local` is the registered
+/// message `def` names, or `None` for a type the reader does not know (every field is skipped).
+pub fn build_remote_reader(
+    reg: &Registry,
+    def: &TypeDef,
+    local: Option<TypeIdx>,
+) -> Result<Program, IrError> {
+    let msg = match local {
+        Some(t) => Some(reg.message(t).ok_or(IrError::NotAMessage(t.0))?),
+        None => None,
+    };
+    let mut read = Vec::with_capacity(def.fields.len() + 1);
+    let mut ensure_at: Option<usize> = None;
+    let mut taken = vec![false; msg.map_or(0, |m| m.fields.len())];
+    for (i, df) in def.fields.iter().enumerate() {
+        let flagged = df.nullable || df.tracking_ref;
+        let target = msg.and_then(|m| {
+            let ord = match_field(m, &df.key)?;
+            let f = &m.fields[ord];
+            // Same declared type (element nullability included); top-level nullability may
+            // differ: a null for a non-nullable field becomes its default.
+            let same = field_def_type(reg, &f.ty) == df.ty && !taken[ord];
+            same.then_some((ord, f))
+        });
+        match target {
+            Some((ord, f)) => {
+                taken[ord] = true;
+                let field = FieldIdx(ord as u32);
+                match (scalar_of(&f.ty), flagged) {
+                    (Some(scalar), false) => {
+                        match scalar.fixed_size() {
+                            Some(n) => match ensure_at {
+                                Some(at) => {
+                                    if let ReadOp::Ensure { bytes, .. } = &mut read[at] {
+                                        *bytes += n;
+                                    }
+                                }
+                                None => {
+                                    ensure_at = Some(read.len());
+                                    read.push(ReadOp::Ensure { bytes: n, field: Some(field) });
+                                }
+                            },
+                            None => ensure_at = None,
+                        }
+                        read.push(ReadOp::GetScalar { field, scalar });
+                    }
+                    (Some(scalar), true) => {
+                        ensure_at = None;
+                        read.push(ReadOp::GetNullableScalar { field, scalar });
+                    }
+                    (None, nullable) => {
+                        ensure_at = None;
+                        let codec = codec_for(reg, &f.ty, Mode::Compatible);
+                        read.push(ReadOp::GetField { field, codec, nullable });
+                    }
+                }
+            }
+            None => {
+                ensure_at = None;
+                let codec = skip_codec(&df.ty)
+                    .ok_or(IrError::UnreadableField { index: i, type_id: df.ty.id })?;
+                read.push(ReadOp::Skip { codec, nullable: flagged });
+            }
+        }
+    }
+    if msg.is_some() {
+        read.push(ReadOp::FillDefaults);
+    }
+    Ok(Program {
+        ty: local.unwrap_or(TypeIdx(u32::MAX)),
+        name: msg.map_or_else(|| format!("{:?}", def.ident), |m| m.full_name.clone()),
+        field_names: msg
+            .map_or_else(Vec::new, |m| m.fields.iter().map(|f| f.name.clone()).collect()),
+        hash: 0,
+        mode: Mode::Compatible,
+        write: Vec::new(),
         read,
     })
 }

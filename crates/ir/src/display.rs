@@ -115,6 +115,10 @@ impl fmt::Display for Program {
                     name(field.0),
                     if *nullable { "optional " } else { "" }
                 )?,
+                ReadOp::Skip { codec, nullable } => {
+                    writeln!(f, "  skip {}{codec}", if *nullable { "optional " } else { "" })?
+                }
+                ReadOp::FillDefaults => writeln!(f, "  fill_defaults")?,
             }
         }
         Ok(())

@@ -37,15 +37,19 @@
 mod build;
 mod display;
 
-pub use build::{build_program, codec_for, IrError};
+pub use build::{build_program, build_remote_reader, codec_for, IrError};
 use foryjit_schema::ArrayElem;
 use foryjit_wire::TypeIdx;
 
 /// Serialization mode a program is built for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Mode {
     /// Same-schema (`compatible=false`): a 4-byte schema hash before every struct's fields.
+    #[default]
     SameSchema,
+    /// Compatible (`compatible=true`, the peers' default): no hash; every struct value is
+    /// preceded by type meta with a meta-shared TypeDef, and readers match fields by identifier.
+    Compatible,
 }
 
 /// Index of a field by its declaration ordinal (the `Value` ordinal).
@@ -289,6 +293,18 @@ pub enum ReadOp {
         /// Read with a null flag.
         nullable: bool,
     },
+    /// A field the writer sent that the reader's schema does not have (or has with another
+    /// type): read it by the writer's description and drop it (compatible mode).
+    Skip {
+        /// The field's body codec, from the writer's TypeDef.
+        codec: Codec,
+        /// Read with a null/ref flag.
+        nullable: bool,
+    },
+    /// Gives every non-nullable field that is still null its type's default value (fields the
+    /// writer did not send, or sent as nullable). Last op of a compatible-mode reader whose
+    /// writer's schema differs.
+    FillDefaults,
 }
 
 /// The program of one message type.

@@ -494,7 +494,10 @@ fn lower_reader(
                     call_op(b, i, p, next);
                 }
             }
-            ReadOp::GetNullableScalar { .. } | ReadOp::GetField { .. } => {
+            ReadOp::GetNullableScalar { .. }
+            | ReadOp::GetField { .. }
+            | ReadOp::Skip { .. }
+            | ReadOp::FillDefaults => {
                 let p = b.use_var(pos);
                 call_op(b, i, p, next);
             }

@@ -13,9 +13,11 @@ use std::sync::Arc;
 pub enum Mode {
     /// Same-schema mode (`compatible=false` in the peers): both sides have the same schema; every
     /// struct carries a 4-byte schema hash that the reader checks.
-    #[default]
     Consistent,
-    /// Compatible mode (schema evolution, TypeDef metadata). Not implemented yet.
+    /// Compatible mode (`compatible=true`, the default of pyfory and the `fory` crate): every
+    /// struct value travels with its writer's TypeDef (sent once per message, then referenced),
+    /// and the reader matches fields by tag id or name, so the two schemas may differ.
+    #[default]
     Compatible,
 }
 
@@ -118,7 +120,13 @@ impl ForyJitBuilder {
         };
         ForyJit {
             shared: Arc::new(Shared::new(
-                Catalog::with_limits(self.schema_limits),
+                Catalog::new(
+                    self.schema_limits,
+                    match self.mode {
+                        Mode::Consistent => foryjit_ir::Mode::SameSchema,
+                        Mode::Compatible => foryjit_ir::Mode::Compatible,
+                    },
+                ),
                 self.tier,
                 self.verifier,
                 self.max_compile_ops,
@@ -196,13 +204,6 @@ impl ForyJit {
     /// The mode this engine was built with.
     pub fn mode(&self) -> Mode {
         self.mode
-    }
-
-    fn check_mode(&self) -> Result<(), Error> {
-        match self.mode {
-            Mode::Consistent => Ok(()),
-            Mode::Compatible => Err(Error::Unsupported("compatible mode is not implemented yet")),
-        }
     }
 
     fn snapshot(&self) -> Arc<Catalog> {
@@ -318,7 +319,6 @@ impl ForyJit {
 
     /// Serializes a value into `out`, replacing its contents and reusing its capacity.
     pub fn serialize_into(&self, value: &Value, out: &mut Vec<u8>) -> Result<(), Error> {
-        self.check_mode()?;
         out.clear();
         let cat = self.shared.catalog.read();
         foryjit_interp::serialize(&cat, &self.opts, value, out)?;
@@ -327,7 +327,6 @@ impl ForyJit {
 
     /// Deserializes one complete payload.
     pub fn deserialize(&self, bytes: &[u8]) -> Result<Value, Error> {
-        self.check_mode()?;
         let cat = self.shared.catalog.read();
         Ok(foryjit_interp::deserialize(&cat, &self.opts, bytes)?)
     }

@@ -39,6 +39,7 @@ impl From<CatalogError> for Error {
         match e {
             CatalogError::Schema(s) => Error::Schema(s),
             CatalogError::Ir(_) => Error::Unsupported("type cannot be compiled to IR"),
+            CatalogError::TypeDef(_) => Error::Unsupported("type cannot be described by a TypeDef"),
         }
     }
 }

@@ -237,9 +237,22 @@ fn corrupt(rng: &mut StdRng, v: &Value) -> Value {
     v
 }
 
-fn engines(fdl: &str) -> (ForyJit, ForyJit) {
+/// An interpreter-only and a JIT-only engine in the same mode. TypeDef limits are raised so
+/// that schemas of thousands of fields (past the peers' 512 fields / 4 KiB) run in compatible
+/// mode too.
+fn engines(fdl: &str, compatible: bool) -> (ForyJit, ForyJit) {
+    let limits = foryjit::CodecLimits {
+        max_type_fields: 1 << 16,
+        max_type_meta_bytes: 1 << 22,
+        ..Default::default()
+    };
     let make = |tier| {
-        let f = ForyJit::builder().tier(tier).string_policy(StringPolicy::PyforyLike).build();
+        let f = ForyJit::builder()
+            .tier(tier)
+            .compatible(compatible)
+            .limits(limits)
+            .string_policy(StringPolicy::PyforyLike)
+            .build();
         f.load_idl(fdl).unwrap_or_else(|e| panic!("{e}\n{fdl}"));
         f
     };
@@ -265,7 +278,8 @@ fn run_seed(seed: u64, schemas: usize, values: usize, sizes: &[usize]) -> usize 
         let n = sizes[s % sizes.len()].max(1);
         let n = rng.random_range(1..=n);
         let schema = gen_schema(&mut rng, n);
-        let (interp, jit) = engines(&schema.fdl);
+        // Alternate the modes: same-schema and compatible programs differ (hash vs TypeDef).
+        let (interp, jit) = engines(&schema.fdl, s % 2 == 1);
         let ctx =
             |what: &str| format!("seed {seed:#x}, schema {s} ({n} fields): {what}\n{}", schema.fdl);
         for _ in 0..values {
@@ -350,7 +364,7 @@ fn split_functions_agree_with_the_interpreter() {
     let mut rng = StdRng::seed_from_u64(0xd1ff_0003);
     let schema = gen_schema(&mut rng, 2600);
     let start = std::time::Instant::now();
-    let (interp, jit) = engines(&schema.fdl);
+    let (interp, jit) = engines(&schema.fdl, true);
     let stats = jit.type_stats(jit.type_handle("d.M").unwrap()).unwrap();
     println!("2600 fields: registered and compiled in {:?}, {stats:?}", start.elapsed());
     for _ in 0..3 {

@@ -19,6 +19,7 @@ pub mod desc;
 pub mod error;
 pub mod idl;
 pub mod registry;
+pub mod typedef;
 
 pub use desc::{
     ArrayElem, ElemType, EnumDesc, EnumMember, FieldDesc, FieldType, IntEncoding, MessageDesc,

@@ -128,6 +128,21 @@ pub enum ErrorKind {
     /// A meta string that is malformed.
     #[error("invalid meta string")]
     InvalidMetaString,
+    /// A TypeDef that is malformed (bad header bits, field encoding, or type).
+    #[error("invalid TypeDef")]
+    InvalidTypeDef,
+    /// A received TypeDef breaks a limit (`what`: which one).
+    #[error("TypeDef exceeds {what} limit {limit}")]
+    TypeDefLimit {
+        /// The limit: `max_type_fields`, `max_type_meta_bytes`, `max_schema_versions_per_type`
+        /// or `max_average_schema_versions_per_type`.
+        what: &'static str,
+        /// Its value.
+        limit: usize,
+    },
+    /// A meta-share reference to a TypeDef index not sent in this message.
+    #[error("meta-share reference to unknown TypeDef #{0}")]
+    BadMetaShareRef(u32),
 }
 
 /// One step of a field path.
@@ -192,6 +207,13 @@ impl CodecError {
     #[cold]
     pub fn within(mut self: Box<Self>, seg: PathSegment) -> Box<Self> {
         self.path.0.insert(0, seg);
+        self
+    }
+
+    /// Moves the offset by `base` (for errors found while parsing a sub-slice of the input).
+    #[cold]
+    pub fn shifted(mut self: Box<Self>, base: usize) -> Box<Self> {
+        self.offset = self.offset.saturating_add(base);
         self
     }
 }

@@ -19,6 +19,19 @@ pub struct CodecLimits {
     pub max_shared_copy_values: usize,
     /// Size of one serialized payload (default 2 GiB - 1). Writes past it fail instead of growing.
     pub max_output_bytes: usize,
+    /// Fields in one received struct TypeDef (default 512, the peers' `max_type_fields`).
+    /// Checked before any field is parsed, so a hostile field count allocates nothing.
+    pub max_type_fields: usize,
+    /// Body bytes of one received TypeDef, without its 8-byte header and size varint (default
+    /// 4096, the peers' `max_type_meta_bytes`). Checked before the body is read.
+    pub max_type_meta_bytes: usize,
+    /// Distinct remote TypeDefs (schema versions) cached for one registered type (default 10,
+    /// the peers' `max_schema_versions_per_type`). Bounds the reader-program cache when peers
+    /// keep sending new versions of one type; one more version is an error.
+    pub max_schema_versions_per_type: usize,
+    /// Average cached versions per type across all cached types (default 3, the peers'
+    /// `max_average_schema_versions_per_type`), enforced once more than a few types are cached.
+    pub max_average_schema_versions_per_type: usize,
 }
 
 impl Default for CodecLimits {
@@ -30,6 +43,10 @@ impl Default for CodecLimits {
             max_collection_len: 16 << 20,
             max_shared_copy_values: 1 << 20,
             max_output_bytes: (i32::MAX) as usize,
+            max_type_fields: 512,
+            max_type_meta_bytes: 4096,
+            max_schema_versions_per_type: 10,
+            max_average_schema_versions_per_type: 3,
         }
     }
 }
