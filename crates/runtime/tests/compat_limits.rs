@@ -1,0 +1,302 @@
+//! Compatible mode against hostile or unusual input: every TypeDef limit trips with its typed
+//! error and without allocating beyond a small budget, forged TypeDef headers and meta-share
+//! references are rejected, and schema evolution between two foryjit engines gives the same
+//! values and errors in the interpreter and in compiled code.
+
+use foryjit::{CodecLimits, ErrorKind, ForyJit, Tier, Value};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Counts live bytes and their peak while `TRACKING` is on (this test binary only).
+struct PeakAlloc;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+static TRACKING: AtomicBool = AtomicBool::new(false);
+/// Tests that measure allocation run one at a time.
+static MEASURE: Mutex<()> = Mutex::new(());
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counters are plain
+// atomics and never allocate.
+unsafe impl GlobalAlloc for PeakAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if TRACKING.load(Ordering::Relaxed) {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        // SAFETY: forwarded with the caller's layout.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if TRACKING.load(Ordering::Relaxed) {
+            LIVE.fetch_sub(layout.size().min(LIVE.load(Ordering::Relaxed)), Ordering::Relaxed);
+        }
+        // SAFETY: `ptr` came from `alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: PeakAlloc = PeakAlloc;
+
+/// Peak bytes allocated (above the level at entry) while running `f`.
+fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    LIVE.store(0, Ordering::Relaxed);
+    PEAK.store(0, Ordering::Relaxed);
+    TRACKING.store(true, Ordering::Relaxed);
+    let r = f();
+    TRACKING.store(false, Ordering::Relaxed);
+    (r, PEAK.load(Ordering::Relaxed))
+}
+
+fn fdl_with_fields(n: usize) -> String {
+    let fields: String = (1..=n).map(|i| format!("int32 f{i} = {i};\n")).collect();
+    format!("package lim; message Wide [id=300] {{ {fields} }}")
+}
+
+fn engine(fdl: &str, tier: Tier, limits: CodecLimits) -> ForyJit {
+    let f = ForyJit::builder().tier(tier).limits(limits).build();
+    f.load_idl(fdl).unwrap_or_else(|e| panic!("{e}\n{fdl}"));
+    f
+}
+
+fn generous() -> CodecLimits {
+    CodecLimits { max_type_fields: 1 << 16, max_type_meta_bytes: 1 << 22, ..Default::default() }
+}
+
+/// A payload of `lim.Wide` with `n` int32 fields, written by a writer without TypeDef limits.
+fn wide_payload(n: usize) -> Vec<u8> {
+    let w = engine(&fdl_with_fields(n), Tier::Interpreter, generous());
+    let ty = w.type_handle("lim.Wide").expect("registered");
+    let json: serde_json::Map<String, serde_json::Value> =
+        (1..=n).map(|i| (format!("f{i}"), serde_json::json!(i))).collect();
+    let v = w.from_json(ty, &serde_json::Value::Object(json)).expect("valid value");
+    w.serialize(&v).expect("serializes")
+}
+
+fn kind(r: &Result<Value, foryjit::Error>) -> Option<ErrorKind> {
+    match r {
+        Err(e) => e.as_codec().map(|c| c.kind.clone()),
+        Ok(_) => None,
+    }
+}
+
+#[test]
+fn max_type_fields_trips_before_allocating() {
+    let _g = MEASURE.lock().unwrap_or_else(|p| p.into_inner());
+    let bytes = wide_payload(600);
+    for tier in [Tier::Interpreter, Tier::Compiled] {
+        let r = engine(&fdl_with_fields(600), tier, CodecLimits::default());
+        let (res, peak) = peak_of(|| r.deserialize(&bytes));
+        assert_eq!(
+            kind(&res),
+            Some(ErrorKind::TypeDefLimit { what: "max_type_fields", limit: 512 }),
+            "{tier:?}"
+        );
+        assert!(peak < 16 << 10, "{tier:?}: {peak} bytes allocated for a rejected TypeDef");
+        // Raising the limit lets the same bytes through.
+        let ok = engine(&fdl_with_fields(600), tier, generous());
+        assert!(ok.deserialize(&bytes).is_ok(), "{tier:?}");
+    }
+}
+
+#[test]
+fn max_type_meta_bytes_trips_before_reading_the_body() {
+    let _g = MEASURE.lock().unwrap_or_else(|p| p.into_inner());
+    // 2 100 fields: about 4.2 KB of TypeDef body, over the 4 096-byte default.
+    let bytes = wide_payload(2100);
+    let limits = CodecLimits { max_type_fields: 1 << 16, ..Default::default() };
+    for tier in [Tier::Interpreter, Tier::Compiled] {
+        let r = engine(&fdl_with_fields(2100), tier, limits);
+        let (res, peak) = peak_of(|| r.deserialize(&bytes));
+        assert_eq!(
+            kind(&res),
+            Some(ErrorKind::TypeDefLimit { what: "max_type_meta_bytes", limit: 4096 }),
+            "{tier:?}"
+        );
+        assert!(peak < 16 << 10, "{tier:?}: {peak} bytes allocated for a rejected TypeDef");
+    }
+}
+
+/// Version `k` of `lim.Point`: fields 1..=k+1.
+fn point_version(k: usize) -> String {
+    let fields: String = (1..=k + 1).map(|i| format!("int32 f{i} = {i};\n")).collect();
+    format!("package lim; message Point [id=301] {{ {fields} }}")
+}
+
+fn point_payload(k: usize) -> Vec<u8> {
+    let w = engine(&point_version(k), Tier::Interpreter, CodecLimits::default());
+    let v = w.new_struct(w.type_handle("lim.Point").expect("registered")).expect("a message");
+    let mut v = v;
+    for i in 1..=k + 1 {
+        assert!(w.set(&mut v, &format!("f{i}"), Value::Int32(i as i32)));
+    }
+    w.serialize(&v).expect("serializes")
+}
+
+#[test]
+fn schema_versions_per_type_are_bounded() {
+    for tier in [Tier::Interpreter, Tier::Compiled] {
+        let r = engine(&point_version(0), tier, CodecLimits::default());
+        let f1 = r.field_ordinal(r.type_handle("lim.Point").unwrap(), "f1").unwrap();
+        for k in 1..=10 {
+            let v = r.deserialize(&point_payload(k)).unwrap_or_else(|e| panic!("version {k}: {e}"));
+            // The reader keeps only its own field; the writer's extra fields are skipped.
+            let s = v.as_struct().expect("a struct");
+            assert_eq!(s.fields.len(), 1);
+            assert_eq!(s.get(f1), Some(&Value::Int32(1)));
+        }
+        // Cached versions keep working; an 11th is refused.
+        assert!(r.deserialize(&point_payload(3)).is_ok());
+        assert_eq!(
+            kind(&r.deserialize(&point_payload(11))),
+            Some(ErrorKind::TypeDefLimit { what: "max_schema_versions_per_type", limit: 10 }),
+            "{tier:?}"
+        );
+        // The average bound: one version per type on average, at least four types' worth.
+        let strict = CodecLimits { max_average_schema_versions_per_type: 1, ..Default::default() };
+        let r = engine(&point_version(0), tier, strict);
+        for k in 1..=4 {
+            assert!(r.deserialize(&point_payload(k)).is_ok(), "version {k}");
+        }
+        assert_eq!(
+            kind(&r.deserialize(&point_payload(5))),
+            Some(ErrorKind::TypeDefLimit {
+                what: "max_average_schema_versions_per_type",
+                limit: 1
+            })
+        );
+    }
+}
+
+#[test]
+fn forged_headers_and_bad_meta_share_refs_are_rejected() {
+    let bytes = point_payload(1);
+    // 01 ff 1c 00 <8-byte header> <body> <fields>
+    assert_eq!(&bytes[..4], [0x01, 0xff, 0x1c, 0x00]);
+    for tier in [Tier::Interpreter, Tier::Compiled] {
+        let r = engine(&point_version(1), tier, CodecLimits::default());
+        assert!(r.deserialize(&bytes).is_ok());
+        // A header whose hash does not match the body is never trusted (nor cached).
+        let mut forged = bytes.clone();
+        forged[8] ^= 0x40;
+        assert_eq!(kind(&r.deserialize(&forged)), Some(ErrorKind::InvalidTypeDef), "{tier:?}");
+        // The compressed bit is rejected.
+        let mut compressed = bytes.clone();
+        compressed[5] |= 0x01;
+        assert_eq!(kind(&r.deserialize(&compressed)), Some(ErrorKind::InvalidTypeDef));
+        // A reference to a TypeDef that was never sent in this message.
+        let mut bad_ref = bytes.clone();
+        bad_ref[3] = 0x03;
+        assert_eq!(kind(&r.deserialize(&bad_ref)), Some(ErrorKind::BadMetaShareRef(1)));
+        // A "new" TypeDef with an index that skips ahead.
+        let mut skip = bytes.clone();
+        skip[3] = 0x04;
+        assert_eq!(kind(&r.deserialize(&skip)), Some(ErrorKind::BadMetaShareRef(2)));
+    }
+}
+
+#[test]
+fn evolution_between_engines_agrees_across_tiers() {
+    const V1: &str = "package ev;
+        enum Color [id=410] { RED = 0; GREEN = 1; }
+        message Inner [id=402] { string label = 1; }
+        message Rec [id=401] {
+            int32 a = 1; string b = 2; optional int64 c = 3; list<string> d = 4;
+            Inner inner = 5; Color color = 6; map<string, int32> m = 7;
+        }";
+    // Removed b, c and inner; added e (required), f (optional), g (list) and h (enum);
+    // a became optional; declaration order changed.
+    const V2: &str = "package ev;
+        enum Color [id=410] { RED = 0; GREEN = 1; }
+        message Inner [id=402] { string label = 1; }
+        message Rec [id=401] {
+            list<int32> g = 12; optional int32 a = 1; int64 e = 10; optional string f = 11;
+            list<string> d = 4; Color color = 6; Color h = 13; map<string, int32> m = 7;
+        }";
+    let v1_json = serde_json::json!({
+        "a": 7, "b": "gone", "c": 9, "d": ["x", "y"], "inner": {"label": "in"},
+        "color": "GREEN", "m": {"k": 1}
+    });
+    let writer = engine(V1, Tier::Interpreter, CodecLimits::default());
+    let rec1 = writer.type_handle("ev.Rec").unwrap();
+    let bytes = writer.serialize(&writer.from_json(rec1, &v1_json).unwrap()).unwrap();
+
+    let mut results = Vec::new();
+    for tier in [Tier::Interpreter, Tier::Compiled] {
+        let reader = engine(V2, tier, CodecLimits::default());
+        let rec2 = reader.type_handle("ev.Rec").unwrap();
+        for _ in 0..2 {
+            // The second read hits the TypeDef cache.
+            let v = reader.deserialize(&bytes).unwrap_or_else(|e| panic!("{tier:?}: {e}"));
+            let json = reader.to_json(rec2, &v).unwrap();
+            assert_eq!(
+                json,
+                serde_json::json!({
+                    "g": [], "a": 7, "e": 0, "f": null, "d": ["x", "y"], "color": "GREEN",
+                    "h": "RED", "m": {"k": 1}
+                }),
+                "{tier:?}"
+            );
+            results.push(v);
+        }
+        // Back the other way: V2 writes, V1 reads (b → "", c → null, inner → null).
+        let v2 = reader
+            .from_json(
+                rec2,
+                &serde_json::json!({"g": [1], "a": null, "e": 5, "f": "s", "d": [],
+                    "color": "RED", "h": "GREEN", "m": {}}),
+            )
+            .unwrap();
+        let back = reader.serialize(&v2).unwrap();
+        let old = engine(V1, tier, CodecLimits::default());
+        let got = old.deserialize(&back).unwrap_or_else(|e| panic!("{tier:?}: {e}"));
+        assert_eq!(
+            old.to_json(old.type_handle("ev.Rec").unwrap(), &got).unwrap(),
+            serde_json::json!({"a": 0, "b": "", "c": null, "d": [], "inner": null,
+                "color": "RED", "m": {}}),
+            "{tier:?}"
+        );
+        // Every truncation fails the same way in both tiers.
+        for cut in 0..bytes.len() {
+            results.push(match reader.deserialize(&bytes[..cut]) {
+                Ok(v) => v,
+                Err(e) => Value::string(e.to_string()),
+            });
+        }
+    }
+    let half = results.len() / 2;
+    for (i, (a, b)) in results[..half].iter().zip(&results[half..]).enumerate() {
+        assert!(a.bit_eq(b), "case {i}: interpreter {a:?} vs compiled {b:?}");
+    }
+}
+
+#[test]
+fn unknown_struct_fields_are_skipped_but_unknown_roots_are_refused() {
+    // The writer has a field of a message type the reader never registered.
+    const W: &str = "package uk;
+        message Extra [id=502] { string s = 1; list<int32> xs = 2; }
+        message Top [id=501] { int32 a = 1; Extra extra = 2; int32 b = 3; }";
+    const R: &str = "package uk; message Top [id=501] { int32 a = 1; int32 b = 3; }";
+    let w = engine(W, Tier::Interpreter, CodecLimits::default());
+    let top = w.type_handle("uk.Top").unwrap();
+    let v = w
+        .from_json(top, &serde_json::json!({"a": 1, "extra": {"s": "x", "xs": [1, 2]}, "b": 2}))
+        .unwrap();
+    let bytes = w.serialize(&v).unwrap();
+    let extra = w
+        .from_json(w.type_handle("uk.Extra").unwrap(), &serde_json::json!({"s": "x", "xs": []}))
+        .unwrap();
+    let extra_bytes = w.serialize(&extra).unwrap();
+    for tier in [Tier::Interpreter, Tier::Compiled] {
+        let r = engine(R, tier, CodecLimits::default());
+        let got = r.deserialize(&bytes).unwrap_or_else(|e| panic!("{tier:?}: {e}"));
+        assert_eq!(
+            r.to_json(r.type_handle("uk.Top").unwrap(), &got).unwrap(),
+            serde_json::json!({"a": 1, "b": 2})
+        );
+        // Strict: a root value of an unregistered type is an error.
+        assert!(matches!(kind(&r.deserialize(&extra_bytes)), Some(ErrorKind::UnregisteredType(_))));
+    }
+}
