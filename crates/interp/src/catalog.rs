@@ -47,6 +47,45 @@ pub struct RemoteType {
     pub reader: Option<Arc<Program>>,
     /// Why values of this type cannot be read, when they cannot.
     pub unreadable: Option<IrError>,
+    /// Compiled code of `reader`, once installed (null: interpret).
+    native: AtomicPtr<()>,
+}
+
+impl RemoteType {
+    /// Installs compiled code for [`RemoteType::reader`]; later reads use it.
+    ///
+    /// # Safety
+    /// `read` must implement exactly `self.reader` with the ABI of [`crate::native`], and its
+    /// code must stay valid for as long as this value can be used.
+    pub unsafe fn install_native_read(&self, read: NativeReadFn) {
+        self.native.store(read as *mut (), Ordering::Release);
+    }
+
+    /// True when compiled code reads this remote type.
+    pub fn is_native(&self) -> bool {
+        !self.native.load(Ordering::Acquire).is_null()
+    }
+
+    pub(crate) fn native_read(&self) -> Option<NativeReadFn> {
+        let p = self.native.load(Ordering::Acquire);
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: non-null values are only stored by `install_native_read` from a
+        // `NativeReadFn`.
+        Some(unsafe { std::mem::transmute::<*mut (), NativeReadFn>(p) })
+    }
+}
+
+/// Called once for every newly cached remote type that has its own reader program, so that the
+/// engine can compile it like any other hot type.
+#[derive(Clone)]
+pub struct RemoteHook(pub Arc<dyn Fn(&Arc<RemoteType>) + Send + Sync>);
+
+impl std::fmt::Debug for RemoteHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RemoteHook")
+    }
 }
 
 /// Received TypeDefs by header, with the number cached per registered type.
@@ -76,6 +115,7 @@ pub struct Catalog {
     /// Received TypeDefs. Shared by the clones of one registry state; a registration starts a
     /// fresh cache (a type unknown before may be known now).
     remote: Arc<RwLock<RemoteCache>>,
+    remote_hook: Option<RemoteHook>,
 }
 
 impl Catalog {
@@ -92,6 +132,11 @@ impl Catalog {
     /// The mode the programs are built for.
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// Sets the hook called for each newly cached remote reader program.
+    pub fn set_remote_hook(&mut self, hook: RemoteHook) {
+        self.remote_hook = Some(hook);
     }
 
     /// Registers a schema and builds the programs of its messages.
@@ -254,7 +299,13 @@ impl Catalog {
             }
             _ => (None, None),
         };
-        let t = Arc::new(RemoteType { def, local, reader, unreadable });
+        let t = Arc::new(RemoteType {
+            def,
+            local,
+            reader,
+            unreadable,
+            native: AtomicPtr::new(std::ptr::null_mut()),
+        });
         let mut cache = self.remote.write();
         if let Some(t) = cache.by_header.get(&header) {
             return Ok(t.clone());
@@ -282,6 +333,10 @@ impl Catalog {
         }
         *cache.versions.entry(local).or_insert(0) += 1;
         cache.by_header.insert(header, t.clone());
+        drop(cache);
+        if let (Some(hook), Some(_), Some(_)) = (&self.remote_hook, &t.reader, t.local) {
+            (hook.0)(&t);
+        }
         Ok(t)
     }
 

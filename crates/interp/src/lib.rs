@@ -28,7 +28,7 @@ pub mod native;
 mod read;
 mod write;
 
-pub use catalog::{Catalog, CatalogError};
+pub use catalog::{Catalog, CatalogError, RemoteHook, RemoteType};
 use foryjit_wire::{CodecLimits, CodecResult, StringPolicy, Value};
 
 /// Per-engine options that affect encoding.

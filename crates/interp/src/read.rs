@@ -575,7 +575,10 @@ fn read_remote_struct(ctx: &mut ReadCtx, r: &mut Reader, def: u32) -> CodecResul
         None => read_nested_struct(ctx, r, local),
         Some(prog) => {
             enter(ctx, r)?;
-            let v = read_struct_body(ctx, r, prog)?;
+            let v = match t.native_read() {
+                Some(f) => crate::native::call_read(f, ctx, r, prog)?,
+                None => read_struct_body(ctx, r, prog)?,
+            };
             ctx.depth -= 1;
             if t.local.is_none() {
                 return Ok(Value::Null);

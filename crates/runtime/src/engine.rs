@@ -1,7 +1,10 @@
 //! `ForyJit`: the engine facade.
 
 use crate::json;
-use crate::tier::{compile_in_background, Shared, Tier, TierState, TypeStats};
+use crate::tier::{
+    compile_in_background, drain_remote_queue, install_remote_hook, Shared, Tier, TierState,
+    TypeStats,
+};
 use crate::Error;
 use foryjit_interp::{Catalog, Options};
 use foryjit_schema::{Limits, MessageInfo, SchemaDesc, TypeInfo};
@@ -118,7 +121,7 @@ impl ForyJitBuilder {
                 .ok(),
             _ => None,
         };
-        ForyJit {
+        let fory = ForyJit {
             shared: Arc::new(Shared::new(
                 Catalog::new(
                     self.schema_limits,
@@ -135,7 +138,9 @@ impl ForyJitBuilder {
             tier: self.tier,
             opts: Options { limits: self.limits, string_policy: self.string_policy },
             mode: self.mode,
-        }
+        };
+        install_remote_hook(&fory.shared, fory.tier);
+        fory
     }
 }
 
@@ -328,7 +333,19 @@ impl ForyJit {
     /// Deserializes one complete payload.
     pub fn deserialize(&self, bytes: &[u8]) -> Result<Value, Error> {
         let cat = self.shared.catalog.read();
-        Ok(foryjit_interp::deserialize(&cat, &self.opts, bytes)?)
+        let v = foryjit_interp::deserialize(&cat, &self.opts, bytes);
+        drop(cat);
+        if let Some(pool) = &self.pool {
+            drain_remote_queue(pool, &self.shared);
+        }
+        Ok(v?)
+    }
+
+    /// Compatible mode: how many reader programs for writers' schema versions that differ from
+    /// ours have been compiled (they are compiled like registered types: at once in JIT-only
+    /// engines, in the background in tiered ones).
+    pub fn compiled_remote_readers(&self) -> u64 {
+        self.shared.remote_compiled.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The tier configuration of this engine.

@@ -5,10 +5,11 @@
 //! code only through `&ForyJit`, so no call can be in flight then.
 
 use foryjit_interp::native::{fj_read_op, fj_write_op, NativeReadFn, NativeWriteFn};
-use foryjit_interp::Catalog;
+use foryjit_interp::{Catalog, RemoteHook, RemoteType};
 use foryjit_jit::{CodeUnit, Compiler, CompilerOptions, Helpers};
 use foryjit_wire::TypeIdx;
 use parking_lot::{Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 /// Which tier serves registered types.
@@ -75,6 +76,12 @@ pub(crate) struct Shared {
     pub compiler: Option<Compiler>,
     /// Programs with more ops (writer + reader) stay interpreted.
     pub max_compile_ops: usize,
+    /// Remote reader programs (compatible mode, writer schema differs from ours) waiting for a
+    /// background compile; `remote_pending` says cheaply whether there are any.
+    pub remote_queue: Mutex<Vec<Weak<RemoteType>>>,
+    pub remote_pending: AtomicBool,
+    /// Remote reader programs compiled so far.
+    pub remote_compiled: AtomicU64,
 }
 
 fn helpers() -> Helpers {
@@ -93,6 +100,9 @@ impl Shared {
             code: Mutex::new(Vec::new()),
             compiler,
             max_compile_ops,
+            remote_queue: Mutex::new(Vec::new()),
+            remote_pending: AtomicBool::new(false),
+            remote_compiled: AtomicU64::new(0),
         }
     }
 
@@ -191,6 +201,72 @@ pub(crate) fn compile_in_background(
             match weak.upgrade() {
                 Some(s) => s.compile(ty),
                 None => return,
+            }
+        }
+    });
+}
+
+impl Shared {
+    /// Compiles the reader program of a remote type and installs it. A failure (or a program
+    /// over `max_compile_ops`) leaves the interpreter serving it.
+    pub fn compile_remote(&self, t: &RemoteType) {
+        let (Some(compiler), Some(prog)) = (&self.compiler, &t.reader) else { return };
+        if t.is_native() || prog.read.len() > self.max_compile_ops {
+            return;
+        }
+        let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compiler.compile(prog, helpers())
+        }));
+        if let Ok(Ok((unit, entry))) = compiled {
+            // SAFETY: `entry.read` was compiled from exactly `t.reader` with the
+            // `foryjit_interp::native` ABI; `unit` goes into `self.code`, which lives as long as
+            // the engine, longer than any use of `t` through it.
+            unsafe {
+                let r = std::mem::transmute::<*const u8, NativeReadFn>(entry.read);
+                self.code.lock().push(unit);
+                t.install_native_read(r);
+            }
+            self.remote_compiled.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Installs the hook through which the catalog reports new remote reader programs: compiled at
+/// once in JIT-only engines, queued for the background pool in tiered ones.
+pub(crate) fn install_remote_hook(shared: &Arc<Shared>, tier: Tier) {
+    if tier == Tier::Interpreter || shared.compiler.is_none() {
+        return;
+    }
+    let weak = Arc::downgrade(shared);
+    let hook = RemoteHook(Arc::new(move |t: &Arc<RemoteType>| {
+        let Some(s) = weak.upgrade() else { return };
+        match tier {
+            Tier::Compiled => s.compile_remote(t),
+            _ => {
+                s.remote_queue.lock().push(Arc::downgrade(t));
+                s.remote_pending.store(true, Ordering::Release);
+            }
+        }
+    }));
+    let mut guard = shared.catalog.write();
+    let mut next = (**guard).clone();
+    next.set_remote_hook(hook);
+    *guard = Arc::new(next);
+}
+
+/// Hands queued remote reader programs to the background pool.
+pub(crate) fn drain_remote_queue(pool: &rayon::ThreadPool, shared: &Arc<Shared>) {
+    if !shared.remote_pending.swap(false, Ordering::AcqRel) {
+        return;
+    }
+    let queued = std::mem::take(&mut *shared.remote_queue.lock());
+    let weak = Arc::downgrade(shared);
+    pool.spawn(move || {
+        for t in queued {
+            match (weak.upgrade(), t.upgrade()) {
+                (Some(s), Some(t)) => s.compile_remote(&t),
+                (None, _) => return,
+                _ => {}
             }
         }
     });

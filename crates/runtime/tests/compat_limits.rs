@@ -241,6 +241,10 @@ fn evolution_between_engines_agrees_across_tiers() {
             );
             results.push(v);
         }
+        // The reader for the writer's version is compiled like any other type (JIT-only: at
+        // first sight), so the comparison below covers compiled remote readers.
+        let expected_compiled = u64::from(tier == Tier::Compiled);
+        assert_eq!(reader.compiled_remote_readers(), expected_compiled, "{tier:?}");
         // Back the other way: V2 writes, V1 reads (b → "", c → null, inner → null).
         let v2 = reader
             .from_json(

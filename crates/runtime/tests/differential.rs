@@ -125,6 +125,24 @@ fn gen_schema(rng: &mut StdRng, n: usize) -> Schema {
     Schema { fdl, fields }
 }
 
+/// Another version of `schema`'s message `d.M` (compatible-mode evolution): about a third of
+/// the fields removed, the rest in reverse declaration order, two fields added.
+fn evolve(rng: &mut StdRng, schema: &Schema) -> String {
+    let mut lines: Vec<&str> = schema.fdl.lines().collect();
+    let start = lines.iter().position(|l| l.starts_with("message M")).map_or(0, |i| i + 1);
+    let end = lines.len().saturating_sub(1).max(start);
+    let mut fields: Vec<&str> =
+        lines.drain(start..end).filter(|_| !rng.random_bool(0.33)).collect();
+    fields.reverse();
+    let n = schema.fields.len();
+    let mut out: Vec<String> = lines[..start].iter().map(|l| l.to_string()).collect();
+    out.extend(fields.iter().map(|l| l.to_string()));
+    out.push(format!("  int32 added_a = {};", n + 1));
+    out.push(format!("  optional string added_b = {};", n + 2));
+    out.push("}".into());
+    out.join("\n")
+}
+
 fn pick<T: Copy>(rng: &mut StdRng, edges: &[T], random: impl FnOnce(&mut StdRng) -> T) -> T {
     if rng.random_bool(0.5) {
         edges[rng.random_range(0..edges.len())]
@@ -282,6 +300,12 @@ fn run_seed(seed: u64, schemas: usize, values: usize, sizes: &[usize]) -> usize 
         let (interp, jit) = engines(&schema.fdl, s % 2 == 1);
         let ctx =
             |what: &str| format!("seed {seed:#x}, schema {s} ({n} fields): {what}\n{}", schema.fdl);
+        // Compatible mode: readers with another version of `d.M` (compiled remote readers in
+        // the JIT engine) must agree with the interpreter too.
+        let evolved = (s % 2 == 1).then(|| {
+            let fdl = evolve(&mut rng, &schema);
+            (engines(&fdl, true), fdl)
+        });
         for _ in 0..values {
             let v = gen_struct(&mut rng, &jit, &schema);
             let (a, b) = (interp.serialize(&v), jit.serialize(&v));
@@ -290,6 +314,15 @@ fn run_seed(seed: u64, schemas: usize, values: usize, sizes: &[usize]) -> usize 
             let (x, y) = (interp.deserialize(&bytes), jit.deserialize(&bytes));
             assert!(same_result(&x, &y), "{}: {x:?} vs {y:?}", ctx("deserialize"));
             assert!(x.as_ref().is_ok_and(|d| d.bit_eq(&v)), "{}", ctx("round trip"));
+            if let Some(((ei, ej), fdl)) = &evolved {
+                let what = |w: &str| format!("{}\nreader version:\n{fdl}", ctx(w));
+                let (x, y) = (ei.deserialize(&bytes), ej.deserialize(&bytes));
+                assert!(x.is_ok(), "{}: {x:?}", what("evolved read"));
+                assert!(same_result(&x, &y), "{}: {x:?} vs {y:?}", what("evolved read"));
+                let cut = rng.random_range(0..bytes.len());
+                let (x, y) = (ei.deserialize(&bytes[..cut]), ej.deserialize(&bytes[..cut]));
+                assert!(same_result(&x, &y), "{}: {x:?} vs {y:?}", what("evolved, truncated"));
+            }
             // A value that does not match the schema: the same error.
             let bad = corrupt(&mut rng, &v);
             assert_eq!(interp.serialize(&bad), jit.serialize(&bad), "{}", ctx("bad value"));
