@@ -80,7 +80,10 @@ impl RemoteType {
 /// Called once for every newly cached remote type that has its own reader program, so that the
 /// engine can compile it like any other hot type.
 #[derive(Clone)]
-pub struct RemoteHook(pub Arc<dyn Fn(&Arc<RemoteType>) + Send + Sync>);
+pub struct RemoteHook(pub Arc<RemoteHookFn>);
+
+/// The function of a [`RemoteHook`].
+pub type RemoteHookFn = dyn Fn(&Arc<RemoteType>) + Send + Sync;
 
 impl std::fmt::Debug for RemoteHook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
