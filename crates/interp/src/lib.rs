@@ -49,7 +49,7 @@ pub fn serialize(
     out: &mut Vec<u8>,
 ) -> CodecResult<()> {
     let start = out.len();
-    let r = write::write_root(cat, opts, value, out);
+    let r = write::write_root(cat, opts, value, out, None);
     if r.is_err() {
         out.truncate(start);
     }
@@ -58,7 +58,56 @@ pub fn serialize(
 
 /// Deserializes one complete xlang payload.
 pub fn deserialize(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecResult<Value> {
-    read::read_root(cat, opts, bytes)
+    read::read_root(cat, opts, bytes, None)
+}
+
+/// Compatible-mode meta sharing across the messages of one stream or connection: TypeDefs go
+/// on the wire the first time a type appears in the stream and are referenced by index after.
+/// Keep one `MetaShare` per direction (one for what you send, one for what you receive), and
+/// start both afresh when the connection restarts. (pyfory and the `fory` crate reset sharing
+/// at every message, so use this only between engines that share contexts the same way.)
+#[derive(Debug, Default, Clone)]
+pub struct MetaShare {
+    written: Vec<foryjit_wire::TypeIdx>,
+    read: Vec<std::sync::Arc<RemoteType>>,
+}
+
+impl MetaShare {
+    /// TypeDefs sent so far.
+    pub fn sent(&self) -> usize {
+        self.written.len()
+    }
+
+    /// TypeDefs received so far.
+    pub fn received(&self) -> usize {
+        self.read.len()
+    }
+}
+
+/// [`serialize`] within a stream: TypeDefs already sent in `share` are referenced.
+pub fn serialize_shared(
+    cat: &Catalog,
+    opts: &Options,
+    value: &Value,
+    out: &mut Vec<u8>,
+    share: &mut MetaShare,
+) -> CodecResult<()> {
+    let start = out.len();
+    let r = write::write_root(cat, opts, value, out, Some(&mut share.written));
+    if r.is_err() {
+        out.truncate(start);
+    }
+    r
+}
+
+/// [`deserialize`] within a stream: references to TypeDefs received earlier in `share` resolve.
+pub fn deserialize_shared(
+    cat: &Catalog,
+    opts: &Options,
+    bytes: &[u8],
+    share: &mut MetaShare,
+) -> CodecResult<Value> {
+    read::read_root(cat, opts, bytes, Some(&mut share.read))
 }
 
 /// Serializes only the body of a registered message (its hash and fields), without header or

@@ -233,17 +233,50 @@ fn enter(ctx: &mut ReadCtx, r: &Reader) -> CodecResult<()> {
     Ok(())
 }
 
-pub(crate) fn read_root(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecResult<Value> {
-    let mut r = Reader::new(bytes);
+pub(crate) fn read_root(
+    cat: &Catalog,
+    opts: &Options,
+    bytes: &[u8],
+    share: Option<&mut Vec<Arc<RemoteType>>>,
+) -> CodecResult<Value> {
+    match share {
+        None => read_root_with(cat, opts, bytes, Vec::new()).0,
+        Some(defs) => {
+            // TypeDefs received earlier in the stream stay referable; a failed message adds
+            // none.
+            let before = defs.len();
+            let (v, mut after) = read_root_with(cat, opts, bytes, std::mem::take(defs));
+            if v.is_err() {
+                after.truncate(before);
+            }
+            *defs = after;
+            v
+        }
+    }
+}
+
+fn read_root_with(
+    cat: &Catalog,
+    opts: &Options,
+    bytes: &[u8],
+    defs: Vec<Arc<RemoteType>>,
+) -> (CodecResult<Value>, Vec<Arc<RemoteType>>) {
     let mut ctx = ReadCtx {
         cat,
         opts,
         depth: 0,
         meta: MetaStringReader::new(),
         refs: RefTable::default(),
-        defs: Vec::new(),
+        defs,
         skipping: 0,
     };
+    let v = read_root_in(&mut ctx, bytes);
+    (v, ctx.defs)
+}
+
+fn read_root_in(ctx: &mut ReadCtx, bytes: &[u8]) -> CodecResult<Value> {
+    let mut r = Reader::new(bytes);
+    let ctx = &mut *ctx;
     let header = r.u8()?;
     if header != tid::HEADER_XLANG {
         return Err(CodecError::new(ErrorKind::InvalidHeader(header), 0));
@@ -251,12 +284,12 @@ pub(crate) fn read_root(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecRes
     let at = r.pos();
     let v = match r.u8()? {
         flag::NULL => Value::Null,
-        flag::NOT_NULL => read_dynamic(&mut ctx, &mut r)?,
+        flag::NOT_NULL => read_dynamic(ctx, &mut r)?,
         // pyfory with ref tracking on marks every root value this way; the root takes ref id 0
         // and is never copied (a reference to it is a cycle).
         flag::REF_VALUE => {
             ctx.refs.slots.push(None);
-            read_dynamic(&mut ctx, &mut r)?
+            read_dynamic(ctx, &mut r)?
         }
         f => return Err(CodecError::new(ErrorKind::InvalidRefFlag(f), at)),
     };

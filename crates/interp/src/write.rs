@@ -34,9 +34,36 @@ pub(crate) fn write_root(
     opts: &Options,
     value: &Value,
     out: &mut Vec<u8>,
+    share: Option<&mut Vec<TypeIdx>>,
 ) -> CodecResult<()> {
-    let mut w = Writer::new(out, opts.limits.max_output_bytes);
-    let mut ctx = WriteCtx { cat, opts, depth: 0, meta: MetaStringWriter::new(), defs: Vec::new() };
+    let Some(share) = share else {
+        return write_root_with(cat, opts, value, out, Vec::new()).0;
+    };
+    // TypeDefs written earlier in the stream are referenced; a failed message (whose bytes
+    // are discarded) adds none.
+    let before = share.len();
+    let (r, mut after) = write_root_with(cat, opts, value, out, std::mem::take(share));
+    if r.is_err() {
+        after.truncate(before);
+    }
+    *share = after;
+    r
+}
+
+fn write_root_with(
+    cat: &Catalog,
+    opts: &Options,
+    value: &Value,
+    out: &mut Vec<u8>,
+    defs: Vec<TypeIdx>,
+) -> (CodecResult<()>, Vec<TypeIdx>) {
+    let mut ctx = WriteCtx { cat, opts, depth: 0, meta: MetaStringWriter::new(), defs };
+    let r = write_root_in(&mut ctx, value, out);
+    (r, ctx.defs)
+}
+
+fn write_root_in(ctx: &mut WriteCtx, value: &Value, out: &mut Vec<u8>) -> CodecResult<()> {
+    let mut w = Writer::new(out, ctx.opts.limits.max_output_bytes);
     w.reserve(2)?;
     w.put_u8(tid::HEADER_XLANG);
     if value.is_null() {
@@ -44,7 +71,7 @@ pub(crate) fn write_root(
         return Ok(());
     }
     w.put_u8(flag::NOT_NULL);
-    write_dynamic(&mut ctx, &mut w, value)?;
+    write_dynamic(ctx, &mut w, value)?;
     w.check_limit()
 }
 

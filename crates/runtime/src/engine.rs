@@ -6,7 +6,7 @@ use crate::tier::{
     TypeStats,
 };
 use crate::Error;
-use foryjit_interp::{Catalog, Options};
+use foryjit_interp::{Catalog, MetaShare, Options};
 use foryjit_schema::{Limits, MessageInfo, SchemaDesc, TypeInfo};
 use foryjit_wire::{CodecLimits, StringPolicy, StructValue, TypeIdx, Value};
 use std::sync::Arc;
@@ -334,6 +334,32 @@ impl ForyJit {
     pub fn deserialize(&self, bytes: &[u8]) -> Result<Value, Error> {
         let cat = self.shared.catalog.read();
         let v = foryjit_interp::deserialize(&cat, &self.opts, bytes);
+        drop(cat);
+        if let Some(pool) = &self.pool {
+            drain_remote_queue(pool, &self.shared);
+        }
+        Ok(v?)
+    }
+
+    /// [`ForyJit::serialize_into`] within a stream (compatible mode): TypeDefs already sent
+    /// through `share` are referenced instead of repeated. See [`MetaShare`].
+    pub fn serialize_shared(
+        &self,
+        value: &Value,
+        out: &mut Vec<u8>,
+        share: &mut MetaShare,
+    ) -> Result<(), Error> {
+        out.clear();
+        let cat = self.shared.catalog.read();
+        foryjit_interp::serialize_shared(&cat, &self.opts, value, out, share)?;
+        Ok(())
+    }
+
+    /// [`ForyJit::deserialize`] within a stream (compatible mode): references to TypeDefs
+    /// received earlier through `share` resolve. See [`MetaShare`].
+    pub fn deserialize_shared(&self, bytes: &[u8], share: &mut MetaShare) -> Result<Value, Error> {
+        let cat = self.shared.catalog.read();
+        let v = foryjit_interp::deserialize_shared(&cat, &self.opts, bytes, share);
         drop(cat);
         if let Some(pool) = &self.pool {
             drain_remote_queue(pool, &self.shared);

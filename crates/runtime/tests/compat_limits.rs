@@ -304,3 +304,38 @@ fn unknown_struct_fields_are_skipped_but_unknown_roots_are_refused() {
         assert!(matches!(kind(&r.deserialize(&extra_bytes)), Some(ErrorKind::UnregisteredType(_))));
     }
 }
+
+#[test]
+fn meta_share_across_the_messages_of_a_stream() {
+    const FDL: &str = "package st; message P [id=601] { int32 x = 1; string s = 2; }";
+    for tier in [Tier::Interpreter, Tier::Compiled] {
+        let f = engine(FDL, tier, CodecLimits::default());
+        let ty = f.type_handle("st.P").unwrap();
+        let values: Vec<Value> = (0..3)
+            .map(|i| f.from_json(ty, &serde_json::json!({"x": i, "s": "v"})).unwrap())
+            .collect();
+        let (mut send, mut out) = (foryjit::MetaShare::default(), Vec::new());
+        let mut messages = Vec::new();
+        for v in &values {
+            f.serialize_shared(v, &mut out, &mut send).unwrap();
+            messages.push(out.clone());
+        }
+        assert_eq!(send.sent(), 1);
+        // The first message carries the TypeDef (new, index 0); later ones reference it.
+        assert_eq!(&messages[0][..4], [0x01, 0xff, 0x1c, 0x00]);
+        assert_eq!(&messages[1][..4], [0x01, 0xff, 0x1c, 0x01]);
+        assert!(messages[1].len() < messages[0].len());
+        assert_eq!(messages[0], f.serialize(&values[0]).unwrap());
+
+        let mut recv = foryjit::MetaShare::default();
+        for (m, v) in messages.iter().zip(&values) {
+            assert!(f.deserialize_shared(m, &mut recv).unwrap().bit_eq(v), "{tier:?}");
+        }
+        assert_eq!(recv.received(), 1);
+        // Without the stream's context, a reference is an error, not a guess.
+        assert_eq!(kind(&f.deserialize(&messages[1])), Some(ErrorKind::BadMetaShareRef(0)));
+        let mut fresh = foryjit::MetaShare::default();
+        assert!(f.deserialize_shared(&messages[1], &mut fresh).is_err());
+        assert_eq!(fresh.received(), 0);
+    }
+}
