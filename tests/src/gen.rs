@@ -133,6 +133,23 @@ impl<'a> Generator<'a> {
                 let (s, n) = st.duration();
                 json!({"seconds": s, "nanos": n})
             }
+            FieldType::Decimal => {
+                // Small and big unscaled forms, positive and negative scales.
+                const EDGES: &[&str] = &[
+                    "0",
+                    "3.14",
+                    "-2.50",
+                    "1E+3",
+                    "4611686018427387904",
+                    "-0.000001",
+                    "1234567890123456789012345678901.5",
+                ];
+                let unscaled = st.int(i64::MIN as i128, i64::MAX as i128);
+                let scale = st.int(-5, 12) as i32;
+                let random = foryjit::Decimal::from_i128(unscaled, scale).to_string();
+                let edge = st.pick(EDGES, |_| "");
+                Json::String(if edge.is_empty() { random } else { edge.to_owned() })
+            }
             FieldType::Array(e) => {
                 let n = st.len(depth, self.max_depth, true);
                 Json::Array((0..n).map(|_| self.array_elem(*e, st)).collect())

@@ -184,6 +184,7 @@ fn default_value(cat: &Catalog, ty: &ResolvedType) -> Value {
         ResolvedType::Date => Value::Date(0),
         ResolvedType::Timestamp => Value::Timestamp(Timestamp { seconds: 0, nanos: 0 }),
         ResolvedType::Duration => Value::Duration(Duration { seconds: 0, nanos: 0 }),
+        ResolvedType::Decimal => Value::Decimal(foryjit_wire::Decimal::from_i128(0, 0)),
         ResolvedType::Array(e) => match e {
             ArrayElem::Bool => Value::BoolArray(RVec::new()),
             ArrayElem::Int8 => Value::Int8Array(RVec::new()),
@@ -480,6 +481,7 @@ pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> Cod
             }
             Ok(Value::Duration(Duration { seconds, nanos }))
         }
+        Codec::Decimal => Ok(Value::Decimal(foryjit_wire::Decimal::read(r)?)),
         Codec::Array(e) => read_array(ctx, r, *e),
         Codec::Enum(ty) => read_enum_value(ctx, r, *ty),
         Codec::Struct { ty, with_meta } => {
@@ -659,8 +661,7 @@ fn read_type_meta(ctx: &mut ReadCtx, r: &mut Reader) -> CodecResult<WireType> {
         | tid::EXT
         | tid::NAMED_EXT
         | tid::TYPED_UNION
-        | tid::NAMED_UNION
-        | tid::DECIMAL => Err(CodecError::new(
+        | tid::NAMED_UNION => Err(CodecError::new(
             ErrorKind::Unsupported("type not supported in same-schema mode yet"),
             at,
         )),
@@ -723,6 +724,7 @@ fn read_wire_body(ctx: &mut ReadCtx, r: &mut Reader, t: WireType) -> CodecResult
                 tid::DATE => read_body(ctx, r, &Codec::Date),
                 tid::TIMESTAMP => read_body(ctx, r, &Codec::Timestamp),
                 tid::DURATION => read_body(ctx, r, &Codec::Duration),
+                tid::DECIMAL => read_body(ctx, r, &Codec::Decimal),
                 tid::LIST => Ok(Value::List(read_collection(ctx, r, None)?)),
                 tid::SET => Ok(Value::Set(read_collection(ctx, r, None)?)),
                 tid::MAP => Ok(Value::Map(read_map(ctx, r, None)?)),
@@ -752,6 +754,7 @@ fn fits(codec: &Codec, t: WireType) -> bool {
         (Codec::Date, WireType::Builtin(id)) => id == tid::DATE,
         (Codec::Timestamp, WireType::Builtin(id)) => id == tid::TIMESTAMP,
         (Codec::Duration, WireType::Builtin(id)) => id == tid::DURATION,
+        (Codec::Decimal, WireType::Builtin(id)) => id == tid::DECIMAL,
         (Codec::Array(e), WireType::Builtin(id)) => e.type_id() == id,
         (Codec::List(_), WireType::Builtin(id)) => id == tid::LIST,
         (Codec::Set(_), WireType::Builtin(id)) => id == tid::SET || id == tid::LIST,

@@ -301,6 +301,10 @@ pub(crate) fn write_body(
             }
             v => Err(wrong("duration", v, w)),
         },
+        Codec::Decimal => match v {
+            Value::Decimal(d) => d.write(w),
+            v => Err(wrong("decimal", v, w)),
+        },
         Codec::Array(e) => write_array(w, *e, v),
         Codec::Enum(ty) => match v {
             Value::Enum(ev) => write_enum_value(ctx, w, *ty, ev.ty, ev.value),
@@ -607,6 +611,7 @@ fn write_type_meta(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecResult
             Value::Date(_) => tid::DATE,
             Value::Timestamp(_) => tid::TIMESTAMP,
             Value::Duration(_) => tid::DURATION,
+            Value::Decimal(_) => tid::DECIMAL,
             Value::List(_) => tid::LIST,
             Value::Set(_) => tid::SET,
             Value::Map(_) => tid::MAP,
@@ -634,6 +639,7 @@ fn write_dynamic_body(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecRes
         Value::Date(_) => write_body(ctx, w, &Codec::Date, v),
         Value::Timestamp(_) => write_body(ctx, w, &Codec::Timestamp, v),
         Value::Duration(_) => write_body(ctx, w, &Codec::Duration, v),
+        Value::Decimal(_) => write_body(ctx, w, &Codec::Decimal, v),
         Value::Enum(e) => write_enum_value(ctx, w, e.ty, e.ty, e.value),
         Value::Struct(sv) => write_nested_struct(ctx, w, sv),
         Value::List(items) | Value::Set(items) => {

@@ -55,6 +55,7 @@ impl fmt::Display for Codec {
             Codec::Date => f.write_str("date"),
             Codec::Timestamp => f.write_str("timestamp"),
             Codec::Duration => f.write_str("duration"),
+            Codec::Decimal => f.write_str("decimal"),
             Codec::Array(e) => write!(f, "array<{e:?}>"),
             Codec::Enum(t) => write!(f, "enum #{}", t.0),
             Codec::Struct { ty, with_meta } => {

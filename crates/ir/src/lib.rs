@@ -186,6 +186,8 @@ pub enum Codec {
     Timestamp,
     /// duration (zigzag varint64 seconds + int32 nanos)
     Duration,
+    /// decimal (zigzag varint32 scale + small or big unscaled form)
+    Decimal,
     /// dense array: varuint32 byte length + raw elements
     Array(ArrayElem),
     /// enum: varuint32 of the declared value

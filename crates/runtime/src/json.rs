@@ -130,6 +130,7 @@ fn value_to_json(
         (ResolvedType::Duration, Value::Duration(d)) => {
             serde_json::json!({"seconds": d.seconds, "nanos": d.nanos})
         }
+        (ResolvedType::Decimal, Value::Decimal(d)) => Json::String(d.to_string()),
         (ResolvedType::Array(e), v) => array_to_json(*e, v, path)?,
         (ResolvedType::Enum(t), Value::Enum(ev)) => {
             let name = reg.enumeration(*t).and_then(|e| e.member_by_value(ev.value));
@@ -205,6 +206,7 @@ fn type_name(t: &ResolvedType) -> &'static str {
         ResolvedType::Date => "date",
         ResolvedType::Timestamp => "timestamp",
         ResolvedType::Duration => "duration",
+        ResolvedType::Decimal => "decimal",
         ResolvedType::Array(_) => "array",
         ResolvedType::List(_) => "list",
         ResolvedType::Set(_) => "set",
@@ -357,6 +359,10 @@ fn json_to_value(
             }
             Value::Duration(Duration { seconds: ranged(s, path, "seconds")?, nanos })
         }
+        ResolvedType::Decimal => match j.as_str().map(str::parse::<foryjit_wire::Decimal>) {
+            Some(Ok(d)) => Value::Decimal(d),
+            _ => return fail(path, JsonProblem::Expected("a decimal string such as \"3.14\"")),
+        },
         ResolvedType::Array(e) => array_from_json(*e, j, path)?,
         ResolvedType::Enum(t) => {
             let Some(name) = j.as_str() else {

@@ -41,8 +41,8 @@ pub use foryjit_schema::{
     ArrayElem, ElemType, EnumDesc, FieldDesc, FieldType, IntEncoding, MessageDesc, SchemaDesc,
 };
 pub use foryjit_wire::{
-    bf16, f16, CodecError, CodecLimits, Duration, EnumValue, ErrorKind, FieldPath, MapEntry,
-    PathSegment, RString, RVec, StringPolicy, StructValue, Timestamp, TypeIdx, Value,
+    bf16, f16, CodecError, CodecLimits, Decimal, Duration, EnumValue, ErrorKind, FieldPath,
+    MapEntry, PathSegment, RString, RVec, StringPolicy, StructValue, Timestamp, TypeIdx, Value,
 };
 pub use json::JsonError;
 pub use tier::{Tier, TierState, TypeStats};

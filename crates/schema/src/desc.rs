@@ -140,6 +140,8 @@ pub enum FieldType {
     Timestamp,
     /// duration
     Duration,
+    /// decimal (arbitrary precision)
+    Decimal,
     /// dense primitive array
     Array(ArrayElem),
     /// list of elements

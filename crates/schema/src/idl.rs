@@ -30,7 +30,7 @@
 //! (`list<map<K, V>>`), unlike in fory-compiler, up to [`IdlLimits::max_nesting_depth`].
 //! Map keys may be string, bool, integers, date, timestamp, duration or enums.
 //!
-//! Unions and `decimal` are recognised but rejected with [`IdlErrorKind::UnsupportedType`].
+//! Unions are recognised but rejected with [`IdlErrorKind::UnsupportedType`].
 //!
 //! Every error carries the 1-based line and column of the offending token. Input size, type
 //! count, field count and nesting depth are bounded by [`IdlLimits`], so hostile input cannot
@@ -104,7 +104,7 @@ pub enum IdlErrorKind {
     /// `import` statements: this loader reads one self-contained text.
     #[error("import is not supported; load a single self-contained IDL text")]
     ImportNotSupported,
-    /// A valid IDL construct this engine does not support yet (`union`, `decimal`).
+    /// A valid IDL construct this engine does not support yet (`union`).
     #[error("{0} is not supported")]
     UnsupportedType(&'static str),
     /// A second `package` declaration.
@@ -407,7 +407,6 @@ fn is_keyword(word: &str) -> bool {
 /// A builtin scalar type name.
 enum Scalar {
     Ty(FieldType),
-    Decimal,
 }
 
 fn scalar(word: &str) -> Option<Scalar> {
@@ -439,7 +438,7 @@ fn scalar(word: &str) -> Option<Scalar> {
         "timestamp" => F::Timestamp,
         "duration" => F::Duration,
         "any" => F::Any,
-        "decimal" => return Some(Scalar::Decimal),
+        "decimal" => F::Decimal,
         _ => return None,
     }))
 }
@@ -1262,7 +1261,6 @@ impl<'a> Parser<'a> {
                 self.advance()?;
                 Ok(TypeExpr::Builtin(ty, builtin_label(word)))
             }
-            Some(Scalar::Decimal) => Err(error_at(pos, IdlErrorKind::UnsupportedType("decimal"))),
             None => {
                 let mut name = self.expect_ident("a type")?.0.to_string();
                 while self.is_punct(b'.') {
@@ -2001,7 +1999,6 @@ mod tests {
             ),
             ("message A { map<any, int32> m = 1; }", (1, 17, K::InvalidMapKey("any".into()))),
             ("import \"other.fdl\";", (1, 1, K::ImportNotSupported)),
-            ("message A { decimal d = 1; }", (1, 13, K::UnsupportedType("decimal"))),
             ("message A {}\nunion U { A a = 1; }", (2, 1, K::UnsupportedType("union"))),
             ("message A { union U { A a = 1; } }", (1, 13, K::UnsupportedType("union"))),
             (

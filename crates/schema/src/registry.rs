@@ -92,6 +92,8 @@ pub enum ResolvedType {
     Timestamp,
     /// duration
     Duration,
+    /// decimal
+    Decimal,
     /// dense array
     Array(ArrayElem),
     /// list
@@ -148,6 +150,7 @@ impl ResolvedType {
             ResolvedType::Date => tid::DATE,
             ResolvedType::Timestamp => tid::TIMESTAMP,
             ResolvedType::Duration => tid::DURATION,
+            ResolvedType::Decimal => tid::DECIMAL,
             ResolvedType::Array(e) => e.type_id(),
             ResolvedType::List(_) => tid::LIST,
             ResolvedType::Set(_) => tid::SET,
@@ -609,6 +612,7 @@ fn resolve(
         FieldType::Date => ResolvedType::Date,
         FieldType::Timestamp => ResolvedType::Timestamp,
         FieldType::Duration => ResolvedType::Duration,
+        FieldType::Decimal => ResolvedType::Decimal,
         FieldType::Array(e) => ResolvedType::Array(*e),
         FieldType::List(e) => ResolvedType::List(elem(e)?),
         FieldType::Set(e) => ResolvedType::Set(elem(e)?),

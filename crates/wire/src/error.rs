@@ -140,6 +140,9 @@ pub enum ErrorKind {
         /// Its value.
         limit: usize,
     },
+    /// A DECIMAL with a scale or magnitude out of bounds, or a non-minimal magnitude.
+    #[error("invalid decimal")]
+    InvalidDecimal,
     /// A meta-share reference to a TypeDef index not sent in this message.
     #[error("meta-share reference to unknown TypeDef #{0}")]
     BadMetaShareRef(u32),

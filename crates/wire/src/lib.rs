@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod buffer;
+pub mod decimal;
 pub mod error;
 pub mod hash;
 pub mod layout;
@@ -33,6 +34,7 @@ pub mod type_id;
 pub mod value;
 
 pub use buffer::{pod_vec_from_le, Buf, LePod, Reader, StringPolicy, Writer};
+pub use decimal::Decimal;
 pub use error::{CodecError, CodecResult, ErrorKind, FieldPath, PathSegment};
 pub use half::{bf16, f16};
 pub use limits::CodecLimits;

@@ -6,6 +6,7 @@
 //! `#[repr(C)]` types, so compiled code can read a tag at offset 0 and a payload at a fixed offset
 //! (see [`crate::layout`]).
 
+use crate::decimal::Decimal;
 use crate::rvec::{RString, RVec};
 use half::{bf16, f16};
 
@@ -177,6 +178,8 @@ pub enum Value {
     Float32Array(RVec<f32>) = 35,
     /// array<float64>
     Float64Array(RVec<f64>) = 36,
+    /// decimal
+    Decimal(Decimal) = 37,
 }
 
 /// The tag byte of each [`Value`] variant, as compiled code sees it at offset 0.
@@ -208,6 +211,7 @@ pub mod tag {
     pub const STRUCT: u8 = 23;
     pub const BOOL_ARRAY: u8 = 24;
     pub const FLOAT64_ARRAY: u8 = 36;
+    pub const DECIMAL: u8 = 37;
 }
 
 impl Value {
@@ -259,6 +263,7 @@ impl Value {
             Value::BFloat16Array(_) => "array<bfloat16>",
             Value::Float32Array(_) => "array<float32>",
             Value::Float64Array(_) => "array<float64>",
+            Value::Decimal(_) => "decimal",
         }
     }
 
