@@ -2,8 +2,8 @@
 
 use crate::json;
 use crate::tier::{
-    compile_in_background, drain_remote_queue, install_remote_hook, Shared, Tier, TierState,
-    TypeStats,
+    compile_in_background, drain_remote_queue, install_remote_hook, Shared, Thresholds, Tier,
+    TierState, TypeStats,
 };
 use crate::Error;
 use foryjit_interp::{Catalog, MetaShare, Options};
@@ -35,6 +35,9 @@ pub struct ForyJitBuilder {
     string_policy: StringPolicy,
     limits: CodecLimits,
     schema_limits: Limits,
+    compile_threshold_calls: u64,
+    compile_threshold_bytes: u64,
+    inject_compile_panic_for: Option<String>,
 }
 
 impl Default for ForyJitBuilder {
@@ -49,6 +52,9 @@ impl Default for ForyJitBuilder {
             string_policy: StringPolicy::default(),
             limits: CodecLimits::default(),
             schema_limits: Limits::default(),
+            compile_threshold_calls: 1_000,
+            compile_threshold_bytes: 1 << 20,
+            inject_compile_panic_for: None,
         }
     }
 }
@@ -71,6 +77,43 @@ impl ForyJitBuilder {
     /// split functions keep compile memory flat).
     pub fn max_compile_ops(mut self, n: usize) -> Self {
         self.max_compile_ops = n;
+        self
+    }
+
+    /// In [`Tier::Auto`], a message is compiled once it has served this many root serialize +
+    /// deserialize calls (default 1 000), or [`compile_threshold_bytes`](Self::compile_threshold_bytes)
+    /// payload bytes, whichever comes first; every message reachable from it is compiled in the
+    /// same job. `0` compiles every message at registration; `u64::MAX` leaves only the byte
+    /// threshold. Only successful calls whose root value is a struct count, towards that struct's
+    /// type.
+    ///
+    /// The defaults (1 000 calls, 1 MiB) follow the ski-rental rule: compile once the interpreter
+    /// has spent about what a compile costs. On the benchmark shapes a compile takes 0.5–6 ms of
+    /// a pool thread and leaves 0.5–5 KiB of code, an interpreted call takes 0.1–10 µs and the
+    /// interpreter moves roughly 0.3–1 GB/s, so either threshold is about one compile's worth of
+    /// interpreted work. Types used once or rarely (one-shot tools, schemas with many unused
+    /// types) never cost a compile; a type in steady use is compiled within milliseconds.
+    pub fn compile_threshold_calls(mut self, n: u64) -> Self {
+        self.compile_threshold_calls = n;
+        self
+    }
+
+    /// In [`Tier::Auto`], a message is compiled once its root calls have written or read this
+    /// many payload bytes (default 1 MiB), or after
+    /// [`compile_threshold_calls`](Self::compile_threshold_calls) calls, whichever comes first.
+    /// `0` compiles every message at registration; `u64::MAX` leaves only the call threshold.
+    /// The byte threshold lets large messages, where compiled code saves the most per call, tier
+    /// up after a few calls.
+    pub fn compile_threshold_bytes(mut self, n: u64) -> Self {
+        self.compile_threshold_bytes = n;
+        self
+    }
+
+    /// Test-only fault injection: compiling the message called `full_name` panics inside the
+    /// compile job, as a bug in lowering or Cranelift would. Not for production use.
+    #[doc(hidden)]
+    pub fn inject_compile_panic_for(mut self, full_name: &str) -> Self {
+        self.inject_compile_panic_for = Some(full_name.to_owned());
         self
     }
 
@@ -121,6 +164,10 @@ impl ForyJitBuilder {
                 .ok(),
             _ => None,
         };
+        let hot = pool.as_ref().map(|_| Thresholds {
+            calls: self.compile_threshold_calls,
+            bytes: self.compile_threshold_bytes,
+        });
         let fory = ForyJit {
             shared: Arc::new(Shared::new(
                 Catalog::new(
@@ -133,6 +180,8 @@ impl ForyJitBuilder {
                 self.tier,
                 self.verifier,
                 self.max_compile_ops,
+                hot,
+                self.inject_compile_panic_for,
             )),
             pool,
             tier: self.tier,
@@ -221,6 +270,7 @@ impl ForyJit {
             let mut guard = self.shared.catalog.write();
             let mut next = (**guard).clone();
             let ids = next.register(desc)?;
+            self.shared.reserve_heat(next.registry().len());
             let types: Vec<(String, TypeHandle)> = ids
                 .iter()
                 .filter_map(|&idx| {
@@ -233,12 +283,19 @@ impl ForyJit {
         let cat = self.snapshot();
         let messages: Vec<TypeIdx> =
             ids.iter().copied().filter(|&t| cat.program(t).is_some()).collect();
+        let eager = self.shared.hot.is_some_and(Thresholds::eager);
         for &t in &messages {
             let name = cat.registry().get(t).map(|i| i.full_name().to_owned()).unwrap_or_default();
             let (state, why) = match self.tier {
                 Tier::Interpreter => {
                     (TierState::Interpreted, Some("interpreter-only engine".into()))
                 }
+                Tier::Auto if self.pool.is_none() => {
+                    (TierState::Interpreted, Some("the compile pool could not be started".into()))
+                }
+                // Not hot yet; a caller may already have claimed it.
+                Tier::Auto if !eager && self.shared.stats(t).is_some() => continue,
+                Tier::Auto if !eager => (TierState::Interpreted, None),
                 _ => (TierState::Queued, None),
             };
             self.shared.mark(t, name, state, why);
@@ -257,7 +314,10 @@ impl ForyJit {
                     }
                 }
             }
-            (Tier::Auto, Some(pool)) => compile_in_background(pool, &self.shared, messages),
+            (Tier::Auto, Some(pool)) if eager => {
+                let claimed = messages.into_iter().filter(|&t| self.shared.claim(t)).collect();
+                compile_in_background(pool, &self.shared, claimed)
+            }
             _ => {}
         }
         Ok(SchemaHandle { types })
@@ -327,6 +387,7 @@ impl ForyJit {
         out.clear();
         let cat = self.shared.catalog.read();
         foryjit_interp::serialize(&cat, &self.opts, value, out)?;
+        self.count(&cat, value, out.len());
         Ok(())
     }
 
@@ -334,6 +395,9 @@ impl ForyJit {
     pub fn deserialize(&self, bytes: &[u8]) -> Result<Value, Error> {
         let cat = self.shared.catalog.read();
         let v = foryjit_interp::deserialize(&cat, &self.opts, bytes);
+        if let Ok(value) = &v {
+            self.count(&cat, value, bytes.len());
+        }
         drop(cat);
         if let Some(pool) = &self.pool {
             drain_remote_queue(pool, &self.shared);
@@ -352,6 +416,7 @@ impl ForyJit {
         out.clear();
         let cat = self.shared.catalog.read();
         foryjit_interp::serialize_shared(&cat, &self.opts, value, out, share)?;
+        self.count(&cat, value, out.len());
         Ok(())
     }
 
@@ -360,6 +425,9 @@ impl ForyJit {
     pub fn deserialize_shared(&self, bytes: &[u8], share: &mut MetaShare) -> Result<Value, Error> {
         let cat = self.shared.catalog.read();
         let v = foryjit_interp::deserialize_shared(&cat, &self.opts, bytes, share);
+        if let Ok(value) = &v {
+            self.count(&cat, value, bytes.len());
+        }
         drop(cat);
         if let Some(pool) = &self.pool {
             drain_remote_queue(pool, &self.shared);
@@ -374,14 +442,42 @@ impl ForyJit {
         self.shared.remote_compiled.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Counts a successful call towards its root struct's type; the one caller that makes the
+    /// type hot queues its compile.
+    #[inline]
+    fn count(&self, cat: &Catalog, root: &Value, bytes: usize) {
+        if let Value::Struct(s) = root {
+            if self.shared.count(s.ty, bytes) {
+                self.queue_hot(cat, s.ty);
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn queue_hot(&self, cat: &Catalog, root: TypeIdx) {
+        if let Some(pool) = &self.pool {
+            let types = self.shared.claim_reachable(cat, root);
+            compile_in_background(pool, &self.shared, types);
+        }
+    }
+
     /// The tier configuration of this engine.
     pub fn tier(&self) -> Tier {
         self.tier
     }
 
-    /// Tiering statistics of message `ty`: tier, compile time, code bytes, refusal reason.
+    /// Tiering statistics of message `ty`: tier, calls, bytes, compile time, code bytes,
+    /// refusal reason.
     pub fn type_stats(&self, ty: TypeHandle) -> Option<TypeStats> {
         self.shared.stats(ty.idx)
+    }
+
+    /// Test-only: (background compile jobs queued, type compiles started) so far.
+    #[doc(hidden)]
+    pub fn compile_counters(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.shared.jobs_queued.load(Relaxed), self.shared.compiles_started.load(Relaxed))
     }
 
     /// Waits until no background compile is queued (for tests and benchmarks; serving never

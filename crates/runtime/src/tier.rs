@@ -3,14 +3,20 @@
 //! Code memory is owned by [`Shared::code`] and freed only when the last owner of `Shared` drops,
 //! after the catalog (whose slots point into it) — field order matters. Callers reach compiled
 //! code only through `&ForyJit`, so no call can be in flight then.
+//!
+//! Hotness: every root serialize/deserialize call of a message adds to that type's [`Heat`]
+//! (relaxed atomics, no lock). In [`Tier::Auto`] the first caller to see a type cross a threshold
+//! wins a compare-exchange on its `claimed` flag and queues one job compiling the type and every
+//! message reachable from it that nobody has claimed yet.
 
 use foryjit_interp::native::{fj_read_op, fj_write_op, NativeReadFn, NativeWriteFn};
 use foryjit_interp::{Catalog, RemoteHook, RemoteType};
 use foryjit_jit::{CodeUnit, Compiler, CompilerOptions, Helpers};
+use foryjit_schema::ResolvedType;
 use foryjit_wire::TypeIdx;
 use parking_lot::{Mutex, RwLock};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 
 /// Which tier serves registered types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -19,8 +25,11 @@ pub enum Tier {
     Interpreter,
     /// Compile every message synchronously at registration (tests, benchmarks, debugging).
     Compiled,
-    /// The interpreter serves at once; every message is compiled in the background on the
-    /// engine's own thread pool and swapped in when ready. Callers never wait.
+    /// The interpreter serves at once; a message that gets hot (see
+    /// [`ForyJitBuilder::compile_threshold_calls`](crate::ForyJitBuilder::compile_threshold_calls)
+    /// and [`compile_threshold_bytes`](crate::ForyJitBuilder::compile_threshold_bytes)) is
+    /// compiled, with every message reachable from it, in the background on the engine's own
+    /// thread pool and swapped in when ready. Callers never wait.
     #[default]
     Auto,
 }
@@ -59,12 +68,82 @@ pub struct TypeStats {
     pub name: String,
     /// Current tier.
     pub tier: TierState,
+    /// Successful root serialize + deserialize calls of this type (values nested in another
+    /// type's value do not count).
+    pub calls: u64,
+    /// Payload bytes written and read by those calls.
+    pub bytes: u64,
     /// Compile time (IR to finalized code), microseconds.
     pub compile_micros: Option<u64>,
     /// Machine code bytes (writer + reader).
     pub code_bytes: Option<usize>,
     /// Why the type is not compiled, when it is not.
     pub refusal: Option<String>,
+}
+
+/// When a type is hot enough to compile: `calls` root calls or `bytes` payload bytes, whichever
+/// comes first (a zero means "at registration").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Thresholds {
+    pub calls: u64,
+    pub bytes: u64,
+}
+
+impl Thresholds {
+    /// True when types compile at registration instead of when they get hot.
+    pub fn eager(self) -> bool {
+        self.calls == 0 || self.bytes == 0
+    }
+}
+
+/// Hotness of one type.
+#[derive(Debug, Default)]
+pub(crate) struct Heat {
+    /// Root calls.
+    calls: AtomicU64,
+    /// Payload bytes of those calls.
+    bytes: AtomicU64,
+    /// Set exactly once, by whoever queues the type's compile (a hot caller or registration).
+    claimed: AtomicBool,
+}
+
+const HEAT_BASE: usize = 64;
+/// Segments `0..=26` cover every `u32` type index.
+const HEAT_SEGMENTS: usize = 27;
+
+/// [`Heat`] by type index, append-only and readable without a lock: segment `s` holds
+/// `HEAT_BASE << s` entries, allocated once (at registration) and never moved.
+#[derive(Debug)]
+pub(crate) struct HeatTable {
+    segments: [OnceLock<Box<[Heat]>>; HEAT_SEGMENTS],
+}
+
+impl Default for HeatTable {
+    fn default() -> Self {
+        HeatTable { segments: std::array::from_fn(|_| OnceLock::new()) }
+    }
+}
+
+impl HeatTable {
+    /// Segment and offset of entry `i`.
+    fn locate(i: usize) -> (usize, usize) {
+        let s = (i / HEAT_BASE + 1).ilog2() as usize;
+        (s, i - HEAT_BASE * ((1 << s) - 1))
+    }
+
+    fn get(&self, ty: TypeIdx) -> Option<&Heat> {
+        let (s, off) = Self::locate(ty.0 as usize);
+        self.segments.get(s)?.get()?.get(off)
+    }
+
+    /// Makes entries `0..len` available.
+    fn reserve(&self, len: usize) {
+        let Some(last) = len.checked_sub(1) else { return };
+        let (last_segment, _) = Self::locate(last);
+        for (s, seg) in self.segments.iter().enumerate().take(last_segment + 1) {
+            seg.get_or_init(|| (0..HEAT_BASE << s).map(|_| Heat::default()).collect());
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -82,6 +161,16 @@ pub(crate) struct Shared {
     pub remote_pending: AtomicBool,
     /// Remote reader programs compiled so far.
     pub remote_compiled: AtomicU64,
+    /// Per-type call and byte counters.
+    heat: HeatTable,
+    /// When hot types are compiled; `None` when nothing compiles in the background.
+    pub hot: Option<Thresholds>,
+    /// Test-only fault injection: compiling the type of this name panics.
+    inject_panic_for: Option<String>,
+    /// Background compile jobs queued (for tests).
+    pub jobs_queued: AtomicU64,
+    /// Compiles started, in the background or not (for tests).
+    pub compiles_started: AtomicU64,
 }
 
 fn helpers() -> Helpers {
@@ -89,7 +178,14 @@ fn helpers() -> Helpers {
 }
 
 impl Shared {
-    pub fn new(catalog: Catalog, tier: Tier, verifier: bool, max_compile_ops: usize) -> Shared {
+    pub fn new(
+        catalog: Catalog,
+        tier: Tier,
+        verifier: bool,
+        max_compile_ops: usize,
+        hot: Option<Thresholds>,
+        inject_panic_for: Option<String>,
+    ) -> Shared {
         let compiler = match tier {
             Tier::Interpreter => None,
             _ => Compiler::new(CompilerOptions { verifier }).ok(),
@@ -103,7 +199,71 @@ impl Shared {
             remote_queue: Mutex::new(Vec::new()),
             remote_pending: AtomicBool::new(false),
             remote_compiled: AtomicU64::new(0),
+            heat: HeatTable::default(),
+            hot,
+            inject_panic_for,
+            jobs_queued: AtomicU64::new(0),
+            compiles_started: AtomicU64::new(0),
         }
+    }
+
+    /// Makes counters available for types `0..len` (call before publishing them).
+    pub fn reserve_heat(&self, len: usize) {
+        self.heat.reserve(len);
+    }
+
+    /// Counts one successful root call of `ty` that wrote or read `bytes` payload bytes.
+    /// Returns `true` to exactly one caller once the type is hot: that caller must queue the
+    /// compile (see [`Shared::claim_reachable`]).
+    #[inline]
+    pub fn count(&self, ty: TypeIdx, bytes: usize) -> bool {
+        let Some(h) = self.heat.get(ty) else { return false };
+        let bytes = bytes as u64;
+        let calls = h.calls.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+        let total = h.bytes.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes);
+        match self.hot {
+            Some(t) if calls >= t.calls || total >= t.bytes => {
+                !h.claimed.load(Ordering::Relaxed) && self.claim(ty)
+            }
+            _ => false,
+        }
+    }
+
+    /// Claims `ty` for compiling; `true` for the one caller that wins.
+    pub fn claim(&self, ty: TypeIdx) -> bool {
+        self.heat.get(ty).is_some_and(|h| {
+            h.claimed.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+        })
+    }
+
+    /// `root` (already claimed by the caller) followed by every message reachable from it
+    /// through fields, list/set elements and map keys/values that this call could claim; all of
+    /// them are marked queued. Children are called through their slots, so compiling them is
+    /// what lets a compiled parent stay in compiled code.
+    pub fn claim_reachable(&self, cat: &Catalog, root: TypeIdx) -> Vec<TypeIdx> {
+        let reg = cat.registry();
+        let mut seen = vec![false; reg.len()];
+        let mut stack = vec![root];
+        let mut claimed = Vec::new();
+        if let Some(s) = seen.get_mut(root.0 as usize) {
+            *s = true;
+        }
+        while let Some(ty) = stack.pop() {
+            let Some(m) = reg.message(ty) else { continue };
+            if ty == root || self.claim(ty) {
+                claimed.push(ty);
+                self.mark(ty, m.full_name.clone(), TierState::Queued, None);
+            }
+            for f in &m.fields {
+                for_each_message(&f.ty, &mut |child| {
+                    if let Some(s) = seen.get_mut(child.0 as usize).filter(|s| !**s) {
+                        *s = true;
+                        stack.push(child);
+                    }
+                });
+            }
+        }
+        claimed
     }
 
     fn set_stats(&self, ty: TypeIdx, s: TypeStats) {
@@ -116,14 +276,44 @@ impl Shared {
     }
 
     pub fn stats(&self, ty: TypeIdx) -> Option<TypeStats> {
-        self.stats.lock().get(ty.0 as usize).cloned().flatten()
+        let mut s = self.stats.lock().get(ty.0 as usize).cloned().flatten()?;
+        if let Some(h) = self.heat.get(ty) {
+            s.calls = h.calls.load(Ordering::Relaxed);
+            s.bytes = h.bytes.load(Ordering::Relaxed);
+        }
+        Some(s)
     }
 
-    /// Compiles message `ty` and installs it; records the outcome.
+    /// Compiles message `ty` and installs it; records the outcome. A panic while compiling is
+    /// caught: the interpreter keeps serving and the type is marked failed with the message.
     pub fn compile(&self, ty: TypeIdx) {
+        self.compiles_started.fetch_add(1, Ordering::Relaxed);
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.compile_unguarded(ty)));
+        if let Err(payload) = outcome {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".to_owned());
+            let name = self
+                .catalog
+                .read()
+                .registry()
+                .get(ty)
+                .map(|i| i.full_name().to_owned())
+                .unwrap_or_default();
+            self.mark(ty, name, TierState::Failed, Some(format!("compiler panicked: {msg}")));
+        }
+    }
+
+    fn compile_unguarded(&self, ty: TypeIdx) {
         let cat = self.catalog.read().clone();
         let (Some(prog), Some(info)) = (cat.program(ty), cat.registry().get(ty)) else { return };
         let name = info.full_name().to_owned();
+        if self.inject_panic_for.as_deref() == Some(name.as_str()) {
+            panic!("injected compile panic for {name} (test hook)");
+        }
         let ops = prog.write.len() + prog.read.len();
         if ops > self.max_compile_ops {
             let why =
@@ -137,6 +327,8 @@ impl Shared {
                 TypeStats {
                     name,
                     tier: TierState::Failed,
+                    calls: 0,
+                    bytes: 0,
                     compile_micros: None,
                     code_bytes: None,
                     refusal: Some("no compiler for this host".into()),
@@ -160,6 +352,8 @@ impl Shared {
                     ty,
                     TypeStats {
                         name,
+                        calls: 0,
+                        bytes: 0,
                         tier: if installed { TierState::Compiled } else { TierState::Failed },
                         compile_micros: Some(entry.compile_micros),
                         code_bytes: Some(code_bytes),
@@ -172,6 +366,8 @@ impl Shared {
                 TypeStats {
                     name,
                     tier: TierState::Failed,
+                    calls: 0,
+                    bytes: 0,
                     compile_micros: None,
                     code_bytes: None,
                     refusal: Some(e.to_string()),
@@ -183,7 +379,15 @@ impl Shared {
     pub fn mark(&self, ty: TypeIdx, name: String, tier: TierState, refusal: Option<String>) {
         self.set_stats(
             ty,
-            TypeStats { name, tier, compile_micros: None, code_bytes: None, refusal },
+            TypeStats {
+                name,
+                tier,
+                calls: 0,
+                bytes: 0,
+                compile_micros: None,
+                code_bytes: None,
+                refusal,
+            },
         );
     }
 }
@@ -195,6 +399,10 @@ pub(crate) fn compile_in_background(
     shared: &Arc<Shared>,
     types: Vec<TypeIdx>,
 ) {
+    if types.is_empty() {
+        return;
+    }
+    shared.jobs_queued.fetch_add(1, Ordering::Relaxed);
     let weak: Weak<Shared> = Arc::downgrade(shared);
     pool.spawn(move || {
         for ty in types {
@@ -270,4 +478,35 @@ pub(crate) fn drain_remote_queue(pool: &rayon::ThreadPool, shared: &Arc<Shared>)
             }
         }
     });
+}
+
+/// Calls `f` with every message type named by `ty` (directly or as an element, key or value).
+fn for_each_message(ty: &ResolvedType, f: &mut impl FnMut(TypeIdx)) {
+    match ty {
+        ResolvedType::Message(t) => f(*t),
+        ResolvedType::List(e) | ResolvedType::Set(e) => for_each_message(&e.ty, f),
+        ResolvedType::Map(k, v) => {
+            for_each_message(&k.ty, f);
+            for_each_message(&v.ty, f);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heat_table_segments_cover_indices_without_overlap() {
+        let t = HeatTable::default();
+        t.reserve(1000);
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..1000u32 {
+            let h = t.get(TypeIdx(i)).map(|h| h as *const Heat);
+            assert!(h.is_some_and(|p| seen.insert(p as usize)), "index {i}");
+        }
+        assert_eq!(HeatTable::locate(u32::MAX as usize).0, HEAT_SEGMENTS - 1);
+        assert!(t.get(TypeIdx(5000)).is_none());
+    }
 }

@@ -112,7 +112,8 @@ fn a_refused_compile_leaves_the_interpreter_serving_and_says_why() {
     let reference = ForyJit::builder().tier(Tier::Interpreter).build();
     reference.load_idl(FDL).unwrap();
     // Inner (2 fields) fits the op budget, Outer (14 fields) does not.
-    let fory = ForyJit::builder().tier(Tier::Auto).max_compile_ops(12).build();
+    let fory =
+        ForyJit::builder().tier(Tier::Auto).compile_threshold_calls(0).max_compile_ops(12).build();
     fory.load_idl(FDL).unwrap();
     assert!(fory.wait_for_compiles(Duration::from_secs(60)));
     let outer = fory.type_stats(fory.type_handle("t.Outer").unwrap()).unwrap();
