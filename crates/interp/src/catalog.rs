@@ -47,6 +47,11 @@ pub struct RemoteType {
     pub reader: Option<Arc<Program>>,
     /// Why values of this type cannot be read, when they cannot.
     pub unreadable: Option<IrError>,
+    /// The complete encoded TypeDef, shared by every unknown-struct value read with it.
+    pub frame: Arc<[u8]>,
+    /// Structs: each field's codec and flag as the TypeDef describes it (how values of a type
+    /// we have not registered are read and written again).
+    pub opaque: Option<Vec<(foryjit_ir::Codec, bool)>>,
     /// Compiled code of `reader`, once installed (null: interpret).
     native: AtomicPtr<()>,
 }
@@ -95,7 +100,8 @@ impl std::fmt::Debug for RemoteHook {
 #[derive(Debug, Default)]
 pub(crate) struct RemoteCache {
     by_header: HashMap<u64, Arc<RemoteType>>,
-    versions: HashMap<Option<TypeIdx>, usize>,
+    /// Cached versions per type: a registered type, or the identity an unknown type has.
+    versions: HashMap<Result<TypeIdx, TypeIdent>, usize>,
 }
 
 /// Precomputed identity of a named type: namespace and type name as meta strings.
@@ -302,18 +308,25 @@ impl Catalog {
             }
             _ => (None, None),
         };
+        let opaque = match def.kind {
+            DefKind::Struct { .. } => foryjit_ir::opaque_fields(&def).ok(),
+            DefKind::Other(_) => None,
+        };
         let t = Arc::new(RemoteType {
+            frame: def.bytes.clone().into(),
             def,
             local,
             reader,
             unreadable,
+            opaque,
             native: AtomicPtr::new(std::ptr::null_mut()),
         });
         let mut cache = self.remote.write();
         if let Some(t) = cache.by_header.get(&header) {
             return Ok(t.clone());
         }
-        let per_type = cache.versions.get(&local).copied().unwrap_or(0);
+        let key = local.ok_or_else(|| t.def.ident.clone());
+        let per_type = cache.versions.get(&key).copied().unwrap_or(0);
         if per_type >= limits.max_schema_versions_per_type {
             return Err(CodecError::new(
                 ErrorKind::TypeDefLimit {
@@ -334,13 +347,28 @@ impl Catalog {
                 at,
             ));
         }
-        *cache.versions.entry(local).or_insert(0) += 1;
+        *cache.versions.entry(key).or_insert(0) += 1;
         cache.by_header.insert(header, t.clone());
         drop(cache);
         if let (Some(hook), Some(_), Some(_)) = (&self.remote_hook, &t.reader, t.local) {
             (hook.0)(&t);
         }
         Ok(t)
+    }
+
+    /// The remote type of a complete encoded TypeDef (as kept in an unknown-struct value).
+    pub(crate) fn remote_type_of(
+        &self,
+        frame: &[u8],
+        limits: &CodecLimits,
+    ) -> CodecResult<Arc<RemoteType>> {
+        let mut r = foryjit_wire::Reader::new(frame);
+        let tl = typedef::TypeDefLimits {
+            max_fields: limits.max_type_fields,
+            max_body_bytes: limits.max_type_meta_bytes,
+        };
+        let (header, body) = typedef::read_frame(&mut r, &tl)?;
+        self.remote_type(header, frame, body, 0, limits)
     }
 
     /// The registered type a TypeDef names: by user id (struct or enum kind) or by name.

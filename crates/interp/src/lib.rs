@@ -68,7 +68,7 @@ pub fn deserialize(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecResult<V
 /// at every message, so use this only between engines that share contexts the same way.)
 #[derive(Debug, Default, Clone)]
 pub struct MetaShare {
-    written: Vec<foryjit_wire::TypeIdx>,
+    written: Vec<write::SharedDef>,
     read: Vec<std::sync::Arc<RemoteType>>,
 }
 

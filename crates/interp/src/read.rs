@@ -8,7 +8,7 @@ use foryjit_wire::meta_string::{MetaContext, MetaStringReader};
 use foryjit_wire::type_id::{self as tid, flag};
 use foryjit_wire::{
     bf16, f16, pod_vec_from_le, CodecError, CodecResult, Duration, EnumValue, ErrorKind, MapEntry,
-    PathSegment, RVec, Reader, StructValue, Timestamp, TypeIdx, Value,
+    PathSegment, RVec, Reader, StructValue, Timestamp, TypeIdx, UnknownStruct, Value,
 };
 use std::sync::Arc;
 
@@ -596,15 +596,8 @@ fn read_remote_struct(ctx: &mut ReadCtx, r: &mut Reader, def: u32) -> CodecResul
     if t.unreadable.is_some() {
         return Err(CodecError::new(ErrorKind::Unsupported("a TypeDef field type (union)"), at));
     }
-    let local = match t.local {
-        Some(l) => l,
-        None if ctx.skipping > 0 => TypeIdx(u32::MAX),
-        None => {
-            return Err(CodecError::new(
-                ErrorKind::UnregisteredType(format!("{:?}", t.def.ident)),
-                at,
-            ))
-        }
+    let Some(local) = t.local else {
+        return read_unknown_struct(ctx, r, &t);
     };
     match &t.reader {
         None => read_nested_struct(ctx, r, local),
@@ -615,11 +608,42 @@ fn read_remote_struct(ctx: &mut ReadCtx, r: &mut Reader, def: u32) -> CodecResul
                 None => read_struct_body(ctx, r, prog)?,
             };
             ctx.depth -= 1;
-            if t.local.is_none() {
-                return Ok(Value::Null);
-            }
             Ok(Value::Struct(v))
         }
+    }
+}
+
+/// A struct of a type we have not registered: its fields as its TypeDef describes them, kept
+/// with the TypeDef in a [`Value::Unknown`] so that it serializes again to the same bytes.
+fn read_unknown_struct(ctx: &mut ReadCtx, r: &mut Reader, t: &RemoteType) -> CodecResult<Value> {
+    let at = r.pos();
+    let Some(codecs) = &t.opaque else {
+        return Err(CodecError::new(ErrorKind::Unsupported("a TypeDef field type (union)"), at));
+    };
+    enter(ctx, r)?;
+    let mut fields = Vec::with_capacity(codecs.len());
+    for (i, (codec, nullable)) in codecs.iter().enumerate() {
+        let v =
+            read_field(ctx, r, codec, *nullable).map_err(|e| e.within(PathSegment::Index(i)))?;
+        fields.push(v);
+    }
+    ctx.depth -= 1;
+    Ok(Value::Unknown(Box::new(UnknownStruct {
+        type_id: unknown_kind(&t.def),
+        typedef: t.frame.clone(),
+        fields,
+    })))
+}
+
+/// The struct kind a TypeDef was sent with.
+fn unknown_kind(def: &foryjit_schema::typedef::TypeDef) -> u32 {
+    use foryjit_schema::typedef::{DefKind, TypeIdent};
+    let named = matches!(def.ident, TypeIdent::Named { .. });
+    match (def.kind, named) {
+        (DefKind::Struct { compatible: true }, false) => tid::COMPATIBLE_STRUCT,
+        (DefKind::Struct { compatible: true }, true) => tid::NAMED_COMPATIBLE_STRUCT,
+        (_, false) => tid::STRUCT,
+        (_, true) => tid::NAMED_STRUCT,
     }
 }
 

@@ -7,7 +7,8 @@ use foryjit_schema::{ArrayElem, Registration, TypeInfo};
 use foryjit_wire::meta_string::MetaStringWriter;
 use foryjit_wire::type_id::{self as tid, flag};
 use foryjit_wire::{
-    CodecError, CodecResult, ErrorKind, PathSegment, StructValue, TypeIdx, Value, Writer,
+    CodecError, CodecResult, ErrorKind, PathSegment, StructValue, TypeIdx, UnknownStruct, Value,
+    Writer,
 };
 
 pub(crate) struct WriteCtx<'a> {
@@ -15,8 +16,16 @@ pub(crate) struct WriteCtx<'a> {
     pub opts: &'a Options,
     pub depth: u32,
     pub meta: MetaStringWriter,
-    /// Compatible mode: types whose TypeDef this root call has written, in meta-share order.
-    pub defs: Vec<TypeIdx>,
+    /// Compatible mode: the TypeDefs this root call (or stream) has written, in meta-share order.
+    pub defs: Vec<SharedDef>,
+}
+
+/// A TypeDef already on the wire: one of ours, or one kept in an unknown-struct value
+/// (identified by its header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SharedDef {
+    Local(TypeIdx),
+    Remote(u64),
 }
 
 #[cold]
@@ -34,7 +43,7 @@ pub(crate) fn write_root(
     opts: &Options,
     value: &Value,
     out: &mut Vec<u8>,
-    share: Option<&mut Vec<TypeIdx>>,
+    share: Option<&mut Vec<SharedDef>>,
 ) -> CodecResult<()> {
     let Some(share) = share else {
         return write_root_with(cat, opts, value, out, Vec::new()).0;
@@ -55,8 +64,8 @@ fn write_root_with(
     opts: &Options,
     value: &Value,
     out: &mut Vec<u8>,
-    defs: Vec<TypeIdx>,
-) -> (CodecResult<()>, Vec<TypeIdx>) {
+    defs: Vec<SharedDef>,
+) -> (CodecResult<()>, Vec<SharedDef>) {
     let mut ctx = WriteCtx { cat, opts, depth: 0, meta: MetaStringWriter::new(), defs };
     let r = write_root_in(&mut ctx, value, out);
     (r, ctx.defs)
@@ -427,17 +436,57 @@ fn write_shared_typedef(
             (Registration::Named { .. }, false) => tid::NAMED_STRUCT,
         },
     };
+    put_shared_def(ctx, w, kind, SharedDef::Local(ty), def)
+}
+
+/// Kind, meta-share marker and (first time) the TypeDef bytes.
+fn put_shared_def(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    kind: u32,
+    key: SharedDef,
+    def: &[u8],
+) -> CodecResult<()> {
     w.reserve(10)?;
     w.put_varu32(kind);
-    match ctx.defs.iter().position(|&t| t == ty) {
+    match ctx.defs.iter().position(|&k| k == key) {
         Some(i) => w.put_varu32(((i as u32) << 1) | 1),
         None => {
             w.put_varu32((ctx.defs.len() as u32) << 1);
-            ctx.defs.push(ty);
+            ctx.defs.push(key);
             w.reserve_exact(def.len())?;
             w.put_bytes(def)?;
         }
     }
+    Ok(())
+}
+
+/// The TypeDef key of an unknown-struct value: its header.
+fn unknown_key(u: &UnknownStruct) -> SharedDef {
+    let mut h = [0u8; 8];
+    if let Some(b) = u.typedef.get(..8) {
+        h.copy_from_slice(b);
+    }
+    SharedDef::Remote(u64::from_le_bytes(h))
+}
+
+/// The fields of an unknown-struct value, framed as its TypeDef describes them.
+fn write_unknown_body(ctx: &mut WriteCtx, w: &mut Writer, u: &UnknownStruct) -> CodecResult<()> {
+    let t = ctx.cat.remote_type_of(&u.typedef, &ctx.opts.limits)?;
+    let Some(codecs) = &t.opaque else {
+        return Err(err(ErrorKind::Unsupported("a TypeDef field type (union)"), w));
+    };
+    if codecs.len() != u.fields.len() {
+        return Err(err(
+            ErrorKind::FieldCount { expected: codecs.len(), found: u.fields.len() },
+            w,
+        ));
+    }
+    enter(ctx, w)?;
+    for (i, ((codec, nullable), v)) in codecs.iter().zip(&u.fields).enumerate() {
+        write_field(ctx, w, codec, *nullable, v).map_err(|e| e.within(PathSegment::Index(i)))?;
+    }
+    ctx.depth -= 1;
     Ok(())
 }
 
@@ -508,6 +557,7 @@ fn same_class(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Struct(x), Value::Struct(y)) => x.ty == y.ty,
         (Value::Enum(x), Value::Enum(y)) => x.ty == y.ty,
+        (Value::Unknown(x), Value::Unknown(y)) => x.typedef == y.typedef,
         _ => a.tag() == b.tag(),
     }
 }
@@ -617,6 +667,9 @@ fn write_type_meta(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecResult
             Value::Map(_) => tid::MAP,
             Value::Enum(e) => return write_user_type_meta(ctx, w, e.ty),
             Value::Struct(s) => return write_user_type_meta(ctx, w, s.ty),
+            Value::Unknown(u) if ctx.cat.mode() == Mode::Compatible => {
+                return put_shared_def(ctx, w, u.type_id, unknown_key(u), &u.typedef)
+            }
             _ => return Err(wrong("a value", v, w)),
         }
     };
@@ -642,6 +695,7 @@ fn write_dynamic_body(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecRes
         Value::Decimal(_) => write_body(ctx, w, &Codec::Decimal, v),
         Value::Enum(e) => write_enum_value(ctx, w, e.ty, e.ty, e.value),
         Value::Struct(sv) => write_nested_struct(ctx, w, sv),
+        Value::Unknown(u) => write_unknown_body(ctx, w, u),
         Value::List(items) | Value::Set(items) => {
             w.reserve(5)?;
             w.put_varu32(items.len() as u32);

@@ -253,6 +253,20 @@ fn scalar_of_id(id: u32) -> Option<Scalar> {
     })
 }
 
+/// How each field of a TypeDef is read and written when its type is not registered: the body
+/// codec and whether it carries a null/ref flag, in the TypeDef's order.
+pub fn opaque_fields(def: &TypeDef) -> Result<Vec<(Codec, bool)>, IrError> {
+    def.fields
+        .iter()
+        .enumerate()
+        .map(|(index, f)| {
+            let codec =
+                skip_codec(&f.ty).ok_or(IrError::UnreadableField { index, type_id: f.ty.id })?;
+            Ok((codec, f.nullable || f.tracking_ref))
+        })
+        .collect()
+}
+
 /// The local field a TypeDef field maps to: same tag id, or same snake_case name.
 fn match_field(msg: &MessageInfo, key: &FieldKey) -> Option<usize> {
     match key {

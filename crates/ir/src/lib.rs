@@ -37,7 +37,7 @@
 mod build;
 mod display;
 
-pub use build::{build_program, build_remote_reader, codec_for, IrError};
+pub use build::{build_program, build_remote_reader, codec_for, opaque_fields, IrError};
 use foryjit_schema::ArrayElem;
 use foryjit_wire::TypeIdx;
 

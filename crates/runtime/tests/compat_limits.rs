@@ -277,31 +277,57 @@ fn evolution_between_engines_agrees_across_tiers() {
 }
 
 #[test]
-fn unknown_struct_fields_are_skipped_but_unknown_roots_are_refused() {
+fn unknown_types_are_skipped_in_fields_and_preserved_as_values() {
     // The writer has a field of a message type the reader never registered.
     const W: &str = "package uk;
-        message Extra [id=502] { string s = 1; list<int32> xs = 2; }
-        message Top [id=501] { int32 a = 1; Extra extra = 2; int32 b = 3; }";
+        enum Mood [id=503] { CALM = 0; ANGRY = 5; }
+        message Extra [id=502] { string s = 1; list<int32> xs = 2; Mood mood = 3; Leaf leaf = 4; }
+        message Leaf [id=504] { optional int64 n = 1; }
+        message Top [id=501] { int32 a = 1; Extra extra = 2; int32 b = 3; list<Extra> more = 4; }";
     const R: &str = "package uk; message Top [id=501] { int32 a = 1; int32 b = 3; }";
     let w = engine(W, Tier::Interpreter, CodecLimits::default());
     let top = w.type_handle("uk.Top").unwrap();
+    let extra_json = serde_json::json!({"s": "x", "xs": [1, 2], "mood": "ANGRY", "leaf": {"n": 7}});
     let v = w
-        .from_json(top, &serde_json::json!({"a": 1, "extra": {"s": "x", "xs": [1, 2]}, "b": 2}))
+        .from_json(
+            top,
+            &serde_json::json!({"a": 1, "extra": extra_json, "b": 2, "more": [extra_json]}),
+        )
         .unwrap();
     let bytes = w.serialize(&v).unwrap();
-    let extra = w
-        .from_json(w.type_handle("uk.Extra").unwrap(), &serde_json::json!({"s": "x", "xs": []}))
-        .unwrap();
+    let extra = w.from_json(w.type_handle("uk.Extra").unwrap(), &extra_json).unwrap();
+    let list = Value::list(vec![extra.clone(), extra.clone(), Value::Null]);
     let extra_bytes = w.serialize(&extra).unwrap();
+    let list_bytes = w.serialize(&list).unwrap();
     for tier in [Tier::Interpreter, Tier::Compiled] {
         let r = engine(R, tier, CodecLimits::default());
+        // Unknown fields are dropped.
         let got = r.deserialize(&bytes).unwrap_or_else(|e| panic!("{tier:?}: {e}"));
         assert_eq!(
             r.to_json(r.type_handle("uk.Top").unwrap(), &got).unwrap(),
             serde_json::json!({"a": 1, "b": 2})
         );
-        // Strict: a root value of an unregistered type is an error.
-        assert!(matches!(kind(&r.deserialize(&extra_bytes)), Some(ErrorKind::UnregisteredType(_))));
+        // A value of an unknown type decodes to `Value::Unknown`, which keeps the writer's
+        // TypeDef: encoding it again gives the writer's bytes exactly.
+        for payload in [&extra_bytes, &list_bytes] {
+            let u = r.deserialize(payload).unwrap_or_else(|e| panic!("{tier:?}: {e}"));
+            assert_eq!(&r.serialize(&u).unwrap(), payload, "{tier:?}: {u:?}");
+        }
+        let Value::Unknown(u) = r.deserialize(&extra_bytes).unwrap() else {
+            panic!("an unknown struct")
+        };
+        // Fields in the writer's order: s, xs, mood (its number), leaf (also unknown here).
+        assert_eq!(u.fields.len(), 4);
+        assert_eq!(u.fields[0], Value::string("x"));
+        assert_eq!(u.fields[2], Value::UInt32(5));
+        assert!(matches!(&u.fields[3], Value::Unknown(leaf) if leaf.fields == [Value::Int64(7)]));
+        // The writer reads its own type back from the re-encoded bytes.
+        let again = w.deserialize(&r.serialize(&Value::Unknown(u)).unwrap()).unwrap();
+        assert!(again.bit_eq(&extra));
+        // A same-schema engine knows no TypeDefs: the same bytes are an error there.
+        let strict = ForyJit::builder().tier(tier).compatible(false).build();
+        strict.load_idl(R).unwrap();
+        assert!(strict.deserialize(&extra_bytes).is_err());
     }
 }
 

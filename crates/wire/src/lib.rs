@@ -39,4 +39,6 @@ pub use error::{CodecError, CodecResult, ErrorKind, FieldPath, PathSegment};
 pub use half::{bf16, f16};
 pub use limits::CodecLimits;
 pub use rvec::{RString, RVec};
-pub use value::{Duration, EnumValue, MapEntry, StructValue, Timestamp, TypeIdx, Value};
+pub use value::{
+    Duration, EnumValue, MapEntry, StructValue, Timestamp, TypeIdx, UnknownStruct, Value,
+};

@@ -180,6 +180,23 @@ pub enum Value {
     Float64Array(RVec<f64>) = 36,
     /// decimal
     Decimal(Decimal) = 37,
+    /// a struct of a type this engine has not registered (compatible mode), kept so that it
+    /// serializes again to the same bytes
+    Unknown(Box<UnknownStruct>) = 38,
+}
+
+/// A struct whose type the reader never registered, read in compatible mode: the writer's
+/// TypeDef and the field values in the writer's field order. Serializing it writes the same
+/// TypeDef and the fields as the TypeDef describes them, so a decode → encode round trip is
+/// byte-identical (pyfory's `UnknownStruct` behaviour).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownStruct {
+    /// The type kind the writer used (COMPATIBLE_STRUCT, NAMED_COMPATIBLE_STRUCT, ...).
+    pub type_id: u32,
+    /// The complete encoded TypeDef (header, size, body).
+    pub typedef: std::sync::Arc<[u8]>,
+    /// Field values in the TypeDef's order.
+    pub fields: Vec<Value>,
 }
 
 /// The tag byte of each [`Value`] variant, as compiled code sees it at offset 0.
@@ -212,6 +229,7 @@ pub mod tag {
     pub const BOOL_ARRAY: u8 = 24;
     pub const FLOAT64_ARRAY: u8 = 36;
     pub const DECIMAL: u8 = 37;
+    pub const UNKNOWN: u8 = 38;
 }
 
 impl Value {
@@ -264,6 +282,7 @@ impl Value {
             Value::Float32Array(_) => "array<float32>",
             Value::Float64Array(_) => "array<float64>",
             Value::Decimal(_) => "decimal",
+            Value::Unknown(_) => "unknown struct",
         }
     }
 
@@ -336,6 +355,12 @@ impl Value {
                     && a.iter()
                         .zip(b.iter())
                         .all(|(x, y)| x.key.bit_eq(&y.key) && x.value.bit_eq(&y.value))
+            }
+            (Unknown(a), Unknown(b)) => {
+                a.type_id == b.type_id
+                    && a.typedef == b.typedef
+                    && a.fields.len() == b.fields.len()
+                    && a.fields.iter().zip(&b.fields).all(|(x, y)| x.bit_eq(y))
             }
             (Struct(a), Struct(b)) => {
                 a.ty == b.ty
