@@ -167,6 +167,11 @@ impl<'a> Generator<'a> {
                         st.pick(&names, |r| names[r.random_range(0..names.len())]).to_owned(),
                     )
                 }
+                Some(TypeDesc::Union(u)) => {
+                    let k = st.pick(&[0usize], |r| r.random_range(0..u.cases.len()));
+                    let case = &u.cases[k % u.cases.len()];
+                    json!({ case.name.clone(): self.value(&case.ty, st, depth + 1) })
+                }
                 None => panic!("generator: unknown type {name}"),
             },
             FieldType::Any => Json::Null,

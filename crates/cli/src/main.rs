@@ -2,7 +2,7 @@
 #![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 
 use clap::{Parser, Subcommand, ValueEnum};
-use foryjit::{ForyJit, Mode, StringPolicy, Tier, TypeHandle};
+use foryjit::{ForyJit, Mode, StringPolicy, Tier, TypeHandle, Value};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -322,9 +322,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Decode { idl, type_name, input, mode, tier } => {
             let (fory, ty) = engine(&idl, &type_name, mode, StringsArg::Utf8, tier.into())?;
             let value = fory.deserialize(&read_input(&input)?)?;
-            match value.as_struct() {
-                Some(s) if s.ty == ty.index() => {}
-                _ => return Err(CliError::OtherType(type_name)),
+            let root = match &value {
+                Value::Struct(s) => Some(s.ty),
+                Value::Enum(e) => Some(e.ty),
+                Value::Union(u) => Some(u.ty),
+                _ => None,
+            };
+            if root != Some(ty.index()) {
+                return Err(CliError::OtherType(type_name));
             }
             println!("{}", serde_json::to_string_pretty(&fory.to_json(ty, &value)?)?);
             Ok(())

@@ -96,6 +96,9 @@ impl std::fmt::Debug for RemoteHook {
     }
 }
 
+/// A union's cases: id and the codec of the case's declared type.
+type UnionCases = Arc<[(u32, foryjit_ir::Codec)]>;
+
 /// Received TypeDefs by header, with the number cached per registered type.
 #[derive(Debug, Default)]
 pub(crate) struct RemoteCache {
@@ -120,6 +123,8 @@ pub struct Catalog {
     named: Vec<Option<NamedMeta>>,
     /// Compatible mode: the encoded TypeDef of each message and named enum.
     typedefs: Vec<Option<Arc<[u8]>>>,
+    /// Each union's cases: id and the codec of the case's declared type.
+    unions: Vec<Option<UnionCases>>,
     native: Vec<Arc<NativeSlot>>,
     /// Received TypeDefs. Shared by the clones of one registry state; a registration starts a
     /// fresh cache (a type unknown before may be known now).
@@ -188,13 +193,23 @@ impl Catalog {
                 }),
                 _ => None,
             };
-            programs.push((prog, named, def));
+            let cases: Option<UnionCases> = match info {
+                Some(TypeInfo::Union(u)) => Some(
+                    u.cases
+                        .iter()
+                        .map(|c| (c.id, foryjit_ir::codec_for(&registry, &c.ty, self.mode)))
+                        .collect(),
+                ),
+                _ => None,
+            };
+            programs.push((prog, named, def, cases));
         }
         self.registry = registry;
-        for (p, n, d) in programs {
+        for (p, n, d, c) in programs {
             self.programs.push(p);
             self.named.push(n);
             self.typedefs.push(d);
+            self.unions.push(c);
             self.native.push(Arc::default());
         }
         self.remote = Arc::default();
@@ -264,6 +279,12 @@ impl Catalog {
     /// The encoded TypeDef of `ty` (compatible mode; messages and named enums).
     pub fn typedef(&self, ty: TypeIdx) -> Option<&Arc<[u8]>> {
         self.typedefs.get(ty.0 as usize).and_then(Option::as_ref)
+    }
+
+    /// The codec of case `case` of union `ty` (`None`: not a case we know).
+    pub(crate) fn union_case(&self, ty: TypeIdx, case: u32) -> Option<&foryjit_ir::Codec> {
+        let cases = self.unions.get(ty.0 as usize)?.as_ref()?;
+        cases.iter().find(|(id, _)| *id == case).map(|(_, c)| c)
     }
 
     /// Number of received TypeDefs in the cache.
@@ -374,7 +395,9 @@ impl Catalog {
     /// The registered type a TypeDef names: by user id (struct or enum kind) or by name.
     fn resolve(&self, def: &TypeDef) -> Option<TypeIdx> {
         let is_enum = matches!(def.kind, DefKind::Other(0 | 1));
+        let is_union = matches!(def.kind, DefKind::Other(4 | 5));
         let t = match &def.ident {
+            TypeIdent::Id(id) if is_union => self.registry.by_union_id(*id)?,
             TypeIdent::Id(id) => self.registry.by_user_id(is_enum, *id)?,
             TypeIdent::Named { namespace, name } => {
                 self.registry.by_namespace_name(namespace, name)?

@@ -8,7 +8,7 @@ use foryjit_wire::meta_string::{MetaContext, MetaStringReader};
 use foryjit_wire::type_id::{self as tid, flag};
 use foryjit_wire::{
     bf16, f16, pod_vec_from_le, CodecError, CodecResult, Duration, EnumValue, ErrorKind, MapEntry,
-    PathSegment, RVec, Reader, StructValue, Timestamp, TypeIdx, UnknownStruct, Value,
+    PathSegment, RVec, Reader, StructValue, Timestamp, TypeIdx, UnionValue, UnknownStruct, Value,
 };
 use std::sync::Arc;
 
@@ -213,7 +213,8 @@ fn default_value(cat: &Catalog, ty: &ResolvedType) -> Value {
                 None => Value::Null,
             }
         }
-        ResolvedType::Message(_) | ResolvedType::Any => Value::Null,
+        // A union has no natural default; a missing union field stays null.
+        ResolvedType::Message(_) | ResolvedType::Union(_) | ResolvedType::Any => Value::Null,
     }
 }
 
@@ -484,6 +485,7 @@ pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> Cod
         Codec::Decimal => Ok(Value::Decimal(foryjit_wire::Decimal::read(r)?)),
         Codec::Array(e) => read_array(ctx, r, *e),
         Codec::Enum(ty) => read_enum_value(ctx, r, *ty),
+        Codec::Union(ty) => read_union_body(ctx, r, *ty),
         Codec::Struct { ty, with_meta } => {
             if *with_meta {
                 let at = r.pos();
@@ -510,6 +512,21 @@ pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> Cod
         Codec::Map(k, v) => Ok(Value::Map(read_map(ctx, r, Some((k, v)))?)),
         Codec::Any => read_dynamic(ctx, r),
     }
+}
+
+/// A union body: the case id, then the case value as a complete `any` value (flag, type meta,
+/// body). A case we do not know is still read (it is self-describing) and kept.
+fn read_union_body(ctx: &mut ReadCtx, r: &mut Reader, ty: TypeIdx) -> CodecResult<Value> {
+    let case = r.varu32()?;
+    enter(ctx, r)?;
+    let decl = ctx.cat.union_case(ty, case).cloned();
+    let value = with_flag(ctx, r, true, |ctx, r| {
+        let at = r.pos();
+        let t = read_type_meta(ctx, r)?;
+        read_announced(ctx, r, decl.as_ref(), t, at)
+    })?;
+    ctx.depth -= 1;
+    Ok(Value::Union(Box::new(UnionValue { ty, case, value })))
 }
 
 /// A type as announced by type meta in the bytes.
@@ -568,7 +585,7 @@ fn read_shared_typedef(ctx: &mut ReadCtx, r: &mut Reader, kind: u32) -> CodecRes
         t
     };
     let is_struct = matches!(t.def.kind, foryjit_schema::typedef::DefKind::Struct { .. });
-    let wants_struct = kind != tid::NAMED_ENUM;
+    let wants_struct = kind != tid::NAMED_ENUM && kind != tid::NAMED_UNION;
     if is_struct != wants_struct {
         return Err(CodecError::new(ErrorKind::InvalidTypeDef, at));
     }
@@ -656,9 +673,16 @@ fn read_type_meta(ctx: &mut ReadCtx, r: &mut Reader) -> CodecResult<WireType> {
         | tid::NAMED_COMPATIBLE_STRUCT
         | tid::NAMED_STRUCT
         | tid::NAMED_ENUM
+        | tid::NAMED_UNION
             if ctx.cat.mode() == Mode::Compatible =>
         {
             read_shared_typedef(ctx, r, id)
+        }
+        tid::TYPED_UNION => {
+            let user = r.varu32()?;
+            reg.by_union_id(user).map(WireType::User).ok_or_else(|| {
+                CodecError::new(ErrorKind::UnregisteredType(format!("union id {user}")), at)
+            })
         }
         tid::STRUCT | tid::ENUM => {
             let user = r.varu32()?;
@@ -666,29 +690,26 @@ fn read_type_meta(ctx: &mut ReadCtx, r: &mut Reader) -> CodecResult<WireType> {
                 CodecError::new(ErrorKind::UnregisteredType(format!("id {user}")), at)
             })
         }
-        tid::NAMED_STRUCT | tid::NAMED_ENUM => {
+        tid::NAMED_STRUCT | tid::NAMED_ENUM | tid::NAMED_UNION => {
             let ns = ctx.meta.read(r, MetaContext::Namespace)?.to_owned();
             let name = ctx.meta.read(r, MetaContext::TypeName)?.to_owned();
             let found = ctx.cat.registry().by_namespace_name(&ns, &name);
-            let kind_ok = |t: TypeIdx| {
-                let is_enum =
-                    matches!(ctx.cat.registry().get(t).map(|i| &**i), Some(TypeInfo::Enum(_)));
-                is_enum == (id == tid::NAMED_ENUM)
+            let kind_ok = |t: TypeIdx| match ctx.cat.registry().get(t).map(|i| &**i) {
+                Some(TypeInfo::Enum(_)) => id == tid::NAMED_ENUM,
+                Some(TypeInfo::Union(_)) => id == tid::NAMED_UNION,
+                _ => id == tid::NAMED_STRUCT,
             };
             match found {
                 Some(t) if kind_ok(t) => Ok(WireType::User(t)),
                 _ => Err(CodecError::new(ErrorKind::UnregisteredType(format!("{ns}.{name}")), at)),
             }
         }
-        tid::COMPATIBLE_STRUCT
-        | tid::NAMED_COMPATIBLE_STRUCT
-        | tid::EXT
-        | tid::NAMED_EXT
-        | tid::TYPED_UNION
-        | tid::NAMED_UNION => Err(CodecError::new(
-            ErrorKind::Unsupported("type not supported in same-schema mode yet"),
-            at,
-        )),
+        tid::COMPATIBLE_STRUCT | tid::NAMED_COMPATIBLE_STRUCT | tid::EXT | tid::NAMED_EXT => {
+            Err(CodecError::new(
+                ErrorKind::Unsupported("type not supported in same-schema mode yet"),
+                at,
+            ))
+        }
         id if id <= tid::FLOAT64_ARRAY
             && id != tid::UNKNOWN
             && id != tid::FLOAT8
@@ -733,6 +754,7 @@ fn read_wire_body(ctx: &mut ReadCtx, r: &mut Reader, t: WireType) -> CodecResult
         WireType::Remote { def, .. } | WireType::Unknown(def) => read_remote_struct(ctx, r, def),
         WireType::User(ty) => match ctx.cat.registry().get(ty).map(|i| &**i) {
             Some(TypeInfo::Enum(_)) => read_enum_value(ctx, r, ty),
+            Some(TypeInfo::Union(_)) => read_union_body(ctx, r, ty),
             _ => read_nested_struct(ctx, r, ty),
         },
         WireType::Builtin(id) => {
@@ -772,6 +794,7 @@ fn fits(codec: &Codec, t: WireType) -> bool {
         (Codec::Struct { ty, .. }, WireType::User(u)) => *ty == u,
         (Codec::Struct { ty, .. }, WireType::Remote { local, .. }) => *ty == local,
         (Codec::Enum(ty), WireType::User(u)) => *ty == u,
+        (Codec::Union(ty), WireType::User(u)) => *ty == u,
         (Codec::Scalar(s), WireType::Builtin(id)) => s.type_id() == id,
         (Codec::String, WireType::Builtin(id)) => id == tid::STRING,
         (Codec::Binary, WireType::Builtin(id)) => id == tid::BINARY || id == tid::UINT8_ARRAY,

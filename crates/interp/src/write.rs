@@ -7,8 +7,8 @@ use foryjit_schema::{ArrayElem, Registration, TypeInfo};
 use foryjit_wire::meta_string::MetaStringWriter;
 use foryjit_wire::type_id::{self as tid, flag};
 use foryjit_wire::{
-    CodecError, CodecResult, ErrorKind, PathSegment, StructValue, TypeIdx, UnknownStruct, Value,
-    Writer,
+    CodecError, CodecResult, ErrorKind, PathSegment, StructValue, TypeIdx, UnionValue,
+    UnknownStruct, Value, Writer,
 };
 
 pub(crate) struct WriteCtx<'a> {
@@ -319,6 +319,13 @@ pub(crate) fn write_body(
             Value::Enum(ev) => write_enum_value(ctx, w, *ty, ev.ty, ev.value),
             v => Err(wrong("enum", v, w)),
         },
+        Codec::Union(ty) => match v {
+            Value::Union(u) if u.ty == *ty => write_union_body(ctx, w, u),
+            Value::Union(u) => {
+                Err(err(ErrorKind::WrongStructType { expected: ty.0, found: u.ty.0 }, w))
+            }
+            v => Err(wrong("union", v, w)),
+        },
         Codec::Struct { ty, with_meta } => match v {
             Value::Struct(sv) => {
                 if sv.ty != *ty {
@@ -387,6 +394,56 @@ fn write_nested_struct(ctx: &mut WriteCtx, w: &mut Writer, sv: &StructValue) -> 
     r
 }
 
+/// A union body: the case id, then the case value as a complete `any` value: `ff`, the type
+/// meta of the case's declared type (or of the value, for collections and unknown cases), body.
+fn write_union_body(ctx: &mut WriteCtx, w: &mut Writer, u: &UnionValue) -> CodecResult<()> {
+    let cat = ctx.cat;
+    if u.value.is_null() {
+        return Err(err(ErrorKind::UnexpectedNull, w));
+    }
+    w.reserve(6)?;
+    w.put_varu32(u.case);
+    w.put_u8(flag::NOT_NULL);
+    enter(ctx, w)?;
+    let v = &u.value;
+    let r = match cat.union_case(u.ty, u.case) {
+        Some(Codec::Scalar(s)) => {
+            w.reserve(1 + s.max_size() as usize)?;
+            w.put_varu32(s.type_id());
+            put_scalar(w, *s, v)
+        }
+        Some(c @ (Codec::String | Codec::Binary | Codec::Date | Codec::Timestamp)) => {
+            let id = match c {
+                Codec::String => tid::STRING,
+                Codec::Binary => tid::BINARY,
+                Codec::Date => tid::DATE,
+                _ => tid::TIMESTAMP,
+            };
+            w.reserve(1)?;
+            w.put_varu32(id);
+            write_body(ctx, w, c, v)
+        }
+        Some(c @ (Codec::Duration | Codec::Decimal | Codec::Array(_))) => {
+            let id = match c {
+                Codec::Duration => tid::DURATION,
+                Codec::Decimal => tid::DECIMAL,
+                Codec::Array(e) => e.type_id(),
+                _ => tid::UNKNOWN,
+            };
+            w.reserve(1)?;
+            w.put_varu32(id);
+            write_body(ctx, w, c, v)
+        }
+        Some(c @ (Codec::Enum(t) | Codec::Struct { ty: t, .. } | Codec::Union(t))) => {
+            write_user_type_meta(ctx, w, *t)?;
+            write_body(ctx, w, &plain_codec(c), v)
+        }
+        _ => write_dynamic(ctx, w, v),
+    };
+    ctx.depth -= 1;
+    r.map_err(|e| e.within(PathSegment::Index(u.case as usize)))
+}
+
 /// Type meta of a registered user type: kind + id, or the named kind + meta strings.
 fn write_user_type_meta(ctx: &mut WriteCtx, w: &mut Writer, ty: TypeIdx) -> CodecResult<()> {
     let cat = ctx.cat;
@@ -394,7 +451,11 @@ fn write_user_type_meta(ctx: &mut WriteCtx, w: &mut Writer, ty: TypeIdx) -> Code
         .registry()
         .get(ty)
         .ok_or_else(|| err(ErrorKind::UnregisteredType(format!("#{}", ty.0)), w))?;
-    let is_enum = matches!(**info, TypeInfo::Enum(_));
+    let (by_id, by_name) = match **info {
+        TypeInfo::Enum(_) => (tid::ENUM, tid::NAMED_ENUM),
+        TypeInfo::Union(_) => (tid::TYPED_UNION, tid::NAMED_UNION),
+        TypeInfo::Message(_) => (tid::STRUCT, tid::NAMED_STRUCT),
+    };
     if cat.mode() == Mode::Compatible {
         if let Some(def) = cat.typedef(ty) {
             return write_shared_typedef(ctx, w, info, ty, def);
@@ -403,12 +464,12 @@ fn write_user_type_meta(ctx: &mut WriteCtx, w: &mut Writer, ty: TypeIdx) -> Code
     w.reserve(6)?;
     match info.registration() {
         Registration::Id(id) => {
-            w.put_varu32(if is_enum { tid::ENUM } else { tid::STRUCT });
+            w.put_varu32(by_id);
             w.put_varu32(*id);
             Ok(())
         }
         Registration::Named { .. } => {
-            w.put_varu32(if is_enum { tid::NAMED_ENUM } else { tid::NAMED_STRUCT });
+            w.put_varu32(by_name);
             let named = cat
                 .named_meta(ty)
                 .ok_or_else(|| err(ErrorKind::UnregisteredType(info.full_name().to_owned()), w))?;
@@ -429,6 +490,7 @@ fn write_shared_typedef(
 ) -> CodecResult<()> {
     let kind = match info {
         TypeInfo::Enum(_) => tid::NAMED_ENUM,
+        TypeInfo::Union(_) => tid::NAMED_UNION,
         TypeInfo::Message(m) => match (&m.registration, m.evolving) {
             (Registration::Id(_), true) => tid::COMPATIBLE_STRUCT,
             (Registration::Named { .. }, true) => tid::NAMED_COMPATIBLE_STRUCT,
@@ -558,6 +620,7 @@ fn same_class(a: &Value, b: &Value) -> bool {
         (Value::Struct(x), Value::Struct(y)) => x.ty == y.ty,
         (Value::Enum(x), Value::Enum(y)) => x.ty == y.ty,
         (Value::Unknown(x), Value::Unknown(y)) => x.typedef == y.typedef,
+        (Value::Union(x), Value::Union(y)) => x.ty == y.ty,
         _ => a.tag() == b.tag(),
     }
 }
@@ -667,6 +730,7 @@ fn write_type_meta(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecResult
             Value::Map(_) => tid::MAP,
             Value::Enum(e) => return write_user_type_meta(ctx, w, e.ty),
             Value::Struct(s) => return write_user_type_meta(ctx, w, s.ty),
+            Value::Union(u) => return write_user_type_meta(ctx, w, u.ty),
             Value::Unknown(u) if ctx.cat.mode() == Mode::Compatible => {
                 return put_shared_def(ctx, w, u.type_id, unknown_key(u), &u.typedef)
             }
@@ -696,6 +760,7 @@ fn write_dynamic_body(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecRes
         Value::Enum(e) => write_enum_value(ctx, w, e.ty, e.ty, e.value),
         Value::Struct(sv) => write_nested_struct(ctx, w, sv),
         Value::Unknown(u) => write_unknown_body(ctx, w, u),
+        Value::Union(u) => write_union_body(ctx, w, u),
         Value::List(items) | Value::Set(items) => {
             w.reserve(5)?;
             w.put_varu32(items.len() as u32);

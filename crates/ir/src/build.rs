@@ -55,7 +55,7 @@ fn elem_codec(reg: &Registry, e: &ResolvedElem, in_map: bool, mode: Mode) -> Ele
     // struct type are "declared" in same-schema mode (pyfory) but carry type meta in compatible
     // mode; `any` is never declared.
     let declared = match &codec {
-        Codec::Any => false,
+        Codec::Any | Codec::Union(_) => false,
         Codec::Struct { .. } => in_map && mode == Mode::SameSchema,
         _ => true,
     };
@@ -82,6 +82,7 @@ pub fn codec_for(reg: &Registry, ty: &ResolvedType, mode: Mode) -> Codec {
             Box::new(elem_codec(reg, v, true, mode)),
         ),
         ResolvedType::Enum(t) => Codec::Enum(*t),
+        ResolvedType::Union(t) => Codec::Union(*t),
         ResolvedType::Message(t) => {
             // Compatible mode: every struct-typed field carries type meta (the TypeDef says
             // which struct it is). Same-schema: only types registered by name (as pyfory).
@@ -209,6 +210,8 @@ fn skip_codec(t: &DefType) -> Option<Codec> {
         tid::MAP => Codec::Map(Box::new(elem(t.args.first()?)?), Box::new(elem(t.args.get(1)?)?)),
         // An enum body is its varuint32 value.
         tid::ENUM | tid::NAMED_ENUM => Codec::Scalar(Scalar::VarU32),
+        // A union of a type we do not know: every case value is self-describing.
+        tid::UNION => Codec::Union(TypeIdx(u32::MAX)),
         // Struct values and `any` carry their own type meta.
         tid::UNKNOWN
         | tid::STRUCT

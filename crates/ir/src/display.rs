@@ -58,6 +58,7 @@ impl fmt::Display for Codec {
             Codec::Decimal => f.write_str("decimal"),
             Codec::Array(e) => write!(f, "array<{e:?}>"),
             Codec::Enum(t) => write!(f, "enum #{}", t.0),
+            Codec::Union(t) => write!(f, "union#{}", t.0),
             Codec::Struct { ty, with_meta } => {
                 write!(f, "struct #{}{}", ty.0, if *with_meta { " +meta" } else { "" })
             }

@@ -192,6 +192,9 @@ pub enum Codec {
     Array(ArrayElem),
     /// enum: varuint32 of the declared value
     Enum(TypeIdx),
+    /// union: varuint32 case id, then the case value as a complete `any` value (flag, type
+    /// meta, body); the catalog knows each case's declared type
+    Union(TypeIdx),
     /// nested message: the struct body (hash + fields), preceded by type meta when `with_meta`
     Struct {
         /// The message.

@@ -36,6 +36,9 @@ pub enum JsonProblem {
     /// An enum name the enum does not declare.
     #[error("unknown enum name {0}")]
     UnknownEnumName(String),
+    /// A union case the union does not declare.
+    #[error("unknown union case {0}")]
+    UnknownUnionCase(String),
     /// The value does not match the schema (to_json).
     #[error("value of kind {found} where {expected} is expected")]
     ValueMismatch {
@@ -87,7 +90,16 @@ fn shortest_half(x: f32, round_trip: impl Fn(f32) -> bool) -> String {
 
 /// Converts a message value to canonical JSON.
 pub fn to_json(reg: &Registry, ty: TypeIdx, v: &Value) -> Result<Json, JsonError> {
-    value_to_json(reg, &ResolvedType::Message(ty), v, "")
+    value_to_json(reg, &user_type(reg, ty), v, "")
+}
+
+/// The resolved type of registered type `ty` (a message, an enum or a union).
+fn user_type(reg: &Registry, ty: TypeIdx) -> ResolvedType {
+    match reg.get(ty).map(|t| &**t) {
+        Some(foryjit_schema::TypeInfo::Enum(_)) => ResolvedType::Enum(ty),
+        Some(foryjit_schema::TypeInfo::Union(_)) => ResolvedType::Union(ty),
+        _ => ResolvedType::Message(ty),
+    }
 }
 
 fn mismatch<T>(path: &str, expected: &'static str, v: &Value) -> Result<T, JsonError> {
@@ -138,6 +150,16 @@ fn value_to_json(
                 Some(m) => Json::String(m.name.clone()),
                 None => return fail(path, JsonProblem::UnknownEnumName(ev.value.to_string())),
             }
+        }
+        (ResolvedType::Union(t), Value::Union(u)) if u.ty == *t => {
+            let case = reg.union(*t).and_then(|x| x.case_by_id(u.case));
+            let Some(case) = case else {
+                return fail(path, JsonProblem::UnknownUnionCase(u.case.to_string()));
+            };
+            let inner = value_to_json(reg, &case.ty, &u.value, &format!("{path}.{}", case.name))?;
+            let mut obj = serde_json::Map::new();
+            obj.insert(case.name.clone(), inner);
+            Json::Object(obj)
         }
         (ResolvedType::List(e) | ResolvedType::Set(e), Value::List(items) | Value::Set(items)) => {
             let mut out = Vec::with_capacity(items.len());
@@ -213,6 +235,7 @@ fn type_name(t: &ResolvedType) -> &'static str {
         ResolvedType::Map(..) => "map",
         ResolvedType::Message(_) => "message",
         ResolvedType::Enum(_) => "enum",
+        ResolvedType::Union(_) => "union",
         ResolvedType::Any => "any",
     }
 }
@@ -253,7 +276,7 @@ fn array_to_json(e: ArrayElem, v: &Value, path: &str) -> Result<Json, JsonError>
 
 /// Builds a message value from canonical JSON.
 pub fn from_json(reg: &Registry, ty: TypeIdx, j: &Json) -> Result<Value, JsonError> {
-    json_to_value(reg, &ResolvedType::Message(ty), j, "")
+    json_to_value(reg, &user_type(reg, ty), j, "")
 }
 
 fn int_of(j: &Json, path: &str, name: &'static str) -> Result<i128, JsonError> {
@@ -372,6 +395,20 @@ fn json_to_value(
                 Some(m) => Value::Enum(EnumValue { ty: *t, value: m.value }),
                 None => return fail(path, JsonProblem::UnknownEnumName(name.to_owned())),
             }
+        }
+        ResolvedType::Union(t) => {
+            let one = j.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next());
+            let Some((name, inner)) = one else {
+                return fail(
+                    path,
+                    JsonProblem::Expected("an object with one case: {\"case\": value}"),
+                );
+            };
+            let Some(case) = reg.union(*t).and_then(|u| u.case_by_name(name)) else {
+                return fail(path, JsonProblem::UnknownUnionCase(name.clone()));
+            };
+            let value = json_to_value(reg, &case.ty, inner, &format!("{path}.{name}"))?;
+            Value::Union(Box::new(foryjit_wire::UnionValue { ty: *t, case: case.id, value }))
         }
         ResolvedType::List(e) | ResolvedType::Set(e) => {
             let Some(items) = j.as_array() else {

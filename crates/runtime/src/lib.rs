@@ -39,10 +39,12 @@ pub use foryjit_interp::MetaShare;
 pub use foryjit_schema as schema;
 pub use foryjit_schema::{
     ArrayElem, ElemType, EnumDesc, FieldDesc, FieldType, IntEncoding, MessageDesc, SchemaDesc,
+    UnionDesc,
 };
 pub use foryjit_wire::{
     bf16, f16, CodecError, CodecLimits, Decimal, Duration, EnumValue, ErrorKind, FieldPath,
-    MapEntry, PathSegment, RString, RVec, StringPolicy, StructValue, Timestamp, TypeIdx, Value,
+    MapEntry, PathSegment, RString, RVec, StringPolicy, StructValue, Timestamp, TypeIdx,
+    UnionValue, UnknownStruct, Value,
 };
 pub use json::JsonError;
 pub use tier::{Tier, TierState, TypeStats};

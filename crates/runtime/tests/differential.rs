@@ -38,9 +38,11 @@ enum Kind {
     MapStrI32,
     Enum,
     Inner,
+    Dec,
+    Uni,
 }
 
-const KINDS: [Kind; 27] = [
+const KINDS: [Kind; 29] = [
     Kind::Bool,
     Kind::I8,
     Kind::I16,
@@ -68,6 +70,8 @@ const KINDS: [Kind; 27] = [
     Kind::MapStrI32,
     Kind::Enum,
     Kind::Inner,
+    Kind::Dec,
+    Kind::Uni,
 ];
 
 fn fdl_type(k: Kind) -> &'static str {
@@ -99,6 +103,8 @@ fn fdl_type(k: Kind) -> &'static str {
         Kind::MapStrI32 => "map<string, int32>",
         Kind::Enum => "E",
         Kind::Inner => "Inner",
+        Kind::Dec => "decimal",
+        Kind::Uni => "U",
     }
 }
 
@@ -111,12 +117,15 @@ fn gen_schema(rng: &mut StdRng, n: usize) -> Schema {
     let mut fdl = String::from(
         "package d;\nenum E [id=2] { A = 0; B = 7; C = 3; }\n\
          message Inner [id=3] { int32 a = 1; optional string s = 2; fixed int64 f = 3; }\n\
+         union U [id=4] { string s = 0; int64 n = 1; Inner inner = 2; }\n\
          message M [id=1] {\n",
     );
     let mut fields = Vec::with_capacity(n);
     for i in 0..n {
         let k = KINDS[rng.random_range(0..KINDS.len())];
-        let nullable = matches!(k, Kind::Inner) || rng.random_bool(0.25);
+        // Union fields carry no null flag (as the peers write them).
+        let nullable =
+            matches!(k, Kind::Inner) || (!matches!(k, Kind::Uni) && rng.random_bool(0.25));
         let opt = if nullable && !matches!(k, Kind::Inner) { "optional " } else { "" };
         fdl.push_str(&format!("  {opt}{} f{i} = {};\n", fdl_type(k), i + 1));
         fields.push((k, nullable));
@@ -211,6 +220,19 @@ fn gen_value(rng: &mut StdRng, fory: &ForyJit, k: Kind) -> Value {
                 ty,
                 vec![Value::Int32(rng.random()), s, Value::Int64(rng.random())],
             ))
+        }
+        Kind::Dec => {
+            let unscaled = if rng.random() { rng.random::<i64>() as i128 } else { rng.random() };
+            Value::Decimal(foryjit::Decimal::from_i128(unscaled, rng.random_range(-20..20)))
+        }
+        Kind::Uni => {
+            let ty = fory.type_handle("d.U").map(|h| h.index()).unwrap_or(foryjit::TypeIdx(0));
+            let (case, value) = match rng.random_range(0..3) {
+                0 => (0, Value::string(gen_string(rng))),
+                1 => (1, Value::Int64(rng.random())),
+                _ => (2, gen_value(rng, fory, Kind::Inner)),
+            };
+            Value::Union(Box::new(foryjit::UnionValue { ty, case, value }))
         }
     }
 }

@@ -345,6 +345,41 @@ impl EnumDesc {
     }
 }
 
+/// One case of a union: a value of `ty` identified by `id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnionCase {
+    /// Name as declared.
+    pub name: String,
+    /// Case id (the FDL field number; written on the wire).
+    pub id: u32,
+    /// The case's type.
+    pub ty: FieldType,
+}
+
+/// A union (tagged choice) type: exactly one case holds a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnionDesc {
+    /// Full name, `package.Type`.
+    pub full_name: String,
+    /// Wire identity.
+    pub registration: Registration,
+    /// Cases in declaration order.
+    pub cases: Vec<UnionCase>,
+}
+
+impl UnionDesc {
+    /// A union registered by numeric id.
+    pub fn with_id(full_name: impl Into<String>, id: u32) -> Self {
+        UnionDesc { full_name: full_name.into(), registration: Registration::Id(id), cases: vec![] }
+    }
+
+    /// Adds a case (builder style).
+    pub fn case(mut self, name: impl Into<String>, id: u32, ty: FieldType) -> Self {
+        self.cases.push(UnionCase { name: name.into(), id, ty });
+        self
+    }
+}
+
 /// A user type descriptor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypeDesc {
@@ -352,6 +387,8 @@ pub enum TypeDesc {
     Message(MessageDesc),
     /// An enum.
     Enum(EnumDesc),
+    /// A union.
+    Union(UnionDesc),
 }
 
 impl TypeDesc {
@@ -360,6 +397,7 @@ impl TypeDesc {
         match self {
             TypeDesc::Message(m) => &m.full_name,
             TypeDesc::Enum(e) => &e.full_name,
+            TypeDesc::Union(u) => &u.full_name,
         }
     }
 
@@ -368,6 +406,7 @@ impl TypeDesc {
         match self {
             TypeDesc::Message(m) => &m.registration,
             TypeDesc::Enum(e) => &e.registration,
+            TypeDesc::Union(u) => &u.registration,
         }
     }
 }
@@ -397,6 +436,12 @@ impl SchemaDesc {
     /// Adds an enum.
     pub fn enumeration(mut self, e: EnumDesc) -> Self {
         self.types.push(TypeDesc::Enum(e));
+        self
+    }
+
+    /// Adds a union.
+    pub fn union(mut self, u: UnionDesc) -> Self {
+        self.types.push(TypeDesc::Union(u));
         self
     }
 

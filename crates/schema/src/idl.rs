@@ -30,7 +30,7 @@
 //! (`list<map<K, V>>`), unlike in fory-compiler, up to [`IdlLimits::max_nesting_depth`].
 //! Map keys may be string, bool, integers, date, timestamp, duration or enums.
 //!
-//! Unions are recognised but rejected with [`IdlErrorKind::UnsupportedType`].
+//! Unions (top level or nested in a message) become [`UnionDesc`]s.
 //!
 //! Every error carries the 1-based line and column of the offending token. Input size, type
 //! count, field count and nesting depth are bounded by [`IdlLimits`], so hostile input cannot
@@ -40,7 +40,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::desc::{
     ArrayElem, ElemType, EnumDesc, EnumMember, FieldDesc, FieldType, IntEncoding, MessageDesc,
-    Registration, SchemaDesc, TypeDesc,
+    Registration, SchemaDesc, TypeDesc, UnionCase, UnionDesc,
 };
 use crate::SchemaError;
 
@@ -146,6 +146,9 @@ pub enum IdlErrorKind {
     /// An enum without members.
     #[error("enum {0} declares no values")]
     EmptyEnum(String),
+    /// A union without cases.
+    #[error("union {0} declares no cases")]
+    EmptyUnion(String),
     /// An encoding modifier on a type that does not have it (`tagged int32`, `fixed string`).
     #[error("`{modifier}` encoding is not valid for {ty}")]
     InvalidEncoding {
@@ -551,6 +554,7 @@ struct RawField {
 enum RawBody {
     Message(Vec<RawField>),
     Enum(Vec<EnumMember>),
+    Union(Vec<RawField>),
 }
 
 /// `[id=N, alias="x", evolving=false, ...]` after a type name.
@@ -736,7 +740,7 @@ impl<'a> Parser<'a> {
                 }
                 Tok::Word("message") => self.parse_message(None, 1)?,
                 Tok::Word("enum") => self.parse_enum(None)?,
-                Tok::Word("union") => self.parse_union()?,
+                Tok::Word("union") => self.parse_union(None)?,
                 Tok::Word("service") => self.skip_service()?,
                 _ => {
                     return Err(self.unexpected("`package`, `option`, `message`, `enum` or `union`"))
@@ -984,7 +988,7 @@ impl<'a> Parser<'a> {
         }
         let ty = &mut self.types[idx];
         if members.is_empty() {
-            return Err(error_at(ty.pos, IdlErrorKind::EmptyEnum(shorten(&ty.local))));
+            return Err(error_at(ty.pos, IdlErrorKind::EmptyUnion(shorten(&ty.local))));
         }
         ty.body = RawBody::Enum(members);
         Ok(())
@@ -1026,7 +1030,7 @@ impl<'a> Parser<'a> {
                 }
                 Tok::Word("message") => self.parse_message(Some(&local), depth + 1)?,
                 Tok::Word("enum") => self.parse_enum(Some(&local))?,
-                Tok::Word("union") => self.parse_union()?,
+                Tok::Word("union") => self.parse_union(Some(&local))?,
                 _ => self.message_field(&mut fields, &mut names, &mut numbers)?,
             }
         }
@@ -1275,40 +1279,44 @@ impl<'a> Parser<'a> {
 
     // --- unions
 
-    /// `union Name [options] { [repeated] type name = N [options]; ... }`: parsed, then
-    /// rejected, since the engine has no union support yet.
-    fn parse_union(&mut self) -> Result<(), SchemaError> {
-        let kw = self.advance()?;
-        self.expect_ident("a union name")?;
-        self.type_options(true)?;
+    /// `union Name [options] { type name = N [options]; ... }`. Cases cannot be `optional` or
+    /// `ref`; case ids are field numbers (0 allowed).
+    fn parse_union(&mut self, parent: Option<&str>) -> Result<(), SchemaError> {
+        self.advance()?;
+        let (local, pos) = self.declared_name(parent)?;
+        let options = self.type_options(true)?;
+        let idx =
+            self.declare(RawType { local, pos, options, body: RawBody::Union(Vec::new()) })?;
         self.expect_punct(b'{', "`{` after the union name")?;
+        let mut cases: Vec<RawField> = Vec::new();
+        let mut names = HashSet::new();
+        let mut numbers = HashSet::new();
         loop {
             match self.cur.tok {
                 Tok::Punct(b'}') => {
                     self.advance()?;
                     break;
                 }
+                Tok::Punct(b';') => {
+                    self.advance()?;
+                }
+                Tok::Eof => return Err(self.unexpected("a union case or `}`")),
                 Tok::Word("reserved") => self.skip_reserved()?,
+                Tok::Word("option") => {
+                    self.option_statement()?;
+                }
                 Tok::Word("optional" | "ref") => {
                     return Err(self.unexpected("a union case type"));
                 }
-                _ => {
-                    let repeated = self.is_word("repeated");
-                    if repeated {
-                        self.advance()?;
-                    }
-                    self.parse_type(usize::from(repeated))?;
-                    self.expect_word("a union case name")?;
-                    self.expect_punct(b'=', "`=` after the union case name")?;
-                    self.expect_int("a union case id")?;
-                    if self.is_punct(b'[') {
-                        self.bracket_options(|_, _, _| Ok(()))?;
-                    }
-                    self.expect_punct(b';', "`;` after the union case")?;
-                }
+                _ => self.message_field(&mut cases, &mut names, &mut numbers)?,
             }
         }
-        Err(error_at(kw.pos, IdlErrorKind::UnsupportedType("union")))
+        let ty = &mut self.types[idx];
+        if cases.is_empty() {
+            return Err(error_at(ty.pos, IdlErrorKind::EmptyUnion(shorten(&ty.local))));
+        }
+        ty.body = RawBody::Union(cases);
+        Ok(())
     }
 
     // --- resolution
@@ -1458,6 +1466,14 @@ impl<'a> Parser<'a> {
                     }
                     let evolving = ty.options.evolving.or(self.default_evolving).unwrap_or(true);
                     TypeDesc::Message(MessageDesc { full_name, registration, fields, evolving })
+                }
+                RawBody::Union(raw_cases) => {
+                    let mut cases = Vec::with_capacity(raw_cases.len());
+                    for c in raw_cases {
+                        let (case_ty, _) = self.resolve(&c.ty, &ty.local)?;
+                        cases.push(UnionCase { name: c.name.clone(), id: c.tag, ty: case_ty });
+                    }
+                    TypeDesc::Union(UnionDesc { full_name, registration, cases })
                 }
             });
         }
@@ -1999,8 +2015,6 @@ mod tests {
             ),
             ("message A { map<any, int32> m = 1; }", (1, 17, K::InvalidMapKey("any".into()))),
             ("import \"other.fdl\";", (1, 1, K::ImportNotSupported)),
-            ("message A {}\nunion U { A a = 1; }", (2, 1, K::UnsupportedType("union"))),
-            ("message A { union U { A a = 1; } }", (1, 13, K::UnsupportedType("union"))),
             (
                 "message A { tagged int32 t = 1; }",
                 (1, 20, K::InvalidEncoding { modifier: "tagged", ty: "int32".into() }),

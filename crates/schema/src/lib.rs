@@ -23,11 +23,11 @@ pub mod typedef;
 
 pub use desc::{
     ArrayElem, ElemType, EnumDesc, EnumMember, FieldDesc, FieldType, IntEncoding, MessageDesc,
-    Registration, SchemaDesc, TypeDesc,
+    Registration, SchemaDesc, TypeDesc, UnionCase, UnionDesc,
 };
 pub use error::SchemaError;
 pub use foryjit_wire::TypeIdx;
 pub use registry::{
     snake_case, EnumInfo, FieldInfo, Limits, MessageInfo, Registry, ResolvedElem, ResolvedType,
-    TypeInfo,
+    TypeInfo, UnionCaseInfo, UnionInfo,
 };

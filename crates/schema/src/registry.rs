@@ -4,6 +4,27 @@
 use crate::desc::{
     ArrayElem, ElemType, EnumMember, FieldType, IntEncoding, Registration, SchemaDesc, TypeDesc,
 };
+
+/// Kind codes of the user-id namespaces (a message, an enum and a union may share an id).
+const KIND_MESSAGE: u8 = 0;
+const KIND_ENUM: u8 = 1;
+const KIND_UNION: u8 = 2;
+
+fn desc_kind(t: &TypeDesc) -> u8 {
+    match t {
+        TypeDesc::Message(_) => KIND_MESSAGE,
+        TypeDesc::Enum(_) => KIND_ENUM,
+        TypeDesc::Union(_) => KIND_UNION,
+    }
+}
+
+fn info_kind(t: &TypeInfo) -> u8 {
+    match t {
+        TypeInfo::Message(_) => KIND_MESSAGE,
+        TypeInfo::Enum(_) => KIND_ENUM,
+        TypeInfo::Union(_) => KIND_UNION,
+    }
+}
 use crate::SchemaError;
 use foryjit_wire::hash::murmur3_x64_128_lane0;
 use foryjit_wire::type_id as tid;
@@ -106,6 +127,8 @@ pub enum ResolvedType {
     Message(TypeIdx),
     /// an enum
     Enum(TypeIdx),
+    /// a union
+    Union(TypeIdx),
     /// any value
     Any,
 }
@@ -157,6 +180,7 @@ impl ResolvedType {
             ResolvedType::Map(..) => tid::MAP,
             ResolvedType::Message(_) => tid::STRUCT,
             ResolvedType::Enum(_) => tid::ENUM,
+            ResolvedType::Union(_) => tid::UNION,
             ResolvedType::Any => tid::UNKNOWN,
         }
     }
@@ -209,7 +233,10 @@ impl ResolvedType {
     fn fingerprint(&self, out: &mut String, tracking_ref: bool, nullable: bool) {
         use std::fmt::Write;
         let id = match self {
-            ResolvedType::Message(_) | ResolvedType::Enum(_) | ResolvedType::Any => 0,
+            ResolvedType::Message(_)
+            | ResolvedType::Enum(_)
+            | ResolvedType::Union(_)
+            | ResolvedType::Any => 0,
             t => t.type_id(),
         };
         let _ = write!(out, "{},{},{}", id, tracking_ref as u8, nullable as u8);
@@ -306,6 +333,42 @@ impl EnumInfo {
     }
 }
 
+/// A resolved union case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnionCaseInfo {
+    /// Name as declared.
+    pub name: String,
+    /// Case id.
+    pub id: u32,
+    /// Type of the case's value.
+    pub ty: ResolvedType,
+}
+
+/// A resolved union.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnionInfo {
+    /// Index in the registry.
+    pub idx: TypeIdx,
+    /// Full name.
+    pub full_name: String,
+    /// Wire identity.
+    pub registration: Registration,
+    /// Cases in declaration order.
+    pub cases: Vec<UnionCaseInfo>,
+}
+
+impl UnionInfo {
+    /// The case with id `id`.
+    pub fn case_by_id(&self, id: u32) -> Option<&UnionCaseInfo> {
+        self.cases.iter().find(|c| c.id == id)
+    }
+
+    /// The case called `name`.
+    pub fn case_by_name(&self, name: &str) -> Option<&UnionCaseInfo> {
+        self.cases.iter().find(|c| c.name == name)
+    }
+}
+
 /// A registered type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypeInfo {
@@ -313,6 +376,8 @@ pub enum TypeInfo {
     Message(MessageInfo),
     /// An enum.
     Enum(EnumInfo),
+    /// A union.
+    Union(UnionInfo),
 }
 
 impl TypeInfo {
@@ -321,6 +386,7 @@ impl TypeInfo {
         match self {
             TypeInfo::Message(m) => &m.full_name,
             TypeInfo::Enum(e) => &e.full_name,
+            TypeInfo::Union(u) => &u.full_name,
         }
     }
 
@@ -329,6 +395,7 @@ impl TypeInfo {
         match self {
             TypeInfo::Message(m) => &m.registration,
             TypeInfo::Enum(e) => &e.registration,
+            TypeInfo::Union(u) => &u.registration,
         }
     }
 }
@@ -338,7 +405,7 @@ impl TypeInfo {
 pub struct Registry {
     types: Vec<Arc<TypeInfo>>,
     by_name: HashMap<String, TypeIdx>,
-    by_id: HashMap<(bool, u32), TypeIdx, BuildHasherDefault<IdHasher>>,
+    by_id: HashMap<(u8, u32), TypeIdx, BuildHasherDefault<IdHasher>>,
     by_ns_name: HashMap<(String, String), TypeIdx>,
     limits: Limits,
 }
@@ -387,7 +454,21 @@ impl Registry {
 
     /// Looks a message (`is_enum == false`) or enum up by numeric user id.
     pub fn by_user_id(&self, is_enum: bool, id: u32) -> Option<TypeIdx> {
-        self.by_id.get(&(is_enum, id)).copied()
+        let kind = if is_enum { KIND_ENUM } else { KIND_MESSAGE };
+        self.by_id.get(&(kind, id)).copied()
+    }
+
+    /// Looks a union up by numeric user id.
+    pub fn by_union_id(&self, id: u32) -> Option<TypeIdx> {
+        self.by_id.get(&(KIND_UNION, id)).copied()
+    }
+
+    /// The union at `idx`.
+    pub fn union(&self, idx: TypeIdx) -> Option<&UnionInfo> {
+        match self.get(idx).map(|t| &**t) {
+            Some(TypeInfo::Union(u)) => Some(u),
+            _ => None,
+        }
     }
 
     /// Looks a type up by namespace and name.
@@ -408,7 +489,7 @@ impl Registry {
         // Pass 1: assign indices and check identities.
         let base = self.types.len() as u32;
         let mut names: HashMap<String, TypeIdx> = HashMap::new();
-        let mut ids: HashMap<(bool, u32), TypeIdx> = HashMap::default();
+        let mut ids: HashMap<(u8, u32), TypeIdx> = HashMap::default();
         let mut ns_names: HashMap<(String, String), TypeIdx> = HashMap::new();
         for (i, t) in desc.types.iter().enumerate() {
             let idx = TypeIdx(base + i as u32);
@@ -416,7 +497,7 @@ impl Registry {
             if self.by_name.contains_key(&name) || names.insert(name.clone(), idx).is_some() {
                 return Err(SchemaError::DuplicateTypeName(name));
             }
-            let is_enum = matches!(t, TypeDesc::Enum(_));
+            let kind = desc_kind(t);
             match t.registration() {
                 Registration::Id(id) => {
                     if *id == u32::MAX {
@@ -425,8 +506,8 @@ impl Registry {
                             problem: "type id 0xFFFFFFFF is reserved",
                         });
                     }
-                    if self.by_id.contains_key(&(is_enum, *id))
-                        || ids.insert((is_enum, *id), idx).is_some()
+                    if self.by_id.contains_key(&(kind, *id))
+                        || ids.insert((kind, *id), idx).is_some()
                     {
                         return Err(SchemaError::DuplicateTypeId(*id));
                     }
@@ -440,14 +521,14 @@ impl Registry {
             }
         }
         // Pass 2: resolve.
-        let lookup = |n: &str| -> Option<(TypeIdx, bool)> {
+        let lookup = |n: &str| -> Option<(TypeIdx, u8)> {
             let idx = names.get(n).copied().or_else(|| self.by_name.get(n).copied())?;
-            let is_enum = if idx.0 >= base {
-                matches!(desc.types[(idx.0 - base) as usize], TypeDesc::Enum(_))
+            let kind = if idx.0 >= base {
+                desc_kind(&desc.types[(idx.0 - base) as usize])
             } else {
-                matches!(*self.types[idx.0 as usize], TypeInfo::Enum(_))
+                info_kind(&self.types[idx.0 as usize])
             };
-            Some((idx, is_enum))
+            Some((idx, kind))
         };
         let mut out = Vec::with_capacity(desc.types.len());
         for (i, t) in desc.types.iter().enumerate() {
@@ -485,6 +566,31 @@ impl Registry {
                         members: e.members.clone(),
                         by_value,
                         by_name,
+                    })
+                }
+                TypeDesc::Union(u) => {
+                    if u.cases.is_empty() || u.cases.len() > self.limits.max_fields_per_type {
+                        return Err(SchemaError::Invalid {
+                            in_type: u.full_name.clone(),
+                            problem: "a union needs 1 to max_fields_per_type cases",
+                        });
+                    }
+                    let mut cases: Vec<UnionCaseInfo> = Vec::with_capacity(u.cases.len());
+                    for c in &u.cases {
+                        if cases.iter().any(|k| k.id == c.id || k.name == c.name) {
+                            return Err(SchemaError::DuplicateField {
+                                in_type: u.full_name.clone(),
+                                field: c.name.clone(),
+                            });
+                        }
+                        let ty = resolve(&c.ty, &u.full_name, &lookup, 0, &self.limits)?;
+                        cases.push(UnionCaseInfo { name: c.name.clone(), id: c.id, ty });
+                    }
+                    TypeInfo::Union(UnionInfo {
+                        idx,
+                        full_name: u.full_name.clone(),
+                        registration: u.registration.clone(),
+                        cases,
                     })
                 }
                 TypeDesc::Message(m) => {
@@ -553,7 +659,7 @@ impl Registry {
             self.by_name.insert(info.full_name().to_owned(), idx);
             match info.registration() {
                 Registration::Id(id) => {
-                    self.by_id.insert((matches!(info, TypeInfo::Enum(_)), *id), idx);
+                    self.by_id.insert((info_kind(&info), *id), idx);
                 }
                 Registration::Named { namespace, name } => {
                     self.by_ns_name.insert((namespace.clone(), name.clone()), idx);
@@ -569,7 +675,7 @@ impl Registry {
 fn resolve(
     ty: &FieldType,
     in_type: &str,
-    lookup: &dyn Fn(&str) -> Option<(TypeIdx, bool)>,
+    lookup: &dyn Fn(&str) -> Option<(TypeIdx, u8)>,
     depth: usize,
     limits: &Limits,
 ) -> Result<ResolvedType, SchemaError> {
@@ -644,8 +750,9 @@ fn resolve(
             ResolvedType::Map(key, elem(v)?)
         }
         FieldType::Named(n) => match lookup(n) {
-            Some((idx, true)) => ResolvedType::Enum(idx),
-            Some((idx, false)) => ResolvedType::Message(idx),
+            Some((idx, KIND_ENUM)) => ResolvedType::Enum(idx),
+            Some((idx, KIND_UNION)) => ResolvedType::Union(idx),
+            Some((idx, _)) => ResolvedType::Message(idx),
             None => {
                 return Err(SchemaError::UnknownType {
                     in_type: in_type.to_owned(),

@@ -288,15 +288,14 @@ pub fn encode(reg: &Registry, ty: TypeIdx) -> Result<Vec<u8>, TypeDefError> {
                 }
             }
         }
-        TypeInfo::Enum(e) => {
-            // Only enums registered by name travel with a TypeDef.
-            let kind = match e.registration {
-                Registration::Id(_) => 0u8,
-                Registration::Named { .. } => 1,
-            };
+        TypeInfo::Enum(_) | TypeInfo::Union(_) => {
+            // Only enums and unions registered by name travel with a TypeDef: kind 1 or 5.
+            let base = if matches!(&**info, TypeInfo::Union(_)) { 4u8 } else { 0 };
+            let registration = info.registration();
+            let kind = base + u8::from(matches!(registration, Registration::Named { .. }));
             w.reserve(1).map_err(bad)?;
             w.put_u8(kind);
-            put_ident(&mut w, &e.registration, &what)?;
+            put_ident(&mut w, registration, &what)?;
         }
     }
     let header = header_of(&body);

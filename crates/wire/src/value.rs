@@ -183,6 +183,19 @@ pub enum Value {
     /// a struct of a type this engine has not registered (compatible mode), kept so that it
     /// serializes again to the same bytes
     Unknown(Box<UnknownStruct>) = 38,
+    /// a union: which case, and its value
+    Union(Box<UnionValue>) = 39,
+}
+
+/// A value of a union type: the case id and the case's value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionValue {
+    /// The union type.
+    pub ty: TypeIdx,
+    /// The case id.
+    pub case: u32,
+    /// The case's value.
+    pub value: Value,
 }
 
 /// A struct whose type the reader never registered, read in compatible mode: the writer's
@@ -230,6 +243,7 @@ pub mod tag {
     pub const FLOAT64_ARRAY: u8 = 36;
     pub const DECIMAL: u8 = 37;
     pub const UNKNOWN: u8 = 38;
+    pub const UNION: u8 = 39;
 }
 
 impl Value {
@@ -283,6 +297,7 @@ impl Value {
             Value::Float64Array(_) => "array<float64>",
             Value::Decimal(_) => "decimal",
             Value::Unknown(_) => "unknown struct",
+            Value::Union(_) => "union",
         }
     }
 
@@ -356,6 +371,7 @@ impl Value {
                         .zip(b.iter())
                         .all(|(x, y)| x.key.bit_eq(&y.key) && x.value.bit_eq(&y.value))
             }
+            (Union(a), Union(b)) => a.ty == b.ty && a.case == b.case && a.value.bit_eq(&b.value),
             (Unknown(a), Unknown(b)) => {
                 a.type_id == b.type_id
                     && a.typedef == b.typedef
