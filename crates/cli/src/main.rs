@@ -124,6 +124,9 @@ enum Command {
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
+        /// Serialization mode.
+        #[arg(long, value_enum, default_value = "compatible")]
+        mode: ModeArg,
     },
 }
 
@@ -242,13 +245,14 @@ fn bench(
     input: &std::path::Path,
     seconds: f64,
     json: bool,
+    mode: ModeArg,
 ) -> Result<(), CliError> {
     let text = read_input(&Some(input.to_path_buf()))?;
     let doc: serde_json::Value = serde_json::from_slice(&text)?;
     let mut rows = Vec::new();
     let mut native = serde_json::Value::Null;
     for (label, tier) in [("interpreter", Tier::Interpreter), ("compiled", Tier::Compiled)] {
-        let (fory, ty) = engine(idl, type_name, ModeArg::Compatible, StringsArg::Utf8, tier)?;
+        let (fory, ty) = engine(idl, type_name, mode, StringsArg::Utf8, tier)?;
         let value = fory.from_json(ty, &doc)?;
         let bytes = fory.serialize(&value)?;
         let mut buf = Vec::with_capacity(bytes.len());
@@ -316,8 +320,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Bench { idl, type_name, input, seconds, json } => {
-            bench(&idl, &type_name, &input, seconds, json)
+        Command::Bench { idl, type_name, input, seconds, json, mode } => {
+            bench(&idl, &type_name, &input, seconds, json, mode)
         }
         Command::Decode { idl, type_name, input, mode, tier } => {
             let (fory, ty) = engine(&idl, &type_name, mode, StringsArg::Utf8, tier.into())?;
