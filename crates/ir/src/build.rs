@@ -270,6 +270,25 @@ pub fn opaque_fields(def: &TypeDef) -> Result<Vec<(Codec, bool)>, IrError> {
         .collect()
 }
 
+/// Type ids and structure equal, ignoring nullable and ref bits.
+fn same_shape(a: &DefType, b: &DefType) -> bool {
+    a.id == b.id
+        && a.args.len() == b.args.len()
+        && a.args.iter().zip(&b.args).all(|(x, y)| same_shape(x, y))
+}
+
+/// A reading codec that accepts null elements, keys and values wherever the wire marks them (a
+/// writer whose schema allows nulls there).
+fn lenient(c: Codec) -> Codec {
+    let elem = |e: Box<ElemCodec>| Box::new(ElemCodec { nullable: true, ..*e });
+    match c {
+        Codec::List(e) => Codec::List(elem(e)),
+        Codec::Set(e) => Codec::Set(elem(e)),
+        Codec::Map(k, v) => Codec::Map(elem(k), elem(v)),
+        c => c,
+    }
+}
+
 /// The local field a TypeDef field maps to: same tag id, or same snake_case name.
 fn match_field(msg: &MessageInfo, key: &FieldKey) -> Option<usize> {
     match key {
@@ -302,9 +321,10 @@ pub fn build_remote_reader(
         let target = msg.and_then(|m| {
             let ord = match_field(m, &df.key)?;
             let f = &m.fields[ord];
-            // Same declared type (element nullability included); top-level nullability may
-            // differ: a null for a non-nullable field becomes its default.
-            let same = field_def_type(reg, &f.ty) == df.ty && !taken[ord];
+            // Same declared type shape; nullability (top level and of elements, keys and values)
+            // and ref bits may differ: a null for a non-nullable field becomes its default, and
+            // null elements are accepted where the wire has them.
+            let same = same_shape(&field_def_type(reg, &f.ty), &df.ty) && !taken[ord];
             same.then_some((ord, f))
         });
         match target {
@@ -335,7 +355,7 @@ pub fn build_remote_reader(
                     }
                     (None, nullable) => {
                         ensure_at = None;
-                        let codec = codec_for(reg, &f.ty, Mode::Compatible);
+                        let codec = lenient(codec_for(reg, &f.ty, Mode::Compatible));
                         read.push(ReadOp::GetField { field, codec, nullable });
                     }
                 }

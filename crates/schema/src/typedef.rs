@@ -167,7 +167,13 @@ pub fn header_of(body: &[u8]) -> u64 {
 }
 
 /// The TypeDef field type of a resolved type (top level: nullable/ref live on the field).
+/// Ref bits in TypeDefs we write: the engine writes with reference tracking off (a `ref` field
+/// carries `ff`/`fd`, never `00`/`fe`), so its TypeDefs say "not tracked", as pyfory's do with
+/// `ref=False`. Received TypeDefs keep whatever bits the writer set.
+const WRITE_REF_BITS: bool = false;
+
 fn def_type(reg: &Registry, ty: &ResolvedType, nullable: bool, tracking_ref: bool) -> DefType {
+    let tracking_ref = tracking_ref && WRITE_REF_BITS;
     let id = match ty {
         ResolvedType::Message(t) => match reg.message(*t) {
             Some(m) => match (&m.registration, m.evolving) {
@@ -257,7 +263,11 @@ pub fn encode(reg: &Registry, ty: TypeIdx) -> Result<Vec<u8>, TypeDefError> {
             put_ident(&mut w, &m.registration, &what)?;
             for &ord in &m.wire_order {
                 let f = &m.fields[ord];
-                let flags = ((f.nullable as u8) << 1) | f.tracking_ref as u8;
+                // A `ref` field is written with a null flag (`ff`/`fd`) when references are not
+                // tracked: nullable, not ref, in the TypeDef.
+                let tracked = f.tracking_ref && WRITE_REF_BITS;
+                let nullable = f.nullable || f.tracking_ref;
+                let flags = ((nullable as u8) << 1) | tracked as u8;
                 let ty = field_def_type(reg, &f.ty);
                 let (encoding, size, name) = match f.tag {
                     Some(tag) => (TAG_ID_ENCODING, tag as usize, None),
