@@ -163,7 +163,7 @@ pub(crate) fn exec_read_op(
 }
 
 /// The value a non-nullable field gets when the writer did not send it (compatible mode): zero,
-/// empty, the enum member with the lowest value; messages and `any` stay null.
+/// empty, the first declared enum member; messages, unions and `any` stay null.
 fn default_value(cat: &Catalog, ty: &ResolvedType) -> Value {
     match ty {
         ResolvedType::Bool => Value::Bool(false),
@@ -203,13 +203,10 @@ fn default_value(cat: &Catalog, ty: &ResolvedType) -> Value {
         ResolvedType::List(_) => Value::List(RVec::new()),
         ResolvedType::Set(_) => Value::Set(RVec::new()),
         ResolvedType::Map(..) => Value::Map(RVec::new()),
+        // The first declared member, as pyfory (and a Rust enum's `Default`) does.
         ResolvedType::Enum(t) => {
-            match cat
-                .registry()
-                .enumeration(*t)
-                .and_then(|e| e.members.iter().map(|m| m.value).min())
-            {
-                Some(value) => Value::Enum(EnumValue { ty: *t, value }),
+            match cat.registry().enumeration(*t).and_then(|e| e.members.first()) {
+                Some(m) => Value::Enum(EnumValue { ty: *t, value: m.value }),
                 None => Value::Null,
             }
         }
