@@ -3361,3 +3361,157 @@ fn bench_shapes(mode: CrateMode) {
     }
     run.finish();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tests: compatible-mode schema evolution against the crate
+// ---------------------------------------------------------------------------------------------
+
+/// A later version of `fc.Inner` (id 123): `name` (2) removed, `tags` (4) and `extra` (5) added,
+/// declaration order changed; `x` and `opt` keep their tag ids.
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct InnerV2 {
+    #[fory(id = 4)]
+    tags: Vec<String>,
+    #[fory(id = 3)]
+    opt: Option<i64>,
+    #[fory(id = 5)]
+    extra: i64,
+    #[fory(id = 1)]
+    x: i32,
+}
+
+/// Two versions of `fcn.Item`, registered by name, with name-keyed fields (no ids: the crate
+/// writes the snake_case field names; foryjit's schema has its tags dropped).
+const ITEM_V1_FDL: &str = "option enable_auto_type_id = false;\npackage fcn;\n\
+    message Item { string title = 1; int32 count = 2; optional string nick_name = 3; }\n";
+const ITEM_V2_FDL: &str = "option enable_auto_type_id = false;\npackage fcn;\n\
+    message Item { list<int32> tags = 1; optional string nick_name = 2; int64 version = 3; \
+    int32 count = 4; }\n";
+
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct ItemV1 {
+    title: String,
+    count: i32,
+    nick_name: Option<String>,
+}
+
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct ItemV2 {
+    tags: Vec<i32>,
+    nick_name: Option<String>,
+    version: i64,
+    count: i32,
+}
+
+fn crate_compatible() -> Fory {
+    Fory::builder().xlang(true).compatible(true).build()
+}
+
+/// foryjit (default builder: compatible) with `fdl` registered, its tags dropped.
+fn name_keyed_jit(fdl: &str) -> ForyJit {
+    let mut desc = foryjit::SchemaDesc::from_idl(fdl).expect("item FDL");
+    for t in &mut desc.types {
+        if let foryjit::schema::TypeDesc::Message(m) = t {
+            for f in &mut m.fields {
+                f.tag = None;
+            }
+        }
+    }
+    let jit = ForyJit::builder().string_policy(StringPolicy::Utf8).build();
+    jit.register_schema(desc).expect("register the item schema");
+    jit
+}
+
+fn jit_write(jit: &ForyJit, ty: &str, json: Json) -> Vec<u8> {
+    let v = jit.from_json(handle(jit, ty), &json).expect("from_json");
+    jit.serialize(&v).expect("foryjit serializes")
+}
+
+fn jit_read(jit: &ForyJit, ty: &str, bytes: &[u8]) -> Json {
+    let v = jit
+        .deserialize(bytes)
+        .unwrap_or_else(|e| panic!("foryjit cannot read {}: {e}", hex(bytes)));
+    jit.to_json(handle(jit, ty), &v).expect("to_json")
+}
+
+/// Tag-keyed, by id: fields added, removed and reordered between the crate's `InnerV2` and
+/// foryjit's `fc.Inner`, in both directions; the crate's own v1 mirror reads alike.
+#[test]
+fn compatible_evolution_by_tag_id() {
+    let e = fc_env(CrateMode::Compatible);
+    let mut v2 = crate_compatible();
+    v2.register::<InnerV2>(123).expect("register InnerV2");
+
+    // The crate (v2) writes; foryjit (v1) reads: `name` gets "", tags/extra are dropped.
+    for w in [
+        InnerV2 { tags: vec!["a".into(), "ß".into()], opt: Some(-5), extra: 77, x: 9 },
+        InnerV2::default(),
+        InnerV2 { tags: vec![], opt: None, extra: i64::MIN, x: i32::MAX },
+    ] {
+        let bytes = v2.serialize(&w).expect("crate serializes InnerV2");
+        let opt = w.opt.map_or(Json::Null, Json::from);
+        let want = serde_json::json!({"x": w.x, "name": "", "opt": opt});
+        assert_eq!(jit_read(&e.jit, "fc.Inner", &bytes), want, "{w:?}");
+        // Twice on the same engine: the cached reader gives the same.
+        assert_eq!(jit_read(&e.jit, "fc.Inner", &bytes), want, "{w:?} (second read)");
+        let theirs: Inner = e.fory.deserialize(&bytes).expect("crate v1 reads v2");
+        assert_eq!(theirs, Inner { x: w.x, name: String::new(), opt: w.opt });
+    }
+
+    // foryjit (v1) writes; the crate (v2) reads: tags [] and extra 0, `name` dropped.
+    for (x, name, opt) in [(-3, "gone", None), (0, "", Some(1i64)), (i32::MIN, "ሴ", Some(i64::MAX))]
+    {
+        let json = serde_json::json!({"x": x, "name": name, "opt": opt});
+        let ours = jit_write(&e.jit, "fc.Inner", json);
+        let back: InnerV2 = v2.deserialize(&ours).expect("crate v2 reads foryjit v1");
+        assert_eq!(back, InnerV2 { tags: vec![], opt, extra: 0, x });
+        // And the same bytes as the crate's v1 mirror writes (tag-keyed TypeDefs agree).
+        let theirs = e.fory.serialize(&Inner { x, name: name.into(), opt }).expect("crate v1");
+        assert_eq!(hex(&ours), hex(&theirs));
+    }
+}
+
+/// Name-keyed, by name: `fcn.Item` v1 ⇄ v2 between the crate and foryjit, all four pairings;
+/// same-version bytes are identical (both write snake_case names).
+#[test]
+fn compatible_evolution_by_name() {
+    let (jit1, jit2) = (name_keyed_jit(ITEM_V1_FDL), name_keyed_jit(ITEM_V2_FDL));
+    let mut c1 = crate_compatible();
+    c1.register_by_name::<ItemV1>("fcn.Item").expect("register ItemV1");
+    let mut c2 = crate_compatible();
+    c2.register_by_name::<ItemV2>("fcn.Item").expect("register ItemV2");
+
+    let i1 = ItemV1 { title: "t".into(), count: -4, nick_name: Some("n".into()) };
+    let j1 = serde_json::json!({"title": "t", "count": -4, "nick_name": "n"});
+    let i2 = ItemV2 { tags: vec![1, -1], nick_name: None, version: 1 << 40, count: 7 };
+    let j2 =
+        serde_json::json!({"tags": [1, -1], "nick_name": null, "version": 1i64 << 40, "count": 7});
+
+    // Same version: same bytes, each reads the other.
+    let (c1b, f1b) = (c1.serialize(&i1).expect("c1"), jit_write(&jit1, "fcn.Item", j1.clone()));
+    assert_eq!(hex(&f1b), hex(&c1b), "v1 bytes");
+    let (c2b, f2b) = (c2.serialize(&i2).expect("c2"), jit_write(&jit2, "fcn.Item", j2.clone()));
+    assert_eq!(hex(&f2b), hex(&c2b), "v2 bytes");
+
+    // v1 written (crate or foryjit), v2 read (foryjit or crate).
+    let want2 = serde_json::json!({"tags": [], "nick_name": "n", "version": 0, "count": -4});
+    assert_eq!(jit_read(&jit2, "fcn.Item", &c1b), want2);
+    assert_eq!(jit_read(&jit2, "fcn.Item", &f1b), want2);
+    let want2_crate = ItemV2 { tags: vec![], nick_name: Some("n".into()), version: 0, count: -4 };
+    assert_eq!(c2.deserialize::<ItemV2>(&f1b).expect("c2 reads foryjit v1"), want2_crate);
+    assert_eq!(c2.deserialize::<ItemV2>(&c1b).expect("c2 reads c1"), want2_crate);
+
+    // v2 written, v1 read.
+    let want1 = serde_json::json!({"title": "", "count": 7, "nick_name": null});
+    assert_eq!(jit_read(&jit1, "fcn.Item", &c2b), want1);
+    assert_eq!(jit_read(&jit1, "fcn.Item", &f2b), want1);
+    let want1_crate = ItemV1 { title: String::new(), count: 7, nick_name: None };
+    assert_eq!(c1.deserialize::<ItemV1>(&f2b).expect("c1 reads foryjit v2"), want1_crate);
+    assert_eq!(c1.deserialize::<ItemV1>(&c2b).expect("c1 reads c2"), want1_crate);
+
+    // One engine, both versions in turns (TypeDef cache keyed per version).
+    for _ in 0..2 {
+        assert_eq!(jit_read(&jit1, "fcn.Item", &f1b), j1);
+        assert_eq!(jit_read(&jit1, "fcn.Item", &c2b), want1);
+    }
+}
