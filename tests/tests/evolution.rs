@@ -39,7 +39,9 @@
 //! Left out on purpose: a version change of a container's *element* flags (`list<T>` ⇄
 //! `list<optional T>`, `map<K, V>` ⇄ `map<K, optional V>`, `list<T>` ⇄ `list<ref T>`). ENGINE
 //! BUG: foryjit then skips the field and reads its default (`[]`/`{}`) instead of the written
-//! elements (see `BUG_ELEMENT_FLAGS` in `tests/pyfory_peers.rs`); pyfory reads them.
+//! elements (see `BUG_ELEMENT_FLAGS` in `tests/pyfory_peers.rs`); pyfory reads them. Also left
+//! out: a field whose type changes (`int32` → `int64`, same tag): pyfory reads the written value,
+//! foryjit skips the field and reads the default `0` (a divergence, see the report).
 //! The readers read many payloads each, so their TypeDef caches are exercised throughout; the
 //! `typedef_cache_*` tests interleave versions on one engine explicitly, and the `literal_*`
 //! tests spell whole expected values out by hand.

@@ -64,12 +64,25 @@ struct Known {
 
 /// ENGINE BUG (compatible mode; see the report): foryjit matches a remote container field only if
 /// the element's (list) or value's (map) nullable and ref flags equal the local ones; otherwise
-/// it skips the field and gives it its default: `map<string, int32>` written, `map<string,
-/// optional int32>` read → `{}`, and the same for `list<T>` ⇄ `list<optional T>` and
-/// `list<T>` ⇄ `list<ref T>` (silent data loss, also foryjit ⇄ foryjit). When the skipped map
-/// holds a null value under a TypeDef that says non-nullable (pyfory, see below), the read fails
-/// with "null for a non-nullable position", and pyfory's `map<string, ref Frozen>` field fails
-/// with "invalid map chunk". pyfory reads the same differences without complaint (check 2 passes).
+/// it skips the field and gives it its default (silent data loss, also foryjit ⇄ foryjit:
+/// `list<int32>` written, `list<optional int32>` read → `[]`; likewise `list<T>` ⇄ `list<ref T>`
+/// and `map<K, V>` ⇄ `map<K, optional V>`). pyfory's TypeDefs trigger it with the *same* FDL,
+/// because its map values lose `optional` and its `ref` bits are cleared (see the divergences
+/// below). Minimal cases, pyfory `{"xlang": true}`, foryjit with the same FDL:
+///
+/// * `message M [id=1] { map<string, optional int32> c = 1; int32 z = 2; }`, value
+///   `{"c": {"b": 2}, "z": 5}`, pyfory bytes
+///   `01ff1c0008a0bae71413827cc201c805c41854140a012401046204`: foryjit reads `{"c": {}, "z": 5}`;
+/// * the same with `{"c": {"a": null, "b": 2}, "z": 5}`
+///   (`01ff1c0008a0bae71413827cc201c805c41854140a021404612401046204`): foryjit fails with
+///   `UnexpectedNull` at offset 22 (`MapValue(0)`), though the chunk header `14` says "value null";
+/// * `message Frozen [id=603, evolving=false] { int32 a = 1; string b = 2; }` and
+///   `message M [id=1] { map<string, ref Frozen> c = 1; int32 z = 2; }`, value
+///   `{"c": {"k": {"a": 1, "b": "x"}}, "z": 5}`
+///   (`01ff1c0008103b137739f709c201c805c418546c0a012401046b020478`): foryjit fails with
+///   `InvalidMapChunk` at offset 26 (`MapValue(0)`); with `map<string, Frozen>` it reads the value.
+///
+/// pyfory reads all these differences without complaint (check 2 passes).
 const BUG_ELEMENT_FLAGS: &str = "engine bug: container element nullable/ref flags must match";
 
 /// Divergence, pyfory side: fory-compiler 1.7.7 drops `optional` on map values (the generated
