@@ -637,3 +637,24 @@ fn schema_hash_mismatch_is_rejected_both_ways() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// `{"xlang": true}` really is compatible mode in pyfory (`compatible=None` → True): the struct
+/// is written as COMPATIBLE_STRUCT `1c` + meta-share marker `00` + TypeDef, exactly like foryjit's
+/// default builder; the same-schema config writes STRUCT `1b` + id 500 (`f4 03`) + hash.
+#[test]
+fn pyfory_defaults_are_compatible_mode() {
+    let value = serde_json::json!({"a": 7, "b": "x"});
+    let mut peer = PyforyPeer::shared();
+    let h = peer.load(EVO_V1).expect("load").handle;
+    let compat = peer
+        .serialize_in(h, "peer.evo.Thing", &value, &pyfory_defaults_config())
+        .expect("pyfory, defaults");
+    let same = peer
+        .serialize_in(h, "peer.evo.Thing", &value, &default_config())
+        .expect("pyfory, same-schema");
+    drop(peer);
+    assert_eq!(hex(&compat[..4]), "01ff1c00", "{}", hex(&compat));
+    assert_eq!(hex(&same[..5]), "01ff1bf403", "{}", hex(&same));
+    let jit = engine_in(Mode::Compatible, StringPolicy::PyforyLike, EVO_V1);
+    assert_eq!(ours(&jit, "peer.evo.Thing", &value).map(|b| hex(&b)), Ok(hex(&compat)));
+}
