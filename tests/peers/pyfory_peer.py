@@ -855,14 +855,18 @@ class Peer:
         fdl = req.get("fdl")
         if not isinstance(fdl, str):
             raise PeerError("load needs \"fdl\": the FDL text")
-        s = self.by_text.get(fdl)
+        field_ids = req.get("field_ids", True)
+        if not isinstance(field_ids, bool):
+            raise PeerError("\"field_ids\" must be true or false")
+        key = fdl if field_ids else ("no field ids", fdl)
+        s = self.by_text.get(key)
         if s is None:
-            s = self._load(fdl)
-            self.by_text[fdl] = s
+            s = self._load(fdl, field_ids)
+            self.by_text[key] = s
         self.loaded.append(s)  # most recent load wins for type-name lookups
         return {"types": list(s.classes), "handle": s.handle}
 
-    def _load(self, fdl):
+    def _load(self, fdl, field_ids=True):
         handle = len(self.by_text)
         self.load_count += 1
         tmpdir = Path(self.tmp_root) / f"fdl{self.load_count}"
@@ -880,6 +884,12 @@ class Peer:
         files = sorted(out.rglob("*.py"))
         if not files:
             raise PeerError(f"fory_compiler produced no Python file: {proc.stdout.strip()}")
+        if not field_ids:
+            # Name-keyed fields: drop the tag ids fory-compiler always writes, so pyfory
+            # identifies the fields by their attribute names (as a hand-written dataclass would).
+            for f in files:
+                text = f.read_text(encoding="utf-8")
+                f.write_text(re.sub(r"pyfory\.field\(id=-?[0-9]+(, )?", "pyfory.field(", text), encoding="utf-8")
         modules = []
         for f in files:
             modname = f"_pyfory_peer_fdl{handle}_{f.stem}"

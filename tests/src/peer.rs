@@ -20,6 +20,13 @@ pub fn default_config() -> Json {
     json!({"xlang": true, "ref": false, "compatible": false})
 }
 
+/// pyfory's own defaults in xlang mode: only `xlang` is given, so `pyfory.Fory(xlang=True)` keeps
+/// `ref=False` and `compatible=None`, which pyfory 1.7.7 turns into compatible mode (protocol.md
+/// §0). (A request *without* `config` gets [`default_config`] from the peer script instead.)
+pub fn pyfory_defaults_config() -> Json {
+    json!({"xlang": true})
+}
+
 /// What a `load` request returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadedFdl {
@@ -195,16 +202,15 @@ impl PyforyPeer {
     /// Loads (compiles and registers) an FDL text.
     pub fn load(&mut self, fdl: &str) -> Result<LoadedFdl, String> {
         let r = self.request(json!({"op": "load", "fdl": fdl}))?;
-        let types = r
-            .get("types")
-            .and_then(Json::as_array)
-            .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
-            .ok_or_else(|| format!("load: no types in {r}"))?;
-        let handle = r
-            .get("handle")
-            .and_then(Json::as_u64)
-            .ok_or_else(|| format!("load: no handle in {r}"))?;
-        Ok(LoadedFdl { types, handle })
+        loaded_fdl(&r)
+    }
+
+    /// Loads an FDL text with the tag ids removed from the generated dataclass fields, so pyfory
+    /// identifies the fields by name, like a hand-written dataclass (`"field_ids": false`; a
+    /// different handle from [`PyforyPeer::load`] of the same text).
+    pub fn load_name_keyed(&mut self, fdl: &str) -> Result<LoadedFdl, String> {
+        let r = self.request(json!({"op": "load", "fdl": fdl, "field_ids": false}))?;
+        loaded_fdl(&r)
     }
 
     /// pyfory serializes canonical JSON `value` of type `ty` (most recently loaded FDL).
@@ -277,6 +283,18 @@ fn read_response(
         let msg = resp.get("error").and_then(Json::as_str).unwrap_or("(no error text)").to_owned();
         Ok(Err(msg))
     }
+}
+
+/// The types and handle of a `load` response.
+fn loaded_fdl(r: &Json) -> Result<LoadedFdl, String> {
+    let types = r
+        .get("types")
+        .and_then(Json::as_array)
+        .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
+        .ok_or_else(|| format!("load: no types in {r}"))?;
+    let handle =
+        r.get("handle").and_then(Json::as_u64).ok_or_else(|| format!("load: no handle in {r}"))?;
+    Ok(LoadedFdl { types, handle })
 }
 
 /// A `serialize` request (for [`PyforyPeer::batch`]).

@@ -1,4 +1,10 @@
-//! Interop with the real `fory` 1.7.7 crate (same-schema mode: `compatible=false`, struct hash on).
+//! Interop with the real `fory` 1.7.7 crate, in both modes: every value test runs as
+//! `same_schema::<test>` (`Fory::builder().xlang(true).compatible(false)`, struct hash on, against
+//! `ForyJit::builder().compatible(false)`) and as `compatible::<test>`
+//! (`Fory::builder().xlang(true).compatible(true)`, TypeDefs and meta sharing, against foryjit's
+//! default builder, which is compatible). In compatible mode the mirrors' fields all have
+//! `#[fory(id = N)]`, so both TypeDefs identify fields by tag id and the payloads are compared
+//! byte for byte like in same-schema mode (strings: `StringPolicy::Utf8`, protocol.md §0).
 //!
 //! Every schema below exists twice: as FDL text that foryjit loads at run time, and as a
 //! `#[derive(ForyStruct)]` / `#[derive(ForyEnum)]` Rust mirror with the same type ids and field tag
@@ -13,8 +19,8 @@
 //!    difference (each exception is named at its use, see `EXCEPTION_*`).
 //!
 //! Findings kept here on purpose (see each test's comment):
-//! * `ref_fields_shared` FAILS: foryjit rejects the back-reference flag `fe <id>` the crate writes
-//!   for an `Rc` that appears twice (engine bug: no reference resolution on read).
+//! * `ref_fields_shared`: the crate writes the later occurrences of a shared `Rc` as
+//!   back-references `fe <id>`; foryjit reads them (in both modes).
 //! * `EXCEPTION_REF_FLAGS` is a byte difference protocol.md §15 does not list (the crate tracks
 //!   `Rc` fields even with `track_ref(false)`; foryjit never tracks).
 //! * `empty_struct_hash_divergence`: fory-derive and pyfory hash a field-less struct differently,
@@ -259,7 +265,8 @@ const MEDIA_CONTENT_JSON: &str = foryjit_tests::MEDIA_CONTENT_JSON;
 // ---------------------------------------------------------------------------------------------
 
 /// protocol.md §10/§15: for a map whose value type is an id-registered struct, in same-schema mode
-/// fory-rust writes the chunk header `04` plus the value type meta `1b <id>` in every chunk,
+/// (only: compatible-mode bytes are identical) fory-rust writes the chunk header `04` plus the
+/// value type meta `1b <id>` in every chunk,
 /// while pyfory (and foryjit, which follows pyfory) marks the value as declared (`24`) and writes
 /// no type meta. Each side reads the other's bytes, so checks 1 and 2 still apply.
 const EXCEPTION_STRUCT_MAP_VALUE: &str =
@@ -1421,18 +1428,41 @@ mirror_struct!(MediaContentList = "bench.MediaContentList" { media_content_list:
 // Harness
 // ---------------------------------------------------------------------------------------------
 
+/// The pair of configurations a test runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CrateMode {
+    /// `Fory::builder().xlang(true).compatible(false)` against `.compatible(false)`.
+    SameSchema,
+    /// `Fory::builder().xlang(true).compatible(true)` against foryjit's default builder.
+    Compatible,
+}
+
 struct Env {
     jit: ForyJit,
     fory: Fory,
+    mode: CrateMode,
 }
 
-fn env(fdl: &str, register: fn(&mut Fory) -> Result<(), fory::Error>) -> Env {
-    let jit = ForyJit::builder().compatible(false).string_policy(StringPolicy::Utf8).build();
+fn env(mode: CrateMode, fdl: &str, register: fn(&mut Fory) -> Result<(), fory::Error>) -> Env {
+    let jit = match mode {
+        CrateMode::SameSchema => ForyJit::builder().compatible(false),
+        // Compatible mode is the builder's default: nothing to set.
+        CrateMode::Compatible => ForyJit::builder(),
+    }
+    .string_policy(StringPolicy::Utf8)
+    .build();
+    assert_eq!(
+        jit.mode() == foryjit::Mode::Compatible,
+        mode == CrateMode::Compatible,
+        "foryjit's mode for {mode:?}"
+    );
     jit.load_idl(fdl).unwrap_or_else(|e| panic!("foryjit cannot load the schema: {e}"));
-    let mut fory = Fory::builder().xlang(true).compatible(false).build();
+    let mut fory = Fory::builder().xlang(true).compatible(mode == CrateMode::Compatible).build();
     register(&mut fory).unwrap_or_else(|e| panic!("fory registration: {e:?}"));
-    assert!(fory.is_check_struct_version(), "same-schema mode must write the struct hash");
-    Env { jit, fory }
+    if mode == CrateMode::SameSchema {
+        assert!(fory.is_check_struct_version(), "same-schema mode must write the struct hash");
+    }
+    Env { jit, fory, mode }
 }
 
 fn hex(b: &[u8]) -> String {
@@ -1588,6 +1618,7 @@ where
 /// failures, the counts and the seed.
 struct Run {
     name: &'static str,
+    mode: CrateMode,
     seed: u64,
     cases: usize,
     identical: usize,
@@ -1596,9 +1627,10 @@ struct Run {
 }
 
 impl Run {
-    fn new(name: &'static str) -> Run {
+    fn new(env: &Env, name: &'static str) -> Run {
         Run {
             name,
+            mode: env.mode,
             seed: seed(),
             cases: 0,
             identical: 0,
@@ -1654,8 +1686,9 @@ impl Run {
 
     fn finish(self) {
         println!(
-            "{}: {} cases, {} byte-identical, {} with a documented byte difference, {} failed (seed {:#x})",
+            "{} [{:?}]: {} cases, {} byte-identical, {} with a documented byte difference, {} failed (seed {:#x})",
             self.name,
+            self.mode,
             self.cases,
             self.identical,
             self.cases - self.identical - self.failures.len(),
@@ -1668,8 +1701,9 @@ impl Run {
         if !self.failures.is_empty() {
             let shown: Vec<&String> = self.failures.iter().take(4).collect();
             panic!(
-                "{}: {} of {} cases failed (seed {:#x}; rerun with FORYJIT_SEED={:#x}). First failures:\n\n{}",
+                "{} [{:?}]: {} of {} cases failed (seed {:#x}; rerun with FORYJIT_SEED={:#x}). First failures:\n\n{}",
                 self.name,
+                self.mode,
                 self.failures.len(),
                 self.cases,
                 self.seed,
@@ -2275,8 +2309,8 @@ fn gen_media_content(g: &mut Gen) -> MediaContent {
 // Tests: fc schema
 // ---------------------------------------------------------------------------------------------
 
-fn fc_env() -> Env {
-    env(SCHEMA_FDL, register_fc)
+fn fc_env(mode: CrateMode) -> Env {
+    env(mode, SCHEMA_FDL, register_fc)
 }
 
 #[test]
@@ -2299,15 +2333,19 @@ fn helpers_are_right() {
     assert_eq!(serde_json::to_string(&(-0.0f64).json()).unwrap(), "-0.0");
 }
 
-/// The crate-doc example: both sides write exactly `01 ff 1b 67 3d 37 2c 49 02 04`.
-#[test]
-fn point_pinned_bytes() {
-    let e = fc_env();
+/// The crate-doc example: both sides write exactly `01 ff 1b 67 3d 37 2c 49 02 04` in same-schema
+/// mode; in compatible mode `01 ff 1c 00` + Point's TypeDef (header `06 10 bf c4 b3 3c 51 33`,
+/// body `c2 67 c4 05 c8 05`, protocol.md §13.4 and golden:point_compat) + `02 04`.
+fn point_pinned_bytes(mode: CrateMode) {
+    let e = fc_env(mode);
     let p = Point { x: 1, y: 2 };
-    let golden = unhex("01 ff 1b 67 3d 37 2c 49 02 04");
+    let golden = unhex(match mode {
+        CrateMode::SameSchema => "01 ff 1b 67 3d 37 2c 49 02 04",
+        CrateMode::Compatible => "01 ff 1c 00 06 10 bf c4 b3 3c 51 33 c2 67 c4 05 c8 05 02 04",
+    });
     assert_eq!(hex(&e.fory.serialize(&p).unwrap()), hex(&golden), "fory crate");
     assert_eq!(hex(&e.jit.serialize(&p.value(&e.jit)).unwrap()), hex(&golden), "foryjit");
-    let mut run = Run::new("point");
+    let mut run = Run::new(&e, "point");
     run.case(&e, "x=1,y=2", &p, Bytes::Exact);
     let mut g = run.rng();
     for i in 0..RANDOM_CASES {
@@ -2324,7 +2362,7 @@ fn point_pinned_bytes() {
 /// This test pins both payloads so a change on either side is noticed; see the report.
 #[test]
 fn empty_struct_hash_divergence() {
-    let e = fc_env();
+    let e = fc_env(CrateMode::SameSchema);
     let fory_bytes = e.fory.serialize(&Empty {}).unwrap();
     let ours = e.jit.serialize(&Empty {}.value(&e.jit)).unwrap();
     assert_eq!(
@@ -2341,6 +2379,59 @@ fn empty_struct_hash_divergence() {
     assert!(back.bit_eq(&Empty {}.value(&e.jit)));
 }
 
+/// In compatible mode there is no schema hash, so the same-schema divergence above does not
+/// apply: a field-less struct is `1c 00` + a TypeDef with no fields, and both sides agree.
+#[test]
+fn empty_struct_compatible() {
+    let e = fc_env(CrateMode::Compatible);
+    let mut run = Run::new(&e, "empty_struct_compatible");
+    run.case(&e, "empty", &Empty {}, Bytes::Exact);
+    run.finish();
+}
+
+/// Every test below runs twice: `same_schema::<name>` and `compatible::<name>`.
+macro_rules! in_both_modes {
+    ($($name:ident),* $(,)?) => {
+        mod same_schema {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(super::CrateMode::SameSchema);
+                }
+            )*
+        }
+        mod compatible {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(super::CrateMode::Compatible);
+                }
+            )*
+        }
+    };
+}
+
+in_both_modes!(
+    point_pinned_bytes,
+    scalars,
+    optional_scalars,
+    strings_and_bytes,
+    nested_structs,
+    lists,
+    lists_with_nulls,
+    hash_maps,
+    btree_maps,
+    maps_of_structs,
+    dense_arrays,
+    time_values,
+    ref_fields_unshared,
+    ref_fields_shared,
+    nested_containers,
+    large_collections,
+    root_values,
+    bench_shapes,
+);
+
 fn f16s(bits: u16) -> Float16 {
     Float16::from_bits(bits)
 }
@@ -2349,10 +2440,9 @@ fn bf16s(bits: u16) -> BFloat16 {
     BFloat16::from_bits(bits)
 }
 
-#[test]
-fn scalars() {
-    let e = fc_env();
-    let mut run = Run::new("scalars");
+fn scalars(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "scalars");
     let mut edges = vec![
         ("zero", Scalars::default()),
         (
@@ -2502,10 +2592,9 @@ fn scalars() {
     run.finish();
 }
 
-#[test]
-fn optional_scalars() {
-    let e = fc_env();
-    let mut run = Run::new("optional_scalars");
+fn optional_scalars(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "optional_scalars");
     run.case(&e, "all None", &OptScalars::default(), Bytes::Exact);
     let all_some = |s: Scalars| OptScalars {
         b: Some(s.b),
@@ -2581,10 +2670,9 @@ fn optional_scalars() {
     run.finish();
 }
 
-#[test]
-fn strings_and_bytes() {
-    let e = fc_env();
-    let mut run = Run::new("strings_and_bytes");
+fn strings_and_bytes(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "strings_and_bytes");
     let long_ascii: String = "x".repeat(1000);
     let forty: String = "a".repeat(40);
     let edges = [
@@ -2636,10 +2724,9 @@ fn strings_and_bytes() {
     run.finish();
 }
 
-#[test]
-fn nested_structs() {
-    let e = fc_env();
-    let mut run = Run::new("nested_structs");
+fn nested_structs(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "nested_structs");
     let inner = Inner { x: -7, name: "ሴ inner".into(), opt: Some(i64::MIN) };
     run.case(&e, "inner", &inner, Bytes::Exact);
     run.case(&e, "inner default", &Inner::default(), Bytes::Exact);
@@ -2682,10 +2769,9 @@ fn nested_structs() {
     run.finish();
 }
 
-#[test]
-fn lists() {
-    let e = fc_env();
-    let mut run = Run::new("lists");
+fn lists(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "lists");
     run.case(&e, "all empty, olist None", &Lists::default(), Bytes::Exact);
     run.case(
         &e,
@@ -2738,10 +2824,9 @@ fn lists() {
     run.finish();
 }
 
-#[test]
-fn lists_with_nulls() {
-    let e = fc_env();
-    let mut run = Run::new("lists_with_nulls");
+fn lists_with_nulls(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "lists_with_nulls");
     run.case(&e, "all empty", &NullLists::default(), Bytes::Exact);
     let mixed = NullLists {
         oi32s: vec![Some(1), None, Some(-1)],
@@ -2784,10 +2869,9 @@ fn lists_with_nulls() {
     run.finish();
 }
 
-#[test]
-fn hash_maps() {
-    let e = fc_env();
-    let mut run = Run::new("hash_maps");
+fn hash_maps(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "hash_maps");
     run.case(&e, "all empty", &Maps::default(), Bytes::Exact);
     let one = Maps {
         s2i: HashMap::from([("k".to_owned(), -1)]),
@@ -2822,10 +2906,9 @@ fn hash_maps() {
     run.finish();
 }
 
-#[test]
-fn btree_maps() {
-    let e = fc_env();
-    let mut run = Run::new("btree_maps");
+fn btree_maps(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "btree_maps");
     run.case(&e, "all empty", &BMaps::default(), Bytes::Exact);
     let v = BMaps {
         s2i: BTreeMap::from([
@@ -2855,10 +2938,9 @@ fn btree_maps() {
     run.finish();
 }
 
-#[test]
-fn maps_of_structs() {
-    let e = fc_env();
-    let mut run = Run::new("maps_of_structs");
+fn maps_of_structs(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "maps_of_structs");
     // Empty maps carry no chunk, so no difference is possible.
     run.case(&e, "empty", &StructMaps::default(), Bytes::Exact);
     let v = StructMaps {
@@ -2872,7 +2954,12 @@ fn maps_of_structs() {
             ("some".to_owned(), Some(Inner::default())),
         ]),
     };
-    run.case(&e, "entries", &v, Bytes::Exception(EXCEPTION_STRUCT_MAP_VALUE));
+    // The difference is a same-schema one: in compatible mode the crate's bytes are foryjit's.
+    let struct_values = match mode {
+        CrateMode::SameSchema => Bytes::Exception(EXCEPTION_STRUCT_MAP_VALUE),
+        CrateMode::Compatible => Bytes::Exact,
+    };
+    run.case(&e, "entries", &v, struct_values);
     let mut g = run.rng();
     for i in 0..RANDOM_CASES {
         let v = gen_struct_maps(&mut g);
@@ -2881,17 +2968,16 @@ fn maps_of_structs() {
         let bytes = if v.s2inner.is_empty() && v.i2inner.is_empty() && no_struct_value {
             Bytes::Exact
         } else {
-            Bytes::Exception(EXCEPTION_STRUCT_MAP_VALUE)
+            struct_values
         };
         run.case(&e, format!("random #{i}"), &v, bytes);
     }
     run.finish();
 }
 
-#[test]
-fn dense_arrays() {
-    let e = fc_env();
-    let mut run = Run::new("dense_arrays");
+fn dense_arrays(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "dense_arrays");
     run.case(&e, "all empty, optional None", &Arrays::default(), Bytes::Exact);
     let v = Arrays {
         ab: vec![true, false, true],
@@ -2918,10 +3004,9 @@ fn dense_arrays() {
     run.finish();
 }
 
-#[test]
-fn time_values() {
-    let e = fc_env();
-    let mut run = Run::new("time_values");
+fn time_values(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "time_values");
     run.case(&e, "epoch", &Times::default(), Bytes::Exact);
     let v = Times {
         d: fory::Date::from_epoch_days(19_724),
@@ -2956,10 +3041,9 @@ fn rc_inner(x: i32) -> Rc<Inner> {
 }
 
 /// `ref` fields whose values are not shared.
-#[test]
-fn ref_fields_unshared() {
-    let e = fc_env();
-    let mut run = Run::new("ref_fields_unshared");
+fn ref_fields_unshared(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "ref_fields_unshared");
     // Null ref fields and an empty ref list look the same on both sides.
     run.case(&e, "all None", &Refs::default(), Bytes::Exact);
     let unshared = Refs {
@@ -2979,11 +3063,10 @@ fn ref_fields_unshared() {
 
 /// `ref` fields that share one `Rc`: the crate writes the later occurrences as back-references
 /// `fe <id>` (protocol.md §2), which foryjit must resolve (into copies: its `Value` has no
-/// identity). ENGINE BUG: foryjit rejects `fe` ("invalid ref flag 0xfe"), see the report.
-#[test]
-fn ref_fields_shared() {
-    let e = fc_env();
-    let mut run = Run::new("ref_fields_shared");
+/// identity).
+fn ref_fields_shared(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "ref_fields_shared");
     let shared = rc_inner(9);
     let v = Refs { r: Some(shared.clone()), rl: vec![], r2: Some(shared.clone()), n: 0 };
     run.case(&e, "two fields, one Rc", &v, Bytes::Exception(EXCEPTION_REF_FLAGS));
@@ -3004,10 +3087,9 @@ fn ref_fields_shared() {
     run.finish();
 }
 
-#[test]
-fn nested_containers() {
-    let e = fc_env();
-    let mut run = Run::new("nested_containers");
+fn nested_containers(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "nested_containers");
     run.case(&e, "all empty", &Nesting::default(), Bytes::Exact);
     let v = Nesting {
         lm: vec![HashMap::new(), HashMap::from([("a".to_owned(), 1)])],
@@ -3033,10 +3115,9 @@ fn nested_containers() {
 }
 
 /// Lengths that need multi-byte varints, and maps of more than 255 entries (several chunks).
-#[test]
-fn large_collections() {
-    let e = fc_env();
-    let mut run = Run::new("large_collections");
+fn large_collections(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "large_collections");
     let mut g = run.rng();
     for n in [127usize, 128, 255, 256, 300, 1000] {
         let v = Lists {
@@ -3081,10 +3162,9 @@ fn large_collections() {
 }
 
 /// Values at the root (not inside a struct): the variant of foryjit's `Value` picks the type id.
-#[test]
-fn root_values() {
-    let e = fc_env();
-    let mut run = Run::new("root_values");
+fn root_values(mode: CrateMode) {
+    let e = fc_env(mode);
+    let mut run = Run::new(&e, "root_values");
     run.root(&e, "None", &None::<i32>, Value::Null);
     run.root(&e, "enum", &Color::Blue, Color::Blue.value(&e.jit));
     run.root(&e, "struct", &Inner::default(), Inner::default().value(&e.jit));
@@ -3128,8 +3208,8 @@ fn root_values() {
 // Tests: bench shapes
 // ---------------------------------------------------------------------------------------------
 
-fn bench_env() -> Env {
-    env(BENCH_FDL, register_bench)
+fn bench_env(mode: CrateMode) -> Env {
+    env(mode, BENCH_FDL, register_bench)
 }
 
 fn bench_numeric() -> NumericStruct {
@@ -3217,7 +3297,7 @@ fn bench_media_content() -> MediaContent {
 /// foryjit's `from_json` of the files builds the same `Value`s.
 #[test]
 fn bench_data_matches_shared_json() {
-    let e = bench_env();
+    let e = bench_env(CrateMode::SameSchema);
     fn same<T: Mirror + Named>(e: &Env, v: &T, text: &str) {
         let file: Json = serde_json::from_str(text).unwrap();
         assert!(
@@ -3239,10 +3319,9 @@ fn bench_data_matches_shared_json() {
     same(&e, &bench_media_content(), MEDIA_CONTENT_JSON);
 }
 
-#[test]
-fn bench_shapes() {
-    let e = bench_env();
-    let mut run = Run::new("bench_shapes");
+fn bench_shapes(mode: CrateMode) {
+    let e = bench_env(mode);
+    let mut run = Run::new(&e, "bench_shapes");
     run.case(&e, "data", &bench_numeric(), Bytes::Exact);
     run.case(&e, "data", &bench_sample(), Bytes::Exact);
     run.case(&e, "data", &bench_media_content(), Bytes::Exact);
@@ -3281,4 +3360,158 @@ fn bench_shapes() {
         }
     }
     run.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests: compatible-mode schema evolution against the crate
+// ---------------------------------------------------------------------------------------------
+
+/// A later version of `fc.Inner` (id 123): `name` (2) removed, `tags` (4) and `extra` (5) added,
+/// declaration order changed; `x` and `opt` keep their tag ids.
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct InnerV2 {
+    #[fory(id = 4)]
+    tags: Vec<String>,
+    #[fory(id = 3)]
+    opt: Option<i64>,
+    #[fory(id = 5)]
+    extra: i64,
+    #[fory(id = 1)]
+    x: i32,
+}
+
+/// Two versions of `fcn.Item`, registered by name, with name-keyed fields (no ids: the crate
+/// writes the snake_case field names; foryjit's schema has its tags dropped).
+const ITEM_V1_FDL: &str = "option enable_auto_type_id = false;\npackage fcn;\n\
+    message Item { string title = 1; int32 count = 2; optional string nick_name = 3; }\n";
+const ITEM_V2_FDL: &str = "option enable_auto_type_id = false;\npackage fcn;\n\
+    message Item { list<int32> tags = 1; optional string nick_name = 2; int64 version = 3; \
+    int32 count = 4; }\n";
+
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct ItemV1 {
+    title: String,
+    count: i32,
+    nick_name: Option<String>,
+}
+
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct ItemV2 {
+    tags: Vec<i32>,
+    nick_name: Option<String>,
+    version: i64,
+    count: i32,
+}
+
+fn crate_compatible() -> Fory {
+    Fory::builder().xlang(true).compatible(true).build()
+}
+
+/// foryjit (default builder: compatible) with `fdl` registered, its tags dropped.
+fn name_keyed_jit(fdl: &str) -> ForyJit {
+    let mut desc = foryjit::SchemaDesc::from_idl(fdl).expect("item FDL");
+    for t in &mut desc.types {
+        if let foryjit::schema::TypeDesc::Message(m) = t {
+            for f in &mut m.fields {
+                f.tag = None;
+            }
+        }
+    }
+    let jit = ForyJit::builder().string_policy(StringPolicy::Utf8).build();
+    jit.register_schema(desc).expect("register the item schema");
+    jit
+}
+
+fn jit_write(jit: &ForyJit, ty: &str, json: Json) -> Vec<u8> {
+    let v = jit.from_json(handle(jit, ty), &json).expect("from_json");
+    jit.serialize(&v).expect("foryjit serializes")
+}
+
+fn jit_read(jit: &ForyJit, ty: &str, bytes: &[u8]) -> Json {
+    let v = jit
+        .deserialize(bytes)
+        .unwrap_or_else(|e| panic!("foryjit cannot read {}: {e}", hex(bytes)));
+    jit.to_json(handle(jit, ty), &v).expect("to_json")
+}
+
+/// Tag-keyed, by id: fields added, removed and reordered between the crate's `InnerV2` and
+/// foryjit's `fc.Inner`, in both directions; the crate's own v1 mirror reads alike.
+#[test]
+fn compatible_evolution_by_tag_id() {
+    let e = fc_env(CrateMode::Compatible);
+    let mut v2 = crate_compatible();
+    v2.register::<InnerV2>(123).expect("register InnerV2");
+
+    // The crate (v2) writes; foryjit (v1) reads: `name` gets "", tags/extra are dropped.
+    for w in [
+        InnerV2 { tags: vec!["a".into(), "ß".into()], opt: Some(-5), extra: 77, x: 9 },
+        InnerV2::default(),
+        InnerV2 { tags: vec![], opt: None, extra: i64::MIN, x: i32::MAX },
+    ] {
+        let bytes = v2.serialize(&w).expect("crate serializes InnerV2");
+        let opt = w.opt.map_or(Json::Null, Json::from);
+        let want = serde_json::json!({"x": w.x, "name": "", "opt": opt});
+        assert_eq!(jit_read(&e.jit, "fc.Inner", &bytes), want, "{w:?}");
+        // Twice on the same engine: the cached reader gives the same.
+        assert_eq!(jit_read(&e.jit, "fc.Inner", &bytes), want, "{w:?} (second read)");
+        let theirs: Inner = e.fory.deserialize(&bytes).expect("crate v1 reads v2");
+        assert_eq!(theirs, Inner { x: w.x, name: String::new(), opt: w.opt });
+    }
+
+    // foryjit (v1) writes; the crate (v2) reads: tags [] and extra 0, `name` dropped.
+    for (x, name, opt) in [(-3, "gone", None), (0, "", Some(1i64)), (i32::MIN, "ሴ", Some(i64::MAX))]
+    {
+        let json = serde_json::json!({"x": x, "name": name, "opt": opt});
+        let ours = jit_write(&e.jit, "fc.Inner", json);
+        let back: InnerV2 = v2.deserialize(&ours).expect("crate v2 reads foryjit v1");
+        assert_eq!(back, InnerV2 { tags: vec![], opt, extra: 0, x });
+        // And the same bytes as the crate's v1 mirror writes (tag-keyed TypeDefs agree).
+        let theirs = e.fory.serialize(&Inner { x, name: name.into(), opt }).expect("crate v1");
+        assert_eq!(hex(&ours), hex(&theirs));
+    }
+}
+
+/// Name-keyed, by name: `fcn.Item` v1 ⇄ v2 between the crate and foryjit, all four pairings;
+/// same-version bytes are identical (both write snake_case names).
+#[test]
+fn compatible_evolution_by_name() {
+    let (jit1, jit2) = (name_keyed_jit(ITEM_V1_FDL), name_keyed_jit(ITEM_V2_FDL));
+    let mut c1 = crate_compatible();
+    c1.register_by_name::<ItemV1>("fcn.Item").expect("register ItemV1");
+    let mut c2 = crate_compatible();
+    c2.register_by_name::<ItemV2>("fcn.Item").expect("register ItemV2");
+
+    let i1 = ItemV1 { title: "t".into(), count: -4, nick_name: Some("n".into()) };
+    let j1 = serde_json::json!({"title": "t", "count": -4, "nick_name": "n"});
+    let i2 = ItemV2 { tags: vec![1, -1], nick_name: None, version: 1 << 40, count: 7 };
+    let j2 =
+        serde_json::json!({"tags": [1, -1], "nick_name": null, "version": 1i64 << 40, "count": 7});
+
+    // Same version: same bytes, each reads the other.
+    let (c1b, f1b) = (c1.serialize(&i1).expect("c1"), jit_write(&jit1, "fcn.Item", j1.clone()));
+    assert_eq!(hex(&f1b), hex(&c1b), "v1 bytes");
+    let (c2b, f2b) = (c2.serialize(&i2).expect("c2"), jit_write(&jit2, "fcn.Item", j2.clone()));
+    assert_eq!(hex(&f2b), hex(&c2b), "v2 bytes");
+
+    // v1 written (crate or foryjit), v2 read (foryjit or crate).
+    let want2 = serde_json::json!({"tags": [], "nick_name": "n", "version": 0, "count": -4});
+    assert_eq!(jit_read(&jit2, "fcn.Item", &c1b), want2);
+    assert_eq!(jit_read(&jit2, "fcn.Item", &f1b), want2);
+    let want2_crate = ItemV2 { tags: vec![], nick_name: Some("n".into()), version: 0, count: -4 };
+    assert_eq!(c2.deserialize::<ItemV2>(&f1b).expect("c2 reads foryjit v1"), want2_crate);
+    assert_eq!(c2.deserialize::<ItemV2>(&c1b).expect("c2 reads c1"), want2_crate);
+
+    // v2 written, v1 read.
+    let want1 = serde_json::json!({"title": "", "count": 7, "nick_name": null});
+    assert_eq!(jit_read(&jit1, "fcn.Item", &c2b), want1);
+    assert_eq!(jit_read(&jit1, "fcn.Item", &f2b), want1);
+    let want1_crate = ItemV1 { title: String::new(), count: 7, nick_name: None };
+    assert_eq!(c1.deserialize::<ItemV1>(&f2b).expect("c1 reads foryjit v2"), want1_crate);
+    assert_eq!(c1.deserialize::<ItemV1>(&c2b).expect("c1 reads c2"), want1_crate);
+
+    // One engine, both versions in turns (TypeDef cache keyed per version).
+    for _ in 0..2 {
+        assert_eq!(jit_read(&jit1, "fcn.Item", &f1b), j1);
+        assert_eq!(jit_read(&jit1, "fcn.Item", &c2b), want1);
+    }
 }

@@ -1,4 +1,14 @@
-//! Cross-checks foryjit against pyfory 1.7.7 (same-schema xlang mode, `ref=false`).
+//! Cross-checks foryjit against pyfory 1.7.7 in both modes:
+//!
+//! * same-schema: pyfory `{"xlang": true, "ref": false, "compatible": false}` against
+//!   `ForyJit::builder().compatible(false)` (tests `pyfory_*`);
+//! * compatible: pyfory's **defaults** (`{"xlang": true}`: `ref=False`, `compatible=None`, which
+//!   pyfory turns into `True`) against foryjit's default builder (compatible) (tests
+//!   `pyfory_compat_*`). Every FDL field has a tag id (fory-compiler 1.7.7 always sets one), so the
+//!   TypeDefs identify fields by tag and the bytes are comparable here too; name-keyed fields
+//!   are covered by `tests/evolution.rs`. `COMPAT_KNOWN` lists the (type, check) pairs that fail
+//!   in compatible mode (an engine bug and two TypeDef divergences, explained there); a listed
+//!   pair that stops failing fails the test.
 //!
 //! For every schema in `tests/schemas/` and every message type in it, for the hand-picked edge
 //! cases of `foryjit_tests::gen` plus random values from a fixed seed and from a run-time seed
@@ -18,7 +28,8 @@ use foryjit::{Error, ErrorKind, ForyJit, SchemaDesc, StringPolicy};
 use foryjit_tests::gen::Generator;
 use foryjit_tests::hex;
 use foryjit_tests::peer::{
-    default_config, deserialize_request, hex_of, serialize_request, value_of, PyforyPeer,
+    default_config, deserialize_request, hex_of, pyfory_defaults_config, serialize_request,
+    value_of, PyforyPeer,
 };
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -41,6 +52,58 @@ const SCHEMAS: &[(&str, &str)] = &[
     ("misc.fdl", include_str!("../schemas/misc.fdl")),
     ("aliases.fdl", include_str!("../schemas/aliases.fdl")),
     ("nopkg.fdl", include_str!("../schemas/nopkg.fdl")),
+];
+
+/// A check that fails in compatible mode for one message type, and why.
+struct Known {
+    ty: &'static str,
+    /// The check number the failure labels start with (`"1"`, `"3"`).
+    check: &'static str,
+    why: &'static str,
+}
+
+/// ENGINE BUG (compatible mode; see the report): foryjit matches a remote container field only if
+/// the element's (list) or value's (map) nullable and ref flags equal the local ones; otherwise
+/// it skips the field and gives it its default (silent data loss, also foryjit ⇄ foryjit:
+/// `list<int32>` written, `list<optional int32>` read → `[]`; likewise `list<T>` ⇄ `list<ref T>`
+/// and `map<K, V>` ⇄ `map<K, optional V>`). pyfory's TypeDefs trigger it with the *same* FDL,
+/// because its map values lose `optional` and its `ref` bits are cleared (see the divergences
+/// below). Minimal cases, pyfory `{"xlang": true}`, foryjit with the same FDL:
+///
+/// * `message M [id=1] { map<string, optional int32> c = 1; int32 z = 2; }`, value
+///   `{"c": {"b": 2}, "z": 5}`, pyfory bytes
+///   `01ff1c0008a0bae71413827cc201c805c41854140a012401046204`: foryjit reads `{"c": {}, "z": 5}`;
+/// * the same with `{"c": {"a": null, "b": 2}, "z": 5}`
+///   (`01ff1c0008a0bae71413827cc201c805c41854140a021404612401046204`): foryjit fails with
+///   `UnexpectedNull` at offset 22 (`MapValue(0)`), though the chunk header `14` says "value null";
+/// * `message Frozen [id=603, evolving=false] { int32 a = 1; string b = 2; }` and
+///   `message M [id=1] { map<string, ref Frozen> c = 1; int32 z = 2; }`, value
+///   `{"c": {"k": {"a": 1, "b": "x"}}, "z": 5}`
+///   (`01ff1c0008103b137739f709c201c805c418546c0a012401046b020478`): foryjit fails with
+///   `InvalidMapChunk` at offset 26 (`MapValue(0)`); with `map<string, Frozen>` it reads the value.
+///
+/// pyfory reads all these differences without complaint (check 2 passes).
+const BUG_ELEMENT_FLAGS: &str = "engine bug: container element nullable/ref flags must match";
+
+/// Divergence, pyfory side: fory-compiler 1.7.7 drops `optional` on map values (the generated
+/// annotation is `Dict[K, V]`), so pyfory's TypeDef has the map value's nullable bit 0 where the
+/// FDL (and foryjit's TypeDef) says `optional` (e.g. `c4 18 54 14` vs foryjit `c4 18 54 16`).
+const DIVERGENCE_MAP_VALUE_NULLABLE: &str =
+    "pyfory TypeDef: map value nullable bit dropped by fory-compiler";
+
+/// Divergence: with `ref=False` (its default) pyfory writes no ref bit in the TypeDef for `ref`
+/// fields, `list<ref T>` elements and `map<K, ref V>` values (`c6 1b`, `16 6c`); foryjit writes
+/// the schema's ref bit (`c7 1b`, `16 6d`) though it never tracks references.
+const DIVERGENCE_REF_BITS: &str =
+    "TypeDef ref bits: pyfory (ref=False) clears them, foryjit sets them";
+
+const COMPAT_KNOWN: &[Known] = &[
+    Known { ty: "peer.coll.NullableMaps", check: "1", why: BUG_ELEMENT_FLAGS },
+    Known { ty: "peer.coll.NullableMaps", check: "3", why: DIVERGENCE_MAP_VALUE_NULLABLE },
+    Known { ty: "peer.misc.MoreNullables", check: "1", why: BUG_ELEMENT_FLAGS },
+    Known { ty: "peer.misc.MoreNullables", check: "3", why: DIVERGENCE_MAP_VALUE_NULLABLE },
+    Known { ty: "peer.misc.Refs", check: "1", why: BUG_ELEMENT_FLAGS },
+    Known { ty: "peer.misc.Refs", check: "3", why: DIVERGENCE_REF_BITS },
 ];
 
 fn run_seed() -> u64 {
@@ -77,8 +140,47 @@ struct Failure {
     value: Json,
 }
 
+/// Which pair of configurations a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// pyfory `compatible=False`, foryjit `.compatible(false)`.
+    SameSchema,
+    /// pyfory's defaults (`compatible=None` → True), foryjit's default builder.
+    Compatible,
+}
+
+impl Mode {
+    fn config(self) -> Json {
+        match self {
+            Mode::SameSchema => default_config(),
+            Mode::Compatible => pyfory_defaults_config(),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Mode::SameSchema => "same-schema",
+            Mode::Compatible => "compatible",
+        }
+    }
+}
+
 fn engine(policy: StringPolicy, fdl: &str) -> ForyJit {
-    let fory = ForyJit::builder().compatible(false).string_policy(policy).build();
+    engine_in(Mode::SameSchema, policy, fdl)
+}
+
+fn engine_in(mode: Mode, policy: StringPolicy, fdl: &str) -> ForyJit {
+    let builder = match mode {
+        Mode::SameSchema => ForyJit::builder().compatible(false),
+        // Nothing set: compatible mode is the builder's default.
+        Mode::Compatible => ForyJit::builder(),
+    };
+    let fory = builder.string_policy(policy).build();
+    assert_eq!(
+        fory.mode() == foryjit::Mode::Compatible,
+        mode == Mode::Compatible,
+        "engine mode for {mode:?}"
+    );
     fory.load_idl(fdl).unwrap_or_else(|e| panic!("foryjit rejects the schema: {e}"));
     fory
 }
@@ -127,13 +229,13 @@ fn short(s: &str, n: usize) -> String {
 }
 
 /// Runs the four checks over every message type of one schema; panics with a report.
-fn check_schema(file: &str, fdl: &str) {
+fn check_schema(file: &str, fdl: &str, mode: Mode) {
     let start = Instant::now();
     let desc =
         SchemaDesc::from_idl(fdl).unwrap_or_else(|e| panic!("{file}: foryjit cannot parse: {e}"));
     let gen = Generator::new(&desc);
-    let like = engine(StringPolicy::PyforyLike, fdl);
-    let utf8 = engine(StringPolicy::Utf8, fdl);
+    let like = engine_in(mode, StringPolicy::PyforyLike, fdl);
+    let utf8 = engine_in(mode, StringPolicy::Utf8, fdl);
     let seed = run_seed();
     let n_random = random_cases();
 
@@ -153,7 +255,7 @@ fn check_schema(file: &str, fdl: &str) {
         }
     }
 
-    let cfg = default_config();
+    let cfg = mode.config();
     let mut peer = PyforyPeer::shared();
     let handle =
         peer.load(fdl).unwrap_or_else(|e| panic!("{file}: pyfory peer cannot load: {e}")).handle;
@@ -252,8 +354,33 @@ fn check_schema(file: &str, fdl: &str) {
         }
     }
 
+    // Known compatible-mode failures are counted, not reported; each listed one of this schema
+    // must still occur (the list names exactly what fails).
+    let mut n_known = 0;
+    if mode == Mode::Compatible {
+        for k in COMPAT_KNOWN.iter().filter(|k| cases.iter().any(|c| c.ty == k.ty)) {
+            let hit = |f: &Failure| k.ty == f.ty && f.check.starts_with(k.check);
+            let n = failures.iter().filter(|f| hit(f)).count();
+            failures.retain(|f| !hit(f));
+            n_known += n;
+            eprintln!(
+                "{file} [compatible]: {} check {}: {n} known failures ({})",
+                k.ty, k.check, k.why
+            );
+            if n == 0 {
+                failures.push(Failure {
+                    ty: k.ty.to_owned(),
+                    label: "COMPAT_KNOWN".into(),
+                    check: "known failure no longer fails",
+                    detail: format!("check {} passes now: remove it from COMPAT_KNOWN", k.check),
+                    value: Json::Null,
+                });
+            }
+        }
+    }
     eprintln!(
-        "{file}: {} cases ({} message types, {} edge + {}x2 random each), {} failures, {:.2?} (FORYJIT_SEED={seed})",
+        "{file} [{}]: {} cases ({} message types, {} edge + {}x2 random each), {} failures, {n_known} known (COMPAT_KNOWN), {:.2?} (FORYJIT_SEED={seed})",
+        mode.label(),
         cases.len(),
         gen.messages().len(),
         gen.edge_count(),
@@ -262,7 +389,7 @@ fn check_schema(file: &str, fdl: &str) {
         start.elapsed()
     );
     if !failures.is_empty() {
-        panic!("{}", report(file, seed, &failures));
+        panic!("{}", report(&format!("{file} [{}]", mode.label()), seed, &failures));
     }
 }
 
@@ -292,52 +419,102 @@ fn report(file: &str, seed: u64, failures: &[Failure]) -> String {
 
 #[test]
 fn pyfory_scalars() {
-    check_schema(SCHEMAS[0].0, SCHEMAS[0].1);
+    check_schema(SCHEMAS[0].0, SCHEMAS[0].1, Mode::SameSchema);
+}
+
+#[test]
+fn pyfory_compat_scalars() {
+    check_schema(SCHEMAS[0].0, SCHEMAS[0].1, Mode::Compatible);
 }
 
 #[test]
 fn pyfory_collections() {
-    check_schema(SCHEMAS[1].0, SCHEMAS[1].1);
+    check_schema(SCHEMAS[1].0, SCHEMAS[1].1, Mode::SameSchema);
+}
+
+#[test]
+fn pyfory_compat_collections() {
+    check_schema(SCHEMAS[1].0, SCHEMAS[1].1, Mode::Compatible);
 }
 
 #[test]
 fn pyfory_enums() {
-    check_schema(SCHEMAS[2].0, SCHEMAS[2].1);
+    check_schema(SCHEMAS[2].0, SCHEMAS[2].1, Mode::SameSchema);
+}
+
+#[test]
+fn pyfory_compat_enums() {
+    check_schema(SCHEMAS[2].0, SCHEMAS[2].1, Mode::Compatible);
 }
 
 #[test]
 fn pyfory_nested() {
-    check_schema(SCHEMAS[3].0, SCHEMAS[3].1);
+    check_schema(SCHEMAS[3].0, SCHEMAS[3].1, Mode::SameSchema);
+}
+
+#[test]
+fn pyfory_compat_nested() {
+    check_schema(SCHEMAS[3].0, SCHEMAS[3].1, Mode::Compatible);
 }
 
 #[test]
 fn pyfory_named() {
-    check_schema(SCHEMAS[4].0, SCHEMAS[4].1);
+    check_schema(SCHEMAS[4].0, SCHEMAS[4].1, Mode::SameSchema);
+}
+
+#[test]
+fn pyfory_compat_named() {
+    check_schema(SCHEMAS[4].0, SCHEMAS[4].1, Mode::Compatible);
 }
 
 #[test]
 fn pyfory_autoid() {
-    check_schema(SCHEMAS[5].0, SCHEMAS[5].1);
+    check_schema(SCHEMAS[5].0, SCHEMAS[5].1, Mode::SameSchema);
+}
+
+#[test]
+fn pyfory_compat_autoid() {
+    check_schema(SCHEMAS[5].0, SCHEMAS[5].1, Mode::Compatible);
 }
 
 #[test]
 fn pyfory_bench_shapes() {
-    check_schema(SCHEMAS[6].0, SCHEMAS[6].1);
+    check_schema(SCHEMAS[6].0, SCHEMAS[6].1, Mode::SameSchema);
+}
+
+#[test]
+fn pyfory_compat_bench_shapes() {
+    check_schema(SCHEMAS[6].0, SCHEMAS[6].1, Mode::Compatible);
 }
 
 #[test]
 fn pyfory_misc() {
-    check_schema(SCHEMAS[7].0, SCHEMAS[7].1);
+    check_schema(SCHEMAS[7].0, SCHEMAS[7].1, Mode::SameSchema);
+}
+
+#[test]
+fn pyfory_compat_misc() {
+    check_schema(SCHEMAS[7].0, SCHEMAS[7].1, Mode::Compatible);
 }
 
 #[test]
 fn pyfory_aliases() {
-    check_schema(SCHEMAS[8].0, SCHEMAS[8].1);
+    check_schema(SCHEMAS[8].0, SCHEMAS[8].1, Mode::SameSchema);
+}
+
+#[test]
+fn pyfory_compat_aliases() {
+    check_schema(SCHEMAS[8].0, SCHEMAS[8].1, Mode::Compatible);
 }
 
 #[test]
 fn pyfory_no_package() {
-    check_schema(SCHEMAS[9].0, SCHEMAS[9].1);
+    check_schema(SCHEMAS[9].0, SCHEMAS[9].1, Mode::SameSchema);
+}
+
+#[test]
+fn pyfory_compat_no_package() {
+    check_schema(SCHEMAS[9].0, SCHEMAS[9].1, Mode::Compatible);
 }
 
 /// Every schema file of `tests/schemas/` is checked by one of the tests above.
@@ -459,4 +636,25 @@ fn schema_hash_mismatch_is_rejected_both_ways() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `{"xlang": true}` really is compatible mode in pyfory (`compatible=None` → True): the struct
+/// is written as COMPATIBLE_STRUCT `1c` + meta-share marker `00` + TypeDef, exactly like foryjit's
+/// default builder; the same-schema config writes STRUCT `1b` + id 500 (`f4 03`) + hash.
+#[test]
+fn pyfory_defaults_are_compatible_mode() {
+    let value = serde_json::json!({"a": 7, "b": "x"});
+    let mut peer = PyforyPeer::shared();
+    let h = peer.load(EVO_V1).expect("load").handle;
+    let compat = peer
+        .serialize_in(h, "peer.evo.Thing", &value, &pyfory_defaults_config())
+        .expect("pyfory, defaults");
+    let same = peer
+        .serialize_in(h, "peer.evo.Thing", &value, &default_config())
+        .expect("pyfory, same-schema");
+    drop(peer);
+    assert_eq!(hex(&compat[..4]), "01ff1c00", "{}", hex(&compat));
+    assert_eq!(hex(&same[..5]), "01ff1bf403", "{}", hex(&same));
+    let jit = engine_in(Mode::Compatible, StringPolicy::PyforyLike, EVO_V1);
+    assert_eq!(ours(&jit, "peer.evo.Thing", &value).map(|b| hex(&b)), Ok(hex(&compat)));
 }
