@@ -7,8 +7,8 @@
 //!   `pyfory_compat_*`). Every FDL field has a tag id (fory-compiler 1.7.7 always sets one), so the
 //!   TypeDefs identify fields by tag and the bytes are comparable here too; name-keyed fields
 //!   are covered by `tests/evolution.rs`. `COMPAT_KNOWN` lists the (type, check) pairs that fail
-//!   in compatible mode (an engine bug and two TypeDef divergences, explained there); a listed
-//!   pair that stops failing fails the test.
+//!   in compatible mode (a TypeDef divergence of fory-compiler's, explained there); a listed pair
+//!   that stops failing fails the test.
 //!
 //! For every schema in `tests/schemas/` and every message type in it, for the hand-picked edge
 //! cases of `foryjit_tests::gen` plus random values from a fixed seed and from a run-time seed
@@ -62,48 +62,15 @@ struct Known {
     why: &'static str,
 }
 
-/// ENGINE BUG (compatible mode; see the report): foryjit matches a remote container field only if
-/// the element's (list) or value's (map) nullable and ref flags equal the local ones; otherwise
-/// it skips the field and gives it its default (silent data loss, also foryjit ⇄ foryjit:
-/// `list<int32>` written, `list<optional int32>` read → `[]`; likewise `list<T>` ⇄ `list<ref T>`
-/// and `map<K, V>` ⇄ `map<K, optional V>`). pyfory's TypeDefs trigger it with the *same* FDL,
-/// because its map values lose `optional` and its `ref` bits are cleared (see the divergences
-/// below). Minimal cases, pyfory `{"xlang": true}`, foryjit with the same FDL:
-///
-/// * `message M [id=1] { map<string, optional int32> c = 1; int32 z = 2; }`, value
-///   `{"c": {"b": 2}, "z": 5}`, pyfory bytes
-///   `01ff1c0008a0bae71413827cc201c805c41854140a012401046204`: foryjit reads `{"c": {}, "z": 5}`;
-/// * the same with `{"c": {"a": null, "b": 2}, "z": 5}`
-///   (`01ff1c0008a0bae71413827cc201c805c41854140a021404612401046204`): foryjit fails with
-///   `UnexpectedNull` at offset 22 (`MapValue(0)`), though the chunk header `14` says "value null";
-/// * `message Frozen [id=603, evolving=false] { int32 a = 1; string b = 2; }` and
-///   `message M [id=1] { map<string, ref Frozen> c = 1; int32 z = 2; }`, value
-///   `{"c": {"k": {"a": 1, "b": "x"}}, "z": 5}`
-///   (`01ff1c0008103b137739f709c201c805c418546c0a012401046b020478`): foryjit fails with
-///   `InvalidMapChunk` at offset 26 (`MapValue(0)`); with `map<string, Frozen>` it reads the value.
-///
-/// pyfory reads all these differences without complaint (check 2 passes).
-const BUG_ELEMENT_FLAGS: &str = "engine bug: container element nullable/ref flags must match";
-
 /// Divergence, pyfory side: fory-compiler 1.7.7 drops `optional` on map values (the generated
 /// annotation is `Dict[K, V]`), so pyfory's TypeDef has the map value's nullable bit 0 where the
 /// FDL (and foryjit's TypeDef) says `optional` (e.g. `c4 18 54 14` vs foryjit `c4 18 54 16`).
 const DIVERGENCE_MAP_VALUE_NULLABLE: &str =
     "pyfory TypeDef: map value nullable bit dropped by fory-compiler";
 
-/// Divergence: with `ref=False` (its default) pyfory writes no ref bit in the TypeDef for `ref`
-/// fields, `list<ref T>` elements and `map<K, ref V>` values (`c6 1b`, `16 6c`); foryjit writes
-/// the schema's ref bit (`c7 1b`, `16 6d`) though it never tracks references.
-const DIVERGENCE_REF_BITS: &str =
-    "TypeDef ref bits: pyfory (ref=False) clears them, foryjit sets them";
-
 const COMPAT_KNOWN: &[Known] = &[
-    Known { ty: "peer.coll.NullableMaps", check: "1", why: BUG_ELEMENT_FLAGS },
     Known { ty: "peer.coll.NullableMaps", check: "3", why: DIVERGENCE_MAP_VALUE_NULLABLE },
-    Known { ty: "peer.misc.MoreNullables", check: "1", why: BUG_ELEMENT_FLAGS },
     Known { ty: "peer.misc.MoreNullables", check: "3", why: DIVERGENCE_MAP_VALUE_NULLABLE },
-    Known { ty: "peer.misc.Refs", check: "1", why: BUG_ELEMENT_FLAGS },
-    Known { ty: "peer.misc.Refs", check: "3", why: DIVERGENCE_REF_BITS },
 ];
 
 fn run_seed() -> u64 {

@@ -53,10 +53,14 @@ fn elem_codec(reg: &Registry, e: &ResolvedElem, in_map: bool, mode: Mode) -> Ele
     let codec = codec_for(reg, &e.ty, mode);
     // Struct elements of a list always carry their type meta once per collection; map values of
     // struct type are "declared" in same-schema mode (pyfory) but carry type meta in compatible
-    // mode; `any` is never declared.
+    // mode (unless the struct has no TypeDef); `any` is never declared.
     let declared = match &codec {
         Codec::Any | Codec::Union(_) => false,
-        Codec::Struct { .. } => in_map && mode == Mode::SameSchema,
+        // A compatible-mode map value of an evolving struct carries its TypeDef; `[evolving=
+        // false]` structs (no TypeDef) are declared like every struct in same-schema mode.
+        Codec::Struct { ty, .. } => {
+            in_map && (mode == Mode::SameSchema || reg.message(*ty).is_some_and(|m| !m.evolving))
+        }
         _ => true,
     };
     ElemCodec { codec, nullable: e.nullable, tracking_ref: e.tracking_ref, declared }
