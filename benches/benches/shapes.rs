@@ -1,24 +1,38 @@
-//! The standard shapes, side by side in one run: foryjit (interpreter tier) against the `fory`
-//! crate's derive, in same-schema mode (`compatible(false)`) and compatible mode
-//! (`compatible(true)`).
+//! The standard shapes, side by side in one run: foryjit (compiled and interpreter tiers), the
+//! `fory` crate's derive in same-schema mode (`compatible(false)`) and compatible mode
+//! (`compatible(true)`), and six peers: prost (derived structs), rmp-serde (derived structs,
+//! struct-map encoding), apache-avro `Value`, prost-reflect `DynamicMessage`, `serde_json::Value`
+//! and `rmpv::Value`.
 //!
 //! Per shape and op the benchmark ids are `<Shape>/<op>/<system>`, op `ser` (serialize into a
-//! reused `Vec<u8>`) or `de` (deserialize into an owned value: a `foryjit::Value` tree, or the
-//! derived struct), system `foryjit`, `fory_derive` (compatible=false) or `fory_compat`
-//! (compatible=true). `scripts/bench.sh` turns criterion's estimates into a table.
+//! reused `Vec<u8>`) or `de` (deserialize into an owned value: a `foryjit::Value` tree, a derived
+//! struct, or the peer's dynamic value), system `foryjit_jit` (compiled), `foryjit` (interpreter),
+//! `fory_derive`, `fory_compat`, `prost`, `rmp_serde`, `avro_value`, `prost_reflect`, `json_value`
+//! or `rmpv_value`. `scripts/bench.sh` turns criterion's estimates into a table.
 //!
 //! Before anything is timed, every shape is checked: foryjit decodes the fory crate's
 //! compatible=false bytes to exactly the value built from the shape's JSON, the fory crate decodes
-//! foryjit's bytes to exactly the struct built from the same JSON, and the compatible-mode bytes
-//! round-trip through the fory crate.
+//! foryjit's bytes to exactly the struct built from the same JSON, the compatible-mode bytes
+//! round-trip through the fory crate, both foryjit tiers write the same bytes, and every peer's
+//! bytes decode to the data built from the same JSON (see `check_peers`).
 
+use apache_avro::reader::datum::GenericDatumReader;
+use apache_avro::writer::datum::GenericDatumWriter;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use fory::{Fory, Serializer};
 use foryjit::{ForyJit, Tier, Value};
+use foryjit_benches::peers::{
+    avro_shapes, msgpack_named, prost_shapes as pb, reflect_shapes, rmpv_value, serde_from_json,
+    serde_shapes as sd,
+};
 use foryjit_benches::{
     fory_derive, parse_json, FromJson, MediaContent, MediaContentList, NumericStruct,
     NumericStructList, Sample, SampleList, PACKAGE, SHAPES, SHAPES_FDL,
 };
+use prost::Message;
+use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, ReflectMessage};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::fmt::Debug;
 use std::time::Duration;
 
@@ -29,6 +43,8 @@ struct Systems {
     compiled: ForyJit,
     derive: Fory,
     compat: Fory,
+    /// prost-reflect: the shapes' proto3 descriptors.
+    pool: DescriptorPool,
 }
 
 fn shape_json(name: &str) -> serde_json::Value {
@@ -36,10 +52,141 @@ fn shape_json(name: &str) -> serde_json::Value {
     parse_json(text)
 }
 
+/// Field-by-field equality of two dynamic messages, reading unset proto3 fields as their
+/// defaults (a decoded message leaves default-valued fields unset; one built from JSON sets them).
+fn same_message(a: &DynamicMessage, b: &DynamicMessage) -> bool {
+    fn same(x: &prost_reflect::Value, y: &prost_reflect::Value) -> bool {
+        use prost_reflect::Value as V;
+        match (x, y) {
+            (V::Message(x), V::Message(y)) => same_message(x, y),
+            (V::List(x), V::List(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+            }
+            _ => x == y,
+        }
+    }
+    a.descriptor() == b.descriptor()
+        && a.descriptor()
+            .fields()
+            .all(|f| a.has_field(&f) == b.has_field(&f) && same(&a.get_field(&f), &b.get_field(&f)))
+}
+
+/// The peers' values of one shape, each built from the shape JSON, with their encodings.
+struct Peers<'s, S, P> {
+    record: S,
+    msgpack: Vec<u8>,
+    prost: P,
+    prost_bytes: Vec<u8>,
+    avro: apache_avro::types::Value,
+    avro_bytes: Vec<u8>,
+    avro_writer: GenericDatumWriter<'s>,
+    avro_reader: GenericDatumReader<'s>,
+    reflect: DynamicMessage,
+    reflect_desc: MessageDescriptor,
+    reflect_bytes: Vec<u8>,
+    json: serde_json::Value,
+    json_bytes: Vec<u8>,
+    rmpv: rmpv::Value,
+    rmpv_bytes: Vec<u8>,
+}
+
+/// Builds every peer's value of shape `name` from `json` and checks (not timed) that each one's
+/// bytes decode back to the same data: its own round trip, and a typed cross-check against the
+/// serde struct or the prost struct built from the same JSON.
+fn check_peers<'s, S, P>(
+    name: &str,
+    json: &serde_json::Value,
+    pool: &DescriptorPool,
+    avro_schema: &'s apache_avro::Schema,
+) -> Peers<'s, S, P>
+where
+    S: Serialize + DeserializeOwned + PartialEq + Debug,
+    P: Message + Default + PartialEq + for<'a> From<&'a S>,
+{
+    let record: S = serde_from_json(name, json);
+
+    // rmp-serde, struct-map encoding.
+    let msgpack = msgpack_named(&record);
+    let back: S = rmp_serde::from_slice(&msgpack).expect("rmp-serde round trip");
+    assert_eq!(back, record, "{name}: rmp-serde round trip differs");
+
+    // prost.
+    let prost = P::from(&record);
+    let prost_bytes = prost.encode_to_vec();
+    let back = P::decode(prost_bytes.as_slice()).expect("prost round trip");
+    assert!(back == prost, "{name}: prost round trip differs");
+
+    // prost-reflect: the same bytes as prost, read back to the same message.
+    let reflect_desc = reflect_shapes::message(pool, name);
+    let reflect = reflect_shapes::message_from_json(&reflect_desc, json);
+    let reflect_bytes = reflect.encode_to_vec();
+    assert_eq!(reflect_bytes, prost_bytes, "{name}: prost-reflect and prost bytes differ");
+    let back = DynamicMessage::decode(reflect_desc.clone(), reflect_bytes.as_slice())
+        .expect("prost-reflect round trip");
+    assert!(same_message(&back, &reflect), "{name}: prost-reflect round trip differs");
+    let typed = P::decode(reflect_bytes.as_slice()).expect("prost reads prost-reflect bytes");
+    assert!(typed == prost, "{name}: prost-reflect bytes hold other data");
+
+    // apache-avro Value: a datum (no container header), written with a writer built once.
+    let avro = avro_shapes::value_from_json(avro_schema, json);
+    let avro_writer = GenericDatumWriter::builder(avro_schema).build().expect("avro writer");
+    let avro_reader = GenericDatumReader::builder(avro_schema).build().expect("avro reader");
+    let mut avro_bytes = Vec::new();
+    avro_writer.write_value_ref(&mut avro_bytes, &avro).expect("avro write");
+    let back = avro_reader.read_value(&mut avro_bytes.as_slice()).expect("avro round trip");
+    assert_eq!(back, avro, "{name}: avro round trip differs");
+    let typed: S = apache_avro::from_value(&back).expect("avro Value to the serde struct");
+    assert_eq!(typed, record, "{name}: avro bytes hold other data");
+
+    // serde_json::Value: the shape JSON itself.
+    let json_bytes = serde_json::to_vec(json).expect("serde_json write");
+    let back: serde_json::Value = serde_json::from_slice(&json_bytes).expect("serde_json read");
+    assert_eq!(&back, json, "{name}: serde_json round trip differs");
+    assert_eq!(serde_from_json::<S>(name, &back), record, "{name}: serde_json data differs");
+
+    // rmpv::Value: byte-identical to rmp-serde's struct-map encoding.
+    let rmpv = rmpv_value(&record);
+    let mut rmpv_bytes = Vec::new();
+    rmpv::encode::write_value(&mut rmpv_bytes, &rmpv).expect("rmpv write");
+    assert_eq!(rmpv_bytes, msgpack, "{name}: rmpv and rmp-serde bytes differ");
+    let back = rmpv::decode::read_value(&mut rmpv_bytes.as_slice()).expect("rmpv round trip");
+    assert_eq!(back, rmpv, "{name}: rmpv round trip differs");
+    let typed: S = rmp_serde::from_slice(&rmpv_bytes).expect("rmp-serde reads rmpv bytes");
+    assert_eq!(typed, record, "{name}: rmpv bytes hold other data");
+
+    eprintln!(
+        "check {name} peers: ok; bytes prost/prost-reflect {} / rmp-serde/rmpv {} / avro {} / \
+         json {}",
+        prost_bytes.len(),
+        msgpack.len(),
+        avro_bytes.len(),
+        json_bytes.len(),
+    );
+    Peers {
+        record,
+        msgpack,
+        prost,
+        prost_bytes,
+        avro,
+        avro_bytes,
+        avro_writer,
+        avro_reader,
+        reflect,
+        reflect_desc,
+        reflect_bytes,
+        json: json.clone(),
+        json_bytes,
+        rmpv,
+        rmpv_bytes,
+    }
+}
+
 /// Checks that every system encodes and decodes the same data, then times one shape.
-fn bench_shape<T>(c: &mut Criterion, sys: &Systems, name: &str)
+fn bench_shape<T, S, P>(c: &mut Criterion, sys: &Systems, name: &str)
 where
     T: FromJson + Serializer<Target = T> + PartialEq + Debug,
+    S: Serialize + DeserializeOwned + PartialEq + Debug,
+    P: Message + Default + PartialEq + for<'a> From<&'a S>,
 {
     let json = shape_json(name);
     let ty = sys
@@ -82,6 +229,9 @@ where
         if ours == theirs { "identical" } else { "DIFFERENT" },
         theirs_compat.len(),
     );
+
+    let avro_schema = avro_shapes::schema(name);
+    let peers: Peers<S, P> = check_peers(name, &json, &sys.pool, &avro_schema);
 
     // ---- timing ----
     let mut group = c.benchmark_group(name);
@@ -135,6 +285,76 @@ where
         b.iter(|| -> T { sys.compat.deserialize(black_box(&theirs_compat)).unwrap() })
     });
 
+    // ---- peers ----
+    let p = &peers;
+    let mut buf = Vec::new();
+    group.bench_function(BenchmarkId::new("ser", "prost"), |b| {
+        b.iter(|| {
+            buf.clear();
+            black_box(&p.prost).encode(&mut buf).unwrap();
+            black_box(buf.len())
+        })
+    });
+    group.bench_function(BenchmarkId::new("ser", "rmp_serde"), |b| {
+        b.iter(|| {
+            buf.clear();
+            rmp_serde::encode::write_named(&mut buf, black_box(&p.record)).unwrap();
+            black_box(buf.len())
+        })
+    });
+    group.bench_function(BenchmarkId::new("ser", "avro_value"), |b| {
+        b.iter(|| {
+            buf.clear();
+            p.avro_writer.write_value_ref(&mut buf, black_box(&p.avro)).unwrap();
+            black_box(buf.len())
+        })
+    });
+    group.bench_function(BenchmarkId::new("ser", "prost_reflect"), |b| {
+        b.iter(|| {
+            buf.clear();
+            black_box(&p.reflect).encode(&mut buf).unwrap();
+            black_box(buf.len())
+        })
+    });
+    group.bench_function(BenchmarkId::new("ser", "json_value"), |b| {
+        b.iter(|| {
+            buf.clear();
+            serde_json::to_writer(&mut buf, black_box(&p.json)).unwrap();
+            black_box(buf.len())
+        })
+    });
+    group.bench_function(BenchmarkId::new("ser", "rmpv_value"), |b| {
+        b.iter(|| {
+            buf.clear();
+            rmpv::encode::write_value(&mut buf, black_box(&p.rmpv)).unwrap();
+            black_box(buf.len())
+        })
+    });
+
+    group.bench_function(BenchmarkId::new("de", "prost"), |b| {
+        b.iter(|| -> P { P::decode(black_box(p.prost_bytes.as_slice())).unwrap() })
+    });
+    group.bench_function(BenchmarkId::new("de", "rmp_serde"), |b| {
+        b.iter(|| -> S { rmp_serde::from_slice(black_box(&p.msgpack)).unwrap() })
+    });
+    group.bench_function(BenchmarkId::new("de", "avro_value"), |b| {
+        b.iter(|| p.avro_reader.read_value(&mut black_box(p.avro_bytes.as_slice())).unwrap())
+    });
+    group.bench_function(BenchmarkId::new("de", "prost_reflect"), |b| {
+        b.iter(|| {
+            DynamicMessage::decode(p.reflect_desc.clone(), black_box(p.reflect_bytes.as_slice()))
+                .unwrap()
+        })
+    });
+    group.bench_function(BenchmarkId::new("de", "json_value"), |b| {
+        b.iter(|| -> serde_json::Value {
+            serde_json::from_slice(black_box(&p.json_bytes)).unwrap()
+        })
+    });
+    group.bench_function(BenchmarkId::new("de", "rmpv_value"), |b| {
+        b.iter(|| rmpv::decode::read_value(&mut black_box(p.rmpv_bytes.as_slice())).unwrap())
+    });
+
     group.finish();
 }
 
@@ -143,19 +363,33 @@ fn shapes(c: &mut Criterion) {
     jit.load_idl(SHAPES_FDL).expect("shapes FDL loads");
     let compiled = ForyJit::builder().tier(Tier::Compiled).build();
     compiled.load_idl(SHAPES_FDL).expect("shapes FDL compiles");
-    let sys = Systems { jit, compiled, derive: fory_derive(false), compat: fory_derive(true) };
+    let sys = Systems {
+        jit,
+        compiled,
+        derive: fory_derive(false),
+        compat: fory_derive(true),
+        pool: reflect_shapes::pool(),
+    };
 
-    bench_shape::<NumericStruct>(c, &sys, "NumericStruct");
-    bench_shape::<Sample>(c, &sys, "Sample");
-    bench_shape::<MediaContent>(c, &sys, "MediaContent");
-    bench_shape::<NumericStructList>(c, &sys, "NumericStructList");
-    bench_shape::<SampleList>(c, &sys, "SampleList");
-    bench_shape::<MediaContentList>(c, &sys, "MediaContentList");
+    bench_shape::<NumericStruct, sd::NumericStruct, pb::NumericStruct>(c, &sys, "NumericStruct");
+    bench_shape::<Sample, sd::Sample, pb::Sample>(c, &sys, "Sample");
+    bench_shape::<MediaContent, sd::MediaContent, pb::MediaContent>(c, &sys, "MediaContent");
+    bench_shape::<NumericStructList, sd::NumericStructList, pb::NumericStructList>(
+        c,
+        &sys,
+        "NumericStructList",
+    );
+    bench_shape::<SampleList, sd::SampleList, pb::SampleList>(c, &sys, "SampleList");
+    bench_shape::<MediaContentList, sd::MediaContentList, pb::MediaContentList>(
+        c,
+        &sys,
+        "MediaContentList",
+    );
 }
 
 fn config() -> Criterion {
     Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
+        .warm_up_time(Duration::from_millis(750))
         .measurement_time(Duration::from_secs(2))
         .sample_size(20)
         .without_plots()

@@ -6,6 +6,11 @@
 //! `#[fory(array)]` for `array<T>` fields, and `#[repr(i32)]` enums with explicit discriminants.
 //! The structs are built from the same JSON files as the foryjit values, so every system encodes
 //! identical data.
+//!
+//! The peer systems of the benchmark (prost, rmp-serde, apache-avro, prost-reflect, serde_json,
+//! rmpv) have their mirror code in [`peers`], one module per system.
+
+pub mod peers;
 
 use fory::{Fory, ForyEnum, ForyStruct};
 use serde_json::Value as Json;
