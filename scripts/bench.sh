@@ -62,6 +62,7 @@ ops = ["ser", "de"]
 # (criterion system id, column title), in table order.
 systems = [
     ("foryjit_jit", "foryjit (compiled)"),
+    ("foryjit_jit_compat", "foryjit compat (compiled)"),
     ("foryjit", "foryjit (interp)"),
     ("fory_derive", "fory derive"),
     ("fory_compat", "fory compat"),
@@ -99,7 +100,7 @@ def ratio(a, b):
     return a / b if a and b else None
 
 r = lambda x: "-" if x is None else f"{x:.2f}"
-keys = ["cd", "id", "cp", "sp"]
+keys = ["cd", "id", "cp", "sp", "cc", "cm"]
 ratios = {k: {op: [] for op in ops} for k in keys}
 rows = []
 for shape in shapes:
@@ -114,6 +115,9 @@ for shape in shapes:
             "id": ratio(t["foryjit"], t["fory_derive"]),
             "cp": ratio(t["foryjit_jit"], t["prost"]),
             "sp": ratio(best_ns, t["foryjit_jit"]),
+            # compatible mode: foryjit compat / fory compat, and foryjit compat / foryjit same-schema
+            "cc": ratio(t["foryjit_jit_compat"], t["fory_compat"]),
+            "cm": ratio(t["foryjit_jit_compat"], t["foryjit_jit"]),
         }
         for k in keys:
             if x[k] is not None:
@@ -144,6 +148,18 @@ for label, sel in (("ser", ["ser"]), ("de", ["de"]), ("all", ops)):
     g = {k: geomean([v for op in sel for v in ratios[k][op]]) for k in keys}
     print(f"| **geomean** | {label} | **{r(g['cd'])}** | **{r(g['id'])}** | **{r(g['cp'])}** | | "
           f"**{r(g['sp'])}** | |")
+print()
+print("Compatible mode (TypeDefs on the wire, metadata cached by the reader): foryjit compiled in")
+print("compatible mode against the crate's compatible mode, and against foryjit's own same-schema")
+print("mode (target: at most 1.15).")
+print()
+print("| shape | op | foryjit compat / fory compat | foryjit compat / foryjit same-schema |")
+print("|---|---|---:|---:|")
+for shape, op, t, x, best in rows:
+    print(f"| {shape} | {op} | {r(x['cc'])} | {r(x['cm'])} |")
+for label, sel in (("ser", ["ser"]), ("de", ["de"]), ("all", ops)):
+    g = {k: geomean([v for op in sel for v in ratios[k][op]]) for k in keys}
+    print(f"| **geomean** | {label} | **{r(g['cc'])}** | **{r(g['cm'])}** |")
 PY
 
 if [[ -f "$compile_md" ]]; then

@@ -41,6 +41,8 @@ struct Systems {
     jit: ForyJit,
     /// foryjit, every type compiled at registration.
     compiled: ForyJit,
+    /// foryjit compiled, compatible mode (TypeDefs on the wire), next to `fory_compat`.
+    compiled_compat: ForyJit,
     derive: Fory,
     compat: Fory,
     /// prost-reflect: the shapes' proto3 descriptors.
@@ -249,6 +251,26 @@ where
             black_box(buf.len())
         })
     });
+    // Compatible mode: foryjit reads the crate's compatible bytes to the same value, the crate
+    // reads foryjit's, and foryjit reads its own.
+    let ours_compat = sys.compiled_compat.serialize(&value).expect("compat serialize");
+    let from_crate = sys
+        .compiled_compat
+        .deserialize(&theirs_compat)
+        .unwrap_or_else(|e| panic!("{name}: foryjit cannot read fory compat bytes: {e}"));
+    assert_eq!(from_crate, value, "{name}: foryjit decodes fory compat bytes to other data");
+    let back: T = sys
+        .compat
+        .deserialize(&ours_compat)
+        .unwrap_or_else(|e| panic!("{name}: fory compat cannot read foryjit compat bytes: {e}"));
+    assert_eq!(back, record, "{name}: fory compat decodes foryjit compat bytes to other data");
+    assert_eq!(sys.compiled_compat.deserialize(&ours_compat).expect("compat round trip"), value);
+    group.bench_function(BenchmarkId::new("ser", "foryjit_jit_compat"), |b| {
+        b.iter(|| {
+            sys.compiled_compat.serialize_into(black_box(&value), &mut buf).unwrap();
+            black_box(buf.len())
+        })
+    });
     group.bench_function(BenchmarkId::new("ser", "foryjit"), |b| {
         b.iter(|| {
             sys.jit.serialize_into(black_box(&value), &mut buf).unwrap();
@@ -274,6 +296,9 @@ where
 
     group.bench_function(BenchmarkId::new("de", "foryjit_jit"), |b| {
         b.iter(|| -> Value { sys.compiled.deserialize(black_box(&ours)).unwrap() })
+    });
+    group.bench_function(BenchmarkId::new("de", "foryjit_jit_compat"), |b| {
+        b.iter(|| -> Value { sys.compiled_compat.deserialize(black_box(&ours_compat)).unwrap() })
     });
     group.bench_function(BenchmarkId::new("de", "foryjit"), |b| {
         b.iter(|| -> Value { sys.jit.deserialize(black_box(&ours)).unwrap() })
@@ -359,13 +384,18 @@ where
 }
 
 fn shapes(c: &mut Criterion) {
-    let jit = ForyJit::builder().tier(Tier::Interpreter).build();
+    // Same-schema mode, against the crate's compatible=false; the compatible-mode engine is
+    // compared with the crate's compatible=true.
+    let jit = ForyJit::builder().tier(Tier::Interpreter).compatible(false).build();
     jit.load_idl(SHAPES_FDL).expect("shapes FDL loads");
-    let compiled = ForyJit::builder().tier(Tier::Compiled).build();
+    let compiled = ForyJit::builder().tier(Tier::Compiled).compatible(false).build();
     compiled.load_idl(SHAPES_FDL).expect("shapes FDL compiles");
+    let compiled_compat = ForyJit::builder().tier(Tier::Compiled).compatible(true).build();
+    compiled_compat.load_idl(SHAPES_FDL).expect("shapes FDL compiles");
     let sys = Systems {
         jit,
         compiled,
+        compiled_compat,
         derive: fory_derive(false),
         compat: fory_derive(true),
         pool: reflect_shapes::pool(),

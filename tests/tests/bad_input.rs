@@ -1299,11 +1299,14 @@ fn unknown_type_ids() {
 #[test]
 fn unsupported_type_ids_in_same_schema_mode() {
     let h = Harness::new();
-    // Compatible-struct kinds (TypeDef metadata) in a same-schema engine, ext and unions.
-    for id in [28u32, 30, 31, 32, 34, 35] {
+    // Compatible-struct kinds (TypeDef metadata) in a same-schema engine, and ext types.
+    for id in [28u32, 30, 31, 32] {
         let input = cat(&[&[0x01, 0xff], &varu32(id), &[0, 0, 0, 0]]);
         h.expect_with(&input, |k| matches!(k, ErrorKind::Unsupported(_)), "Unsupported");
     }
+    // A TYPED_UNION whose id nobody registered.
+    let input = cat(&[&[0x01, 0xff], &varu32(34), &[0, 0, 0, 0]]);
+    h.expect(&input, ErrorKind::UnregisteredType("union id 0".into()), 2, "<root>");
     // DECIMAL is supported: scale 0, unscaled 0, then two bytes too many.
     let input = cat(&[&[0x01, 0xff], &varu32(40), &[0, 0, 0, 0]]);
     h.expect(&input, ErrorKind::TrailingBytes(2), 5, "<root>");

@@ -988,7 +988,7 @@ impl<'a> Parser<'a> {
         }
         let ty = &mut self.types[idx];
         if members.is_empty() {
-            return Err(error_at(ty.pos, IdlErrorKind::EmptyUnion(shorten(&ty.local))));
+            return Err(error_at(ty.pos, IdlErrorKind::EmptyEnum(shorten(&ty.local))));
         }
         ty.body = RawBody::Enum(members);
         Ok(())
@@ -2351,5 +2351,37 @@ mod tests {
                 assert!(line as usize <= text.lines().count() + 1, "{text}");
             }
         }
+    }
+
+    #[test]
+    fn unions_parse_top_level_and_nested() {
+        let d = parse(
+            "package u;
+             union Shape [id=109] { Point point = 0; string label = 1; int64 count = 2; }
+             message Point [id=103] { int32 x = 1; int32 y = 2; }
+             message Holder [id=5] { union Inner [id=6] { bool b = 1; } Shape s = 1; Inner i = 2; }",
+        )
+        .unwrap();
+        let unions: Vec<&UnionDesc> = d
+            .types
+            .iter()
+            .filter_map(|t| match t {
+                TypeDesc::Union(u) => Some(u),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(unions.len(), 2);
+        assert_eq!(unions[0].full_name, "u.Shape");
+        assert_eq!(unions[0].registration, Registration::Id(109));
+        let ids: Vec<u32> = unions[0].cases.iter().map(|c| c.id).collect();
+        assert_eq!(ids, [0, 1, 2]);
+        assert_eq!(unions[0].cases[0].ty, FieldType::Named("u.Point".into()));
+        assert_eq!(unions[1].full_name, "u.Holder.Inner");
+        // A union-typed field carries no null flag.
+        let TypeDesc::Message(h) = &d.types[2] else { panic!("Holder is a message") };
+        assert!(h.fields.iter().all(|f| !f.nullable));
+        let e = parse("union U {\n}").unwrap_err();
+        assert!(e.to_string().contains("declares no cases"), "{e}");
+        assert!(parse("union U { optional string s = 1; }").is_err());
     }
 }
