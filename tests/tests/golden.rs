@@ -16,8 +16,8 @@
 //!   maps, arrays, time values, enums registered by id): the payload has no TypeDef, so the bytes
 //!   are those of same-schema mode and the case runs in same-schema mode.
 //! * `compatible=true` with a struct or a type registered by name: compatible mode.
-//! * `ref=true`: the engine has no reference-tracking switch; the case runs like the others and
-//!   is expected to fail until ref tracking exists.
+//! * `ref=true`: the payload is read with `deserialize_graph` (shared and cyclic values become
+//!   graph nodes) and written back with `serialize_graph`; the bytes must be identical.
 //! * The `plain` schema (a hand-written pyfory dataclass, registered by name, whose fields have no
 //!   tag ids) is loaded from its FDL description with the tags removed and the package/name
 //!   registration that the description states.
@@ -483,6 +483,7 @@ fn run_case_in(
     let engine = ForyJit::builder()
         .string_policy(StringPolicy::PyforyLike)
         .compatible(mode == RunMode::Compatible)
+        .track_ref(case.ref_tracking)
         .build();
     let schema = match desc {
         None => None,
@@ -491,6 +492,22 @@ fn run_case_in(
         }
     };
     let bytes = unhex(&case.hex).ok_or("`hex` is not hex")?;
+    if case.ref_tracking {
+        // Reference tracking: read as a graph (shared and cyclic values stay shared) and write
+        // the graph back.
+        let graph =
+            engine.deserialize_graph(&bytes).map_err(|e| format!("deserialize_graph: {e}"))?;
+        let again = engine.serialize_graph(&graph).map_err(|e| format!("serialize_graph: {e}"))?;
+        if again != bytes {
+            return Err(format!(
+                "re-serialized graph bytes differ at offset {}:\n      expected {}\n      actual   {}",
+                first_difference(&bytes, &again),
+                case.hex,
+                hex(&again)
+            ));
+        }
+        return Ok(false);
+    }
     let value = engine.deserialize(&bytes).map_err(|e| format!("deserialize: {e}"))?;
 
     let mut problems = Vec::new();

@@ -130,6 +130,8 @@ pub struct Catalog {
     /// fresh cache (a type unknown before may be known now).
     remote: Arc<RwLock<RemoteCache>>,
     remote_hook: Option<RemoteHook>,
+    /// The writer tracks references: TypeDefs carry the schema's ref bits.
+    ref_tracking: bool,
 }
 
 impl Catalog {
@@ -146,6 +148,12 @@ impl Catalog {
     /// The mode the programs are built for.
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// Declares that this engine writes with reference tracking (call before registering):
+    /// TypeDefs then carry the schema's ref bits, as the peers' do with `ref=True`.
+    pub fn set_ref_tracking(&mut self, on: bool) {
+        self.ref_tracking = on;
     }
 
     /// Sets the hook called for each newly cached remote reader program.
@@ -168,13 +176,13 @@ impl Catalog {
             };
             let def = match info {
                 Some(TypeInfo::Message(m)) if self.mode == Mode::Compatible && m.evolving => {
-                    Some(typedef::encode(&registry, idx)?.into())
+                    Some(typedef::encode(&registry, idx, self.ref_tracking)?.into())
                 }
                 Some(t)
                     if self.mode == Mode::Compatible
                         && matches!(t.registration(), Registration::Named { .. }) =>
                 {
-                    Some(typedef::encode(&registry, idx)?.into())
+                    Some(typedef::encode(&registry, idx, self.ref_tracking)?.into())
                 }
                 _ => None,
             };

@@ -61,6 +61,34 @@ pub fn deserialize(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecResult<V
     read::read_root(cat, opts, bytes, None)
 }
 
+/// Serializes a [`foryjit_wire::Graph`]: shared nodes (`Value::Ref`) are written once with
+/// `00` and referenced with `fe <id>` after, as the peers write shared and cyclic objects with
+/// reference tracking on.
+pub fn serialize_graph(
+    cat: &Catalog,
+    opts: &Options,
+    graph: &foryjit_wire::Graph,
+    out: &mut Vec<u8>,
+) -> CodecResult<()> {
+    let start = out.len();
+    let r = write::write_graph(cat, opts, graph, out);
+    if r.is_err() {
+        out.truncate(start);
+    }
+    r
+}
+
+/// Deserializes one payload into a [`foryjit_wire::Graph`]: every ref-tracked value (`00`)
+/// becomes a node and every back-reference (`fe id`) a `Value::Ref`, so shared and cyclic
+/// values keep their shape.
+pub fn deserialize_graph(
+    cat: &Catalog,
+    opts: &Options,
+    bytes: &[u8],
+) -> CodecResult<foryjit_wire::Graph> {
+    read::read_root_graph(cat, opts, bytes)
+}
+
 /// Compatible-mode meta sharing across the messages of one stream or connection: TypeDefs go
 /// on the wire the first time a type appears in the stream and are referenced by index after.
 /// Keep one `MetaShare` per direction (one for what you send, one for what you receive), and

@@ -7,8 +7,9 @@ use foryjit_schema::{ArrayElem, ResolvedType, TypeInfo};
 use foryjit_wire::meta_string::{MetaContext, MetaStringReader};
 use foryjit_wire::type_id::{self as tid, flag};
 use foryjit_wire::{
-    bf16, f16, pod_vec_from_le, CodecError, CodecResult, Duration, EnumValue, ErrorKind, MapEntry,
-    PathSegment, RVec, Reader, StructValue, Timestamp, TypeIdx, UnionValue, UnknownStruct, Value,
+    bf16, f16, pod_vec_from_le, CodecError, CodecResult, Duration, EnumValue, ErrorKind, Graph,
+    MapEntry, PathSegment, RVec, Reader, StructValue, Timestamp, TypeIdx, UnionValue,
+    UnknownStruct, Value,
 };
 use std::sync::Arc;
 
@@ -23,6 +24,9 @@ pub(crate) struct ReadCtx<'a> {
     /// Greater than zero while a field the reader drops is being read (values of types we do
     /// not know are consumed instead of rejected there).
     pub skipping: u32,
+    /// Graph mode: every ref-tracked value (`00`) becomes a node, referenced by `Value::Ref`,
+    /// and back-references (`fe id`) become `Value::Ref(id)`, so sharing and cycles survive.
+    pub graph: Option<Vec<Value>>,
 }
 
 /// Values seen with the REF_VALUE flag (`00`) in this root call, by ref id, so that a later
@@ -66,6 +70,15 @@ fn with_flag(
                 return Err(CodecError::new(ErrorKind::SharedCopyLimit(id), at));
             }
             ctx.refs.slots.push(None);
+            if let Some(nodes) = &mut ctx.graph {
+                // Node index = ref id: every `00` of this root call makes one node.
+                nodes.push(Value::Null);
+                let v = body(ctx, r)?;
+                if let Some(node) = ctx.graph.as_mut().and_then(|g| g.get_mut(id)) {
+                    *node = v;
+                }
+                return Ok(Value::Ref(id as u32));
+            }
             let v = body(ctx, r)?;
             if let Some(slot) = ctx.refs.slots.get_mut(id) {
                 *slot = Some(v.clone());
@@ -74,6 +87,14 @@ fn with_flag(
         }
         flag::REF => {
             let id = r.varu32()?;
+            if let Some(nodes) = &ctx.graph {
+                // A reference to a node still being read is a cycle: fine in a graph.
+                return if (id as usize) < nodes.len() {
+                    Ok(Value::Ref(id))
+                } else {
+                    Err(CodecError::new(ErrorKind::BadRefId(id), at))
+                };
+            }
             match ctx.refs.slots.get(id as usize) {
                 Some(Some(v)) => {
                     let cost = node_count(v);
@@ -89,9 +110,10 @@ fn with_flag(
                     }
                     Ok(v.clone())
                 }
-                Some(None) => {
-                    Err(CodecError::new(ErrorKind::Unsupported("circular reference"), at))
-                }
+                Some(None) => Err(CodecError::new(
+                    ErrorKind::Unsupported("circular reference (read it with deserialize_graph)"),
+                    at,
+                )),
                 None => Err(CodecError::new(ErrorKind::BadRefId(id), at)),
             }
         }
@@ -239,27 +261,37 @@ pub(crate) fn read_root(
     share: Option<&mut Vec<Arc<RemoteType>>>,
 ) -> CodecResult<Value> {
     match share {
-        None => read_root_with(cat, opts, bytes, Vec::new()).0,
+        None => read_root_with(cat, opts, bytes, Vec::new(), None).0.map(|(v, _)| v),
         Some(defs) => {
             // TypeDefs received earlier in the stream stay referable; a failed message adds
             // none.
             let before = defs.len();
-            let (v, mut after) = read_root_with(cat, opts, bytes, std::mem::take(defs));
+            let (v, mut after) = read_root_with(cat, opts, bytes, std::mem::take(defs), None);
             if v.is_err() {
                 after.truncate(before);
             }
             *defs = after;
-            v
+            v.map(|(v, _)| v)
         }
     }
 }
+
+/// Reads one payload as a [`Graph`]: shared and cyclic values become nodes.
+pub(crate) fn read_root_graph(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecResult<Graph> {
+    let (v, _) = read_root_with(cat, opts, bytes, Vec::new(), Some(Vec::new()));
+    let (root, nodes) = v?;
+    Ok(Graph { root, nodes: nodes.unwrap_or_default() })
+}
+
+type RootRead = (Value, Option<Vec<Value>>);
 
 fn read_root_with(
     cat: &Catalog,
     opts: &Options,
     bytes: &[u8],
     defs: Vec<Arc<RemoteType>>,
-) -> (CodecResult<Value>, Vec<Arc<RemoteType>>) {
+    graph: Option<Vec<Value>>,
+) -> (CodecResult<RootRead>, Vec<Arc<RemoteType>>) {
     let mut ctx = ReadCtx {
         cat,
         opts,
@@ -268,8 +300,9 @@ fn read_root_with(
         refs: RefTable::default(),
         defs,
         skipping: 0,
+        graph,
     };
-    let v = read_root_in(&mut ctx, bytes);
+    let v = read_root_in(&mut ctx, bytes).map(|v| (v, ctx.graph.take()));
     (v, ctx.defs)
 }
 
@@ -288,7 +321,17 @@ fn read_root_in(ctx: &mut ReadCtx, bytes: &[u8]) -> CodecResult<Value> {
         // and is never copied (a reference to it is a cycle).
         flag::REF_VALUE => {
             ctx.refs.slots.push(None);
-            read_dynamic(ctx, &mut r)?
+            match ctx.graph.as_mut() {
+                Some(nodes) => {
+                    nodes.push(Value::Null);
+                    let v = read_dynamic(ctx, &mut r)?;
+                    if let Some(node) = ctx.graph.as_mut().and_then(|g| g.first_mut()) {
+                        *node = v;
+                    }
+                    Value::Ref(0)
+                }
+                None => read_dynamic(ctx, &mut r)?,
+            }
         }
         f => return Err(CodecError::new(ErrorKind::InvalidRefFlag(f), at)),
     };

@@ -7,7 +7,7 @@ use foryjit_schema::{ArrayElem, Registration, TypeInfo};
 use foryjit_wire::meta_string::MetaStringWriter;
 use foryjit_wire::type_id::{self as tid, flag};
 use foryjit_wire::{
-    CodecError, CodecResult, ErrorKind, PathSegment, StructValue, TypeIdx, UnionValue,
+    CodecError, CodecResult, ErrorKind, Graph, PathSegment, StructValue, TypeIdx, UnionValue,
     UnknownStruct, Value, Writer,
 };
 
@@ -18,6 +18,11 @@ pub(crate) struct WriteCtx<'a> {
     pub meta: MetaStringWriter,
     /// Compatible mode: the TypeDefs this root call (or stream) has written, in meta-share order.
     pub defs: Vec<SharedDef>,
+    /// Graph mode: the nodes `Value::Ref`s point to, the ref id each was written with, and the
+    /// next ref id (every `00` written takes one).
+    pub graph: Option<&'a [Value]>,
+    pub ref_ids: Vec<Option<u32>>,
+    pub next_ref: u32,
 }
 
 /// A TypeDef already on the wire: one of ours, or one kept in an unknown-struct value
@@ -66,22 +71,105 @@ fn write_root_with(
     out: &mut Vec<u8>,
     defs: Vec<SharedDef>,
 ) -> (CodecResult<()>, Vec<SharedDef>) {
-    let mut ctx = WriteCtx { cat, opts, depth: 0, meta: MetaStringWriter::new(), defs };
+    let mut ctx = WriteCtx {
+        cat,
+        opts,
+        depth: 0,
+        meta: MetaStringWriter::new(),
+        defs,
+        graph: None,
+        ref_ids: Vec::new(),
+        next_ref: 0,
+    };
     let r = write_root_in(&mut ctx, value, out);
     (r, ctx.defs)
 }
 
 fn write_root_in(ctx: &mut WriteCtx, value: &Value, out: &mut Vec<u8>) -> CodecResult<()> {
     let mut w = Writer::new(out, ctx.opts.limits.max_output_bytes);
-    w.reserve(2)?;
+    w.reserve(1)?;
     w.put_u8(tid::HEADER_XLANG);
-    if value.is_null() {
-        w.put_u8(flag::NULL);
-        return Ok(());
-    }
-    w.put_u8(flag::NOT_NULL);
-    write_dynamic(ctx, &mut w, value)?;
+    write_flagged(ctx, &mut w, value, true, write_dynamic)?;
     w.check_limit()
+}
+
+/// Writes a [`Graph`] (graph mode): each `Value::Ref` is written as `00` + its node the first
+/// time and as `fe <id>` after, so sharing and cycles travel as the peers write them.
+pub(crate) fn write_graph(
+    cat: &Catalog,
+    opts: &Options,
+    graph: &Graph,
+    out: &mut Vec<u8>,
+) -> CodecResult<()> {
+    let mut ctx = WriteCtx {
+        cat,
+        opts,
+        depth: 0,
+        meta: MetaStringWriter::new(),
+        defs: Vec::new(),
+        graph: Some(&graph.nodes),
+        ref_ids: vec![None; graph.nodes.len()],
+        next_ref: 0,
+    };
+    write_root_in(&mut ctx, &graph.root, out)
+}
+
+/// The flag of a value at a position that carries one (`fd` null, `ff` value; in a graph, `00`
+/// + the node the first time a `Ref` is met, `fe <id>` after), then the body through `body`.
+fn write_flagged(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    v: &Value,
+    nullable: bool,
+    body: impl FnOnce(&mut WriteCtx, &mut Writer, &Value) -> CodecResult<()>,
+) -> CodecResult<()> {
+    w.reserve(6)?;
+    match v {
+        Value::Null if nullable => {
+            w.put_u8(flag::NULL);
+            Ok(())
+        }
+        Value::Null => Err(err(ErrorKind::UnexpectedNull, w)),
+        Value::Ref(i) => {
+            let graph = ctx.graph.ok_or_else(|| {
+                err(ErrorKind::Unsupported("a reference outside a graph (use serialize_graph)"), w)
+            })?;
+            let node = graph.get(*i as usize).ok_or_else(|| err(ErrorKind::BadRefId(*i), w))?;
+            match ctx.ref_ids.get(*i as usize).copied().flatten() {
+                Some(id) => {
+                    w.put_u8(flag::REF);
+                    w.put_varu32(id);
+                    Ok(())
+                }
+                None => {
+                    if let Some(slot) = ctx.ref_ids.get_mut(*i as usize) {
+                        *slot = Some(ctx.next_ref);
+                    }
+                    ctx.next_ref += 1;
+                    if node.is_null() || matches!(node, Value::Ref(_)) {
+                        return Err(err(
+                            ErrorKind::WrongKind { expected: "a value", found: node.kind_name() },
+                            w,
+                        ));
+                    }
+                    w.put_u8(flag::REF_VALUE);
+                    body(ctx, w, node)
+                }
+            }
+        }
+        v => {
+            w.put_u8(flag::NOT_NULL);
+            body(ctx, w, v)
+        }
+    }
+}
+
+/// `v` itself, or the node a `Ref` points to (for type decisions).
+fn deref<'v>(graph: Option<&'v [Value]>, v: &'v Value) -> &'v Value {
+    match (v, graph) {
+        (Value::Ref(i), Some(g)) => g.get(*i as usize).unwrap_or(v),
+        _ => v,
+    }
 }
 
 pub(crate) fn write_struct_body_entry(
@@ -91,7 +179,16 @@ pub(crate) fn write_struct_body_entry(
     out: &mut Vec<u8>,
 ) -> CodecResult<()> {
     let mut w = Writer::new(out, opts.limits.max_output_bytes);
-    let mut ctx = WriteCtx { cat, opts, depth: 0, meta: MetaStringWriter::new(), defs: Vec::new() };
+    let mut ctx = WriteCtx {
+        cat,
+        opts,
+        depth: 0,
+        meta: MetaStringWriter::new(),
+        defs: Vec::new(),
+        graph: None,
+        ref_ids: Vec::new(),
+        next_ref: 0,
+    };
     let prog = cat
         .program(sv.ty)
         .ok_or_else(|| err(ErrorKind::UnregisteredType(format!("#{}", sv.ty.0)), &w))?
@@ -168,17 +265,11 @@ fn write_field(
     nullable: bool,
     v: &Value,
 ) -> CodecResult<()> {
-    if v.is_null() {
-        if !nullable {
-            return Err(err(ErrorKind::UnexpectedNull, w));
-        }
-        w.reserve(1)?;
-        w.put_u8(flag::NULL);
-        return Ok(());
-    }
     if nullable {
-        w.reserve(1)?;
-        w.put_u8(flag::NOT_NULL);
+        return write_flagged(ctx, w, v, true, |ctx, w, v| write_body(ctx, w, codec, v));
+    }
+    if v.is_null() {
+        return Err(err(ErrorKind::UnexpectedNull, w));
     }
     write_body(ctx, w, codec, v)
 }
@@ -572,9 +663,15 @@ fn write_typed_collection(
         let i = items.iter().position(Value::is_null).unwrap_or(0);
         return Err(err(ErrorKind::UnexpectedNull, w).within(PathSegment::Index(i)));
     }
+    // Graph mode: elements that are references make the collection ref-tracked (flag per
+    // element: `00`/`fe id` for references, `ff`/`fd` for the rest).
+    let has_ref = items.iter().any(|v| matches!(v, Value::Ref(_)));
     let mut header = 0x08u8;
     if has_null {
         header |= 0x02;
+    }
+    if has_ref {
+        header |= 0x01;
     }
     let body_codec: &Codec;
     let plain;
@@ -595,16 +692,8 @@ fn write_typed_collection(
     }
     enter(ctx, w)?;
     for (i, v) in items.iter().enumerate() {
-        let r = if has_null {
-            if v.is_null() {
-                w.reserve(1)?;
-                w.put_u8(flag::NULL);
-                Ok(())
-            } else {
-                w.reserve(1)?;
-                w.put_u8(flag::NOT_NULL);
-                write_body(ctx, w, body_codec, v)
-            }
+        let r = if has_null || has_ref {
+            write_flagged(ctx, w, v, true, |ctx, w, v| write_body(ctx, w, body_codec, v))
         } else {
             write_body(ctx, w, body_codec, v)
         };
@@ -627,8 +716,11 @@ fn same_class(a: &Value, b: &Value) -> bool {
 
 /// Elements of an untyped collection (root list, `any` list, `list<any>`); the length is written.
 fn write_dynamic_elements(ctx: &mut WriteCtx, w: &mut Writer, items: &[Value]) -> CodecResult<()> {
+    let graph = ctx.graph;
     let has_null = items.iter().any(Value::is_null);
-    let mut non_null = items.iter().filter(|v| !v.is_null());
+    let has_ref = items.iter().any(|v| matches!(v, Value::Ref(_)));
+    // Type decisions look through references.
+    let mut non_null = items.iter().filter(|v| !v.is_null()).map(|v| deref(graph, v));
     let first = non_null.next();
     // All-null collections declare element type NONE, as pyfory does.
     let same = match first {
@@ -639,6 +731,9 @@ fn write_dynamic_elements(ctx: &mut WriteCtx, w: &mut Writer, items: &[Value]) -
     if same {
         header |= 0x08;
     }
+    if has_ref {
+        header |= 0x01;
+    }
     w.reserve(1)?;
     w.put_u8(header);
     enter(ctx, w)?;
@@ -646,20 +741,17 @@ fn write_dynamic_elements(ctx: &mut WriteCtx, w: &mut Writer, items: &[Value]) -
         write_type_meta(ctx, w, first.unwrap_or(&Value::Null))?;
     }
     for (i, v) in items.iter().enumerate() {
-        let r = (|| {
-            if has_null {
-                w.reserve(1)?;
-                if v.is_null() {
-                    w.put_u8(flag::NULL);
-                    return Ok(());
-                }
-                w.put_u8(flag::NOT_NULL);
-            }
+        let element = |ctx: &mut WriteCtx, w: &mut Writer, v: &Value| {
             if !same {
                 write_type_meta(ctx, w, v)?;
             }
             write_dynamic_body(ctx, w, v)
-        })();
+        };
+        let r = if has_null || has_ref {
+            write_flagged(ctx, w, v, true, element)
+        } else {
+            element(ctx, w, v)
+        };
         r.map_err(|e| e.within(PathSegment::Index(i)))?;
     }
     ctx.depth -= 1;

@@ -8,7 +8,7 @@ use crate::tier::{
 use crate::Error;
 use foryjit_interp::{Catalog, MetaShare, Options};
 use foryjit_schema::{Limits, MessageInfo, SchemaDesc, TypeInfo};
-use foryjit_wire::{CodecLimits, StringPolicy, StructValue, TypeIdx, Value};
+use foryjit_wire::{CodecLimits, Graph, StringPolicy, StructValue, TypeIdx, Value};
 use std::sync::Arc;
 
 /// Serialization mode.
@@ -32,6 +32,7 @@ pub struct ForyJitBuilder {
     compile_threads: usize,
     max_compile_ops: usize,
     mode: Mode,
+    track_ref: bool,
     string_policy: StringPolicy,
     limits: CodecLimits,
     schema_limits: Limits,
@@ -49,6 +50,7 @@ impl Default for ForyJitBuilder {
                 .max(1),
             max_compile_ops: 1 << 20,
             mode: Mode::default(),
+            track_ref: false,
             string_policy: StringPolicy::default(),
             limits: CodecLimits::default(),
             schema_limits: Limits::default(),
@@ -135,6 +137,16 @@ impl ForyJitBuilder {
         self
     }
 
+    /// Reference tracking, as the peers' `ref` / `track_ref` switch (default off, as theirs).
+    /// On, compatible-mode TypeDefs carry the schema's ref bits as the peers' do with
+    /// `ref=True`; shared and cyclic values are written and read with
+    /// [`ForyJit::serialize_graph`] / [`ForyJit::deserialize_graph`]. Readers accept reference
+    /// flags either way.
+    pub fn track_ref(mut self, on: bool) -> Self {
+        self.track_ref = on;
+        self
+    }
+
     /// How strings are written: [`StringPolicy::Utf8`] (the `fory` crate's choice, default) or
     /// [`StringPolicy::PyforyLike`] (byte-identical to pyfory).
     pub fn string_policy(mut self, policy: StringPolicy) -> Self {
@@ -168,15 +180,17 @@ impl ForyJitBuilder {
             calls: self.compile_threshold_calls,
             bytes: self.compile_threshold_bytes,
         });
+        let mut catalog = Catalog::new(
+            self.schema_limits,
+            match self.mode {
+                Mode::Consistent => foryjit_ir::Mode::SameSchema,
+                Mode::Compatible => foryjit_ir::Mode::Compatible,
+            },
+        );
+        catalog.set_ref_tracking(self.track_ref);
         let fory = ForyJit {
             shared: Arc::new(Shared::new(
-                Catalog::new(
-                    self.schema_limits,
-                    match self.mode {
-                        Mode::Consistent => foryjit_ir::Mode::SameSchema,
-                        Mode::Compatible => foryjit_ir::Mode::Compatible,
-                    },
-                ),
+                catalog,
                 self.tier,
                 self.verifier,
                 self.max_compile_ops,
@@ -403,6 +417,25 @@ impl ForyJit {
             drain_remote_queue(pool, &self.shared);
         }
         Ok(v?)
+    }
+
+    /// Serializes a value graph: nodes referenced from several places, or from themselves, are
+    /// written once (`00`) and referenced after (`fe <id>`), as pyfory and the `fory` crate
+    /// write shared and cyclic objects with reference tracking on. See [`Graph`].
+    pub fn serialize_graph(&self, graph: &Graph) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::new();
+        let cat = self.shared.catalog.read();
+        foryjit_interp::serialize_graph(&cat, &self.opts, graph, &mut out)?;
+        Ok(out)
+    }
+
+    /// Deserializes a payload written with reference tracking into a value graph: every
+    /// tracked value becomes a node of the [`Graph`] and every reference a `Value::Ref`, so
+    /// sharing and cycles are kept (plain [`ForyJit::deserialize`] copies shared values and
+    /// refuses cycles).
+    pub fn deserialize_graph(&self, bytes: &[u8]) -> Result<Graph, Error> {
+        let cat = self.shared.catalog.read();
+        Ok(foryjit_interp::deserialize_graph(&cat, &self.opts, bytes)?)
     }
 
     /// [`ForyJit::serialize_into`] within a stream (compatible mode): TypeDefs already sent

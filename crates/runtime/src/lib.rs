@@ -42,7 +42,7 @@ pub use foryjit_schema::{
     UnionDesc,
 };
 pub use foryjit_wire::{
-    bf16, f16, CodecError, CodecLimits, Decimal, Duration, EnumValue, ErrorKind, FieldPath,
+    bf16, f16, CodecError, CodecLimits, Decimal, Duration, EnumValue, ErrorKind, FieldPath, Graph,
     MapEntry, PathSegment, RString, RVec, StringPolicy, StructValue, Timestamp, TypeIdx,
     UnionValue, UnknownStruct, Value,
 };

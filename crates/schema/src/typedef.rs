@@ -16,7 +16,7 @@
 //!     "package golden; message Point [id=103] { int32 x = 1; int32 y = 2; }").unwrap();
 //! let mut reg = Registry::default();
 //! let ids = reg.register(desc).unwrap();
-//! let bytes = typedef::encode(&reg, ids[0]).unwrap();
+//! let bytes = typedef::encode(&reg, ids[0], false).unwrap();
 //! assert_eq!(bytes, [0x06, 0x10, 0xbf, 0xc4, 0xb3, 0x3c, 0x51, 0x33, // header
 //!                    0xc2, 0x67, 0xc4, 0x05, 0xc8, 0x05]);          // body
 //! let def = typedef::TypeDef::parse(&bytes, &Default::default()).unwrap();
@@ -167,13 +167,7 @@ pub fn header_of(body: &[u8]) -> u64 {
 }
 
 /// The TypeDef field type of a resolved type (top level: nullable/ref live on the field).
-/// Ref bits in TypeDefs we write: the engine writes with reference tracking off (a `ref` field
-/// carries `ff`/`fd`, never `00`/`fe`), so its TypeDefs say "not tracked", as pyfory's do with
-/// `ref=False`. Received TypeDefs keep whatever bits the writer set.
-const WRITE_REF_BITS: bool = false;
-
 fn def_type(reg: &Registry, ty: &ResolvedType, nullable: bool, tracking_ref: bool) -> DefType {
-    let tracking_ref = tracking_ref && WRITE_REF_BITS;
     let id = match ty {
         ResolvedType::Message(t) => match reg.message(*t) {
             Some(m) => match (&m.registration, m.evolving) {
@@ -204,6 +198,13 @@ fn def_type(reg: &Registry, ty: &ResolvedType, nullable: bool, tracking_ref: boo
 /// The TypeDef field type of a registered field, as the writer describes it.
 pub fn field_def_type(reg: &Registry, ty: &ResolvedType) -> DefType {
     def_type(reg, ty, false, false)
+}
+
+/// Clears every nested ref bit (a writer without reference tracking).
+fn without_ref_bits(mut t: DefType) -> DefType {
+    t.tracking_ref = false;
+    t.args = t.args.into_iter().map(without_ref_bits).collect();
+    t
 }
 
 fn put_def_type(w: &mut Writer, t: &DefType, top: bool) -> CodecResult<()> {
@@ -238,7 +239,11 @@ fn put_ident(w: &mut Writer, reg: &Registration, what: &str) -> Result<(), TypeD
 }
 
 /// Encodes the TypeDef of registered type `ty` (header, size varint when needed, body).
-pub fn encode(reg: &Registry, ty: TypeIdx) -> Result<Vec<u8>, TypeDefError> {
+///
+/// `ref_tracking` is the writer's reference-tracking setting: without it a `ref` field is
+/// written with a null flag (`ff`/`fd`), so the TypeDef carries no ref bits — as pyfory's with
+/// `ref=False`; with it, the schema's ref bits (pyfory `ref=True`).
+pub fn encode(reg: &Registry, ty: TypeIdx, ref_tracking: bool) -> Result<Vec<u8>, TypeDefError> {
     let info = reg.get(ty).ok_or(TypeDefError::NotRegistered(ty.0))?;
     let what = info.full_name().to_owned();
     let bad = |_| TypeDefError::Unencodable(what.clone());
@@ -265,10 +270,13 @@ pub fn encode(reg: &Registry, ty: TypeIdx) -> Result<Vec<u8>, TypeDefError> {
                 let f = &m.fields[ord];
                 // A `ref` field is written with a null flag (`ff`/`fd`) when references are not
                 // tracked: nullable, not ref, in the TypeDef.
-                let tracked = f.tracking_ref && WRITE_REF_BITS;
-                let nullable = f.nullable || f.tracking_ref;
+                let tracked = f.tracking_ref && ref_tracking;
+                let nullable = f.nullable || (f.tracking_ref && !ref_tracking);
                 let flags = ((nullable as u8) << 1) | tracked as u8;
-                let ty = field_def_type(reg, &f.ty);
+                let ty = match ref_tracking {
+                    true => field_def_type(reg, &f.ty),
+                    false => without_ref_bits(field_def_type(reg, &f.ty)),
+                };
                 let (encoding, size, name) = match f.tag {
                     Some(tag) => (TAG_ID_ENCODING, tag as usize, None),
                     None => {
@@ -506,7 +514,7 @@ mod tests {
                 map<string, int64> counts = 4; map<int32, string> names = 5;
                 list<Point> points = 6; map<string, Point> point_map = 7; }
             message Point [id=103] { int32 x = 1; int32 y = 2; }");
-        let bytes = encode(&reg, ids[0]).unwrap();
+        let bytes = encode(&reg, ids[0], false).unwrap();
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, "1ac0b0032ce14e1cc76ac41614c81654cc1656d018541cd4181454d81670dc185470");
         let def = TypeDef::parse(&bytes, &TypeDefLimits::default()).unwrap();

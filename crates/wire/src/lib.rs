@@ -40,6 +40,6 @@ pub use half::{bf16, f16};
 pub use limits::CodecLimits;
 pub use rvec::{RString, RVec};
 pub use value::{
-    Duration, EnumValue, MapEntry, StructValue, Timestamp, TypeIdx, UnionValue, UnknownStruct,
-    Value,
+    Duration, EnumValue, Graph, MapEntry, StructValue, Timestamp, TypeIdx, UnionValue,
+    UnknownStruct, Value,
 };

@@ -185,6 +185,46 @@ pub enum Value {
     Unknown(Box<UnknownStruct>) = 38,
     /// a union: which case, and its value
     Union(Box<UnionValue>) = 39,
+    /// a reference to node `n` of the enclosing [`Graph`] (shared or cyclic values)
+    Ref(u32) = 40,
+}
+
+/// A value graph: values that are shared, or that contain themselves, are stored once in
+/// `nodes` and referenced with [`Value::Ref`] (the index). A `Value` tree has no identity, so
+/// sharing and cycles live in this arena instead — no reference counting, nothing leaks, and a
+/// graph with cycles is built, read and written like any other value.
+///
+/// ```
+/// use foryjit_wire::{Graph, Value};
+/// // A list that contains itself: root = Ref(0), node 0 = [Ref(0)].
+/// let g = Graph { root: Value::Ref(0), nodes: vec![Value::list(vec![Value::Ref(0)])] };
+/// assert!(matches!(g.resolve(&g.root), Some(Value::List(_))));
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Graph {
+    /// The root value (often a `Ref` to the first node).
+    pub root: Value,
+    /// The shared nodes, by reference index.
+    pub nodes: Vec<Value>,
+}
+
+impl Graph {
+    /// A graph whose root is a plain value (no shared nodes).
+    pub fn tree(root: Value) -> Graph {
+        Graph { root, nodes: Vec::new() }
+    }
+
+    /// `v` with references followed to a non-reference value (`None` for a dangling or
+    /// self-only reference chain).
+    pub fn resolve<'g>(&'g self, mut v: &'g Value) -> Option<&'g Value> {
+        for _ in 0..=self.nodes.len() {
+            match v {
+                Value::Ref(i) => v = self.nodes.get(*i as usize)?,
+                other => return Some(other),
+            }
+        }
+        None
+    }
 }
 
 /// A value of a union type: the case id and the case's value.
@@ -244,6 +284,7 @@ pub mod tag {
     pub const DECIMAL: u8 = 37;
     pub const UNKNOWN: u8 = 38;
     pub const UNION: u8 = 39;
+    pub const REF: u8 = 40;
 }
 
 impl Value {
@@ -298,6 +339,7 @@ impl Value {
             Value::Decimal(_) => "decimal",
             Value::Unknown(_) => "unknown struct",
             Value::Union(_) => "union",
+            Value::Ref(_) => "reference",
         }
     }
 
