@@ -89,6 +89,7 @@ pub(crate) fn call_read(
     r: &mut Reader,
     prog: &Program,
 ) -> CodecResult<StructValue> {
+    ctx.charge(prog.field_count() * crate::read::SLOT_BYTES, r.pos())?;
     let mut fields: Vec<Value> = Vec::with_capacity(prog.field_count());
     fields.resize_with(prog.field_count(), Value::default);
     let data = r.data();

@@ -27,7 +27,41 @@ pub(crate) struct ReadCtx<'a> {
     /// Graph mode: every ref-tracked value (`00`) becomes a node, referenced by `Value::Ref`,
     /// and back-references (`fe id`) become `Value::Ref(id)`, so sharing and cycles survive.
     pub graph: Option<Vec<Value>>,
+    /// Bytes this root read has materialized so far (see `max_graph_memory_bytes`).
+    pub spent: usize,
+    /// Container items read so far that took no input bytes.
+    pub unbacked: usize,
 }
+
+impl ReadCtx<'_> {
+    /// Charges `bytes` of materialized values against the root's memory budget.
+    #[inline]
+    pub(crate) fn charge(&mut self, bytes: usize, at: usize) -> CodecResult<()> {
+        self.spent = self.spent.saturating_add(bytes);
+        if self.spent > self.opts.limits.max_graph_memory_bytes {
+            return Err(CodecError::new(
+                ErrorKind::MemoryBudget(self.opts.limits.max_graph_memory_bytes),
+                at,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Counts one container item that took no input bytes.
+fn count_unbacked(ctx: &mut ReadCtx, r: &Reader) -> CodecResult<()> {
+    ctx.unbacked += 1;
+    if ctx.unbacked > ctx.opts.limits.max_unbacked_container_items {
+        return Err(CodecError::new(
+            ErrorKind::UnbackedItems(ctx.opts.limits.max_unbacked_container_items),
+            r.pos(),
+        ));
+    }
+    Ok(())
+}
+
+/// What a `Value` slot costs in the memory budget.
+pub(crate) const SLOT_BYTES: usize = std::mem::size_of::<Value>();
 
 /// Values seen with the REF_VALUE flag (`00`) in this root call, by ref id, so that a later
 /// REF flag (`fe id`) can resolve. `Value` is a tree, so a back-reference becomes a copy of the
@@ -301,6 +335,8 @@ fn read_root_with(
         defs,
         skipping: 0,
         graph,
+        spent: 0,
+        unbacked: 0,
     };
     let v = read_root_in(&mut ctx, bytes).map(|v| (v, ctx.graph.take()));
     (v, ctx.defs)
@@ -347,6 +383,7 @@ pub(crate) fn read_struct_body(
     r: &mut Reader,
     prog: &Program,
 ) -> CodecResult<StructValue> {
+    ctx.charge(prog.field_count() * SLOT_BYTES, r.pos())?;
     let mut fields: Vec<Value> = Vec::with_capacity(prog.field_count());
     fields.resize_with(prog.field_count(), Value::default);
     for op in &prog.read {
@@ -435,9 +472,10 @@ pub(crate) fn get_scalar(r: &mut Reader, s: Scalar) -> CodecResult<Value> {
     })
 }
 
-fn read_array(ctx: &ReadCtx, r: &mut Reader, elem: ArrayElem) -> CodecResult<Value> {
+fn read_array(ctx: &mut ReadCtx, r: &mut Reader, elem: ArrayElem) -> CodecResult<Value> {
     let at = r.pos();
     let n = r.length(ctx.opts.limits.max_binary_bytes, 1)?;
+    ctx.charge(n, at)?;
     let width = elem.width() as usize;
     if n % width != 0 {
         return Err(CodecError::new(
@@ -491,9 +529,16 @@ fn read_nested_struct(ctx: &mut ReadCtx, r: &mut Reader, ty: TypeIdx) -> CodecRe
 pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> CodecResult<Value> {
     match codec {
         Codec::Scalar(s) => get_scalar(r, *s),
-        Codec::String => Ok(Value::string(r.string(ctx.opts.limits.max_string_bytes)?)),
+        Codec::String => {
+            let at = r.pos();
+            let s = r.string(ctx.opts.limits.max_string_bytes)?;
+            ctx.charge(s.len(), at)?;
+            Ok(Value::string(s))
+        }
         Codec::Binary => {
+            let at = r.pos();
             let n = r.length(ctx.opts.limits.max_binary_bytes, 1)?;
+            ctx.charge(n, at)?;
             Ok(Value::Binary(r.bytes(n)?.to_vec().into()))
         }
         Codec::Date => {
@@ -885,7 +930,16 @@ fn read_collection(
     r: &mut Reader,
     elem: Option<&ElemCodec>,
 ) -> CodecResult<RVec<Value>> {
-    let n = r.length(ctx.opts.limits.max_collection_len, 1)?;
+    // Elements take at least one byte each, except structs without fields in compatible mode
+    // (no hash, no fields): those may be "unbacked", up to `max_unbacked_container_items`.
+    let zero_size = match elem.map(|e| &e.codec) {
+        Some(Codec::Struct { ty, .. }) => {
+            ctx.cat.mode() == Mode::Compatible
+                && ctx.cat.program(*ty).is_some_and(|p| p.field_count() == 0)
+        }
+        _ => false,
+    };
+    let n = r.length(ctx.opts.limits.max_collection_len, usize::from(!zero_size))?;
     if n == 0 {
         return Ok(RVec::new());
     }
@@ -920,8 +974,11 @@ fn read_collection(
         shared = Some(t);
     }
     enter(ctx, r)?;
-    let mut items = Vec::with_capacity(n);
+    ctx.charge(n * SLOT_BYTES, hat)?;
+    let mut items =
+        Vec::with_capacity(n.min(r.remaining() + ctx.opts.limits.max_unbacked_container_items));
     for i in 0..n {
+        let before = r.pos();
         let element = |ctx: &mut ReadCtx, r: &mut Reader| -> CodecResult<Value> {
             if declared {
                 return read_body(ctx, r, decl.unwrap_or(&Codec::Any));
@@ -946,6 +1003,9 @@ fn read_collection(
             element(ctx, r)
         }
         .map_err(|e| e.within(PathSegment::Index(i)))?;
+        if r.pos() == before {
+            count_unbacked(ctx, r)?;
+        }
         items.push(v);
     }
     ctx.depth -= 1;
@@ -986,10 +1046,12 @@ fn read_map(
     r: &mut Reader,
     kv: Option<(&ElemCodec, &ElemCodec)>,
 ) -> CodecResult<RVec<MapEntry>> {
+    let count_at = r.pos();
     let count = r.length(ctx.opts.limits.max_collection_len, 1)?;
     if count == 0 {
         return Ok(RVec::new());
     }
+    ctx.charge(count.saturating_mul(2 * SLOT_BYTES), count_at)?;
     let (kc, vc) = match kv {
         Some((k, v)) => (Some(k), Some(v)),
         None => (None, None),
@@ -1055,6 +1117,7 @@ fn read_map(
         let val_t = if val_declared { None } else { Some(read_type_meta(ctx, r)?) };
         for _ in 0..size {
             let i = entries.len();
+            let before = r.pos();
             let key_side =
                 |ctx: &mut ReadCtx, r: &mut Reader| read_map_side(ctx, r, kc, key_declared, key_t);
             let key = if h & 0x01 != 0 {
@@ -1071,6 +1134,9 @@ fn read_map(
                 val_side(ctx, r)
             }
             .map_err(|e| e.within(PathSegment::MapValue(i)))?;
+            if r.pos() == before {
+                count_unbacked(ctx, r)?;
+            }
             entries.push(MapEntry { key, value });
         }
     }

@@ -365,3 +365,30 @@ fn meta_share_across_the_messages_of_a_stream() {
         assert_eq!(fresh.received(), 0);
     }
 }
+
+#[test]
+fn memory_budget_and_unbacked_items_are_bounded() {
+    const FDL: &str = "package mb;
+        message Empty [id=701] {}
+        message Bag [id=700] { list<string> words = 1; list<Empty> empties = 2; }";
+    let writer = engine(FDL, Tier::Interpreter, CodecLimits::default());
+    let bag = writer.type_handle("mb.Bag").unwrap();
+    let words: Vec<String> = (0..50).map(|i| format!("word number {i:04}")).collect();
+    let empties: Vec<serde_json::Value> = (0..100).map(|_| serde_json::json!({})).collect();
+    let v =
+        writer.from_json(bag, &serde_json::json!({"words": words, "empties": empties})).unwrap();
+    let bytes = writer.serialize(&v).unwrap();
+    for tier in [Tier::Interpreter, Tier::Compiled] {
+        // Defaults: fine.
+        let ok = engine(FDL, tier, CodecLimits::default()).deserialize(&bytes);
+        assert!(ok.is_ok(), "{tier:?}: {ok:?}");
+        // 100 fieldless structs take no input bytes each: over a bound of 10.
+        let few = CodecLimits { max_unbacked_container_items: 10, ..Default::default() };
+        let r = engine(FDL, tier, few).deserialize(&bytes);
+        assert_eq!(kind(&r), Some(ErrorKind::UnbackedItems(10)), "{tier:?}");
+        // A budget smaller than the decoded strings and slots.
+        let small = CodecLimits { max_graph_memory_bytes: 1000, ..Default::default() };
+        let r = engine(FDL, tier, small).deserialize(&bytes);
+        assert_eq!(kind(&r), Some(ErrorKind::MemoryBudget(1000)), "{tier:?}");
+    }
+}

@@ -143,6 +143,12 @@ pub enum ErrorKind {
     /// A DECIMAL with a scale or magnitude out of bounds, or a non-minimal magnitude.
     #[error("invalid decimal")]
     InvalidDecimal,
+    /// One root read would materialize more than `max_graph_memory_bytes`.
+    #[error("decoded values exceed the memory budget of {0} bytes")]
+    MemoryBudget(usize),
+    /// More container items without input bytes than `max_unbacked_container_items`.
+    #[error("more than {0} container items take no input bytes")]
+    UnbackedItems(usize),
     /// A meta-share reference to a TypeDef index not sent in this message.
     #[error("meta-share reference to unknown TypeDef #{0}")]
     BadMetaShareRef(u32),

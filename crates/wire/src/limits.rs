@@ -32,6 +32,16 @@ pub struct CodecLimits {
     /// Average cached versions per type across all cached types (default 3, the peers'
     /// `max_average_schema_versions_per_type`), enforced once more than a few types are cached.
     pub max_average_schema_versions_per_type: usize,
+    /// Approximate bytes one root read may materialize — `Value` slots of structs, lists and
+    /// maps (32 bytes each) plus string, binary and array bytes (default 128 MiB, the peers'
+    /// `max_graph_memory_bytes`). Bounds what a small hostile payload can make the reader
+    /// allocate, whatever the other limits allow.
+    pub max_graph_memory_bytes: usize,
+    /// List/set elements and map entries in one root read whose encoding took no input bytes
+    /// (for example fieldless structs in compatible mode), default 8192 (the peers'
+    /// `max_unbacked_container_items`; 0 = none allowed). Stops payloads that declare millions
+    /// of free elements.
+    pub max_unbacked_container_items: usize,
 }
 
 impl Default for CodecLimits {
@@ -47,6 +57,8 @@ impl Default for CodecLimits {
             max_type_meta_bytes: 4096,
             max_schema_versions_per_type: 10,
             max_average_schema_versions_per_type: 3,
+            max_graph_memory_bytes: 128 << 20,
+            max_unbacked_container_items: 8192,
         }
     }
 }
