@@ -494,10 +494,26 @@ fn write_union_body(ctx: &mut WriteCtx, w: &mut Writer, u: &UnionValue) -> Codec
     }
     w.reserve(6)?;
     w.put_varu32(u.case);
-    w.put_u8(flag::NOT_NULL);
     enter(ctx, w)?;
-    let v = &u.value;
-    let r = match cat.union_case(u.ty, u.case) {
+    let (ty, case) = (u.ty, u.case);
+    let r = write_flagged(ctx, w, &u.value, false, |ctx, w, v| {
+        write_union_case(ctx, w, cat, ty, case, v)
+    });
+    ctx.depth -= 1;
+    r.map_err(|e| e.within(PathSegment::Index(u.case as usize)))
+}
+
+/// A union case value after its flag: the type meta of the case's declared type (or of the
+/// value, for collections and unknown cases), then the body.
+fn write_union_case(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    cat: &Catalog,
+    ty: TypeIdx,
+    case: u32,
+    v: &Value,
+) -> CodecResult<()> {
+    match cat.union_case(ty, case) {
         Some(Codec::Scalar(s)) => {
             w.reserve(1 + s.max_size() as usize)?;
             w.put_varu32(s.type_id());
@@ -530,9 +546,7 @@ fn write_union_body(ctx: &mut WriteCtx, w: &mut Writer, u: &UnionValue) -> Codec
             write_body(ctx, w, &plain_codec(c), v)
         }
         _ => write_dynamic(ctx, w, v),
-    };
-    ctx.depth -= 1;
-    r.map_err(|e| e.within(PathSegment::Index(u.case as usize)))
+    }
 }
 
 /// Type meta of a registered user type: kind + id, or the named kind + meta strings.
@@ -691,8 +705,9 @@ fn write_typed_collection(
         }
     }
     enter(ctx, w)?;
+    let flagged = header & 0x03 != 0;
     for (i, v) in items.iter().enumerate() {
-        let r = if has_null || has_ref {
+        let r = if flagged {
             write_flagged(ctx, w, v, true, |ctx, w, v| write_body(ctx, w, body_codec, v))
         } else {
             write_body(ctx, w, body_codec, v)
@@ -891,6 +906,23 @@ fn write_map_side(
     }
 }
 
+/// A map key or value, behind a ref/null flag when `flagged` (`ff`, or in a graph `00`/`fe id`
+/// for a reference).
+fn map_side(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    codec: Option<&ElemCodec>,
+    v: &Value,
+    with_meta: bool,
+    flagged: bool,
+) -> CodecResult<()> {
+    if flagged {
+        write_flagged(ctx, w, v, false, |ctx, w, v| write_map_side(ctx, w, codec, v, with_meta))
+    } else {
+        write_map_side(ctx, w, codec, v, with_meta)
+    }
+}
+
 fn plain_codec(c: &Codec) -> Codec {
     match c {
         Codec::Struct { ty, .. } => Codec::Struct { ty: *ty, with_meta: false },
@@ -934,34 +966,44 @@ fn write_map(
             i += 1;
             continue;
         }
+        // Graph mode: a key or value that is a reference carries a ref flag (`00`/`fe id`).
+        let key_tracked = matches!(e.key, Value::Ref(_));
+        let val_tracked = matches!(e.value, Value::Ref(_));
         if vn {
             if key_declared {
-                w.put_u8(0x14);
-                write_map_side(ctx, w, kc, &e.key, false).map_err(path)?;
+                w.put_u8(0x14 | u8::from(key_tracked));
+                map_side(ctx, w, kc, &e.key, false, key_tracked).map_err(path)?;
             } else {
                 w.put_u8(0x11);
-                w.put_u8(flag::NOT_NULL);
-                write_map_side(ctx, w, kc, &e.key, true).map_err(path)?;
+                map_side(ctx, w, kc, &e.key, true, true).map_err(path)?;
             }
             i += 1;
             continue;
         }
         if kn {
             if val_declared {
-                w.put_u8(0x22);
-                write_map_side(ctx, w, vc, &e.value, false).map_err(path)?;
+                w.put_u8(0x22 | if val_tracked { 0x08 } else { 0 });
+                map_side(ctx, w, vc, &e.value, false, val_tracked).map_err(path)?;
             } else {
                 w.put_u8(0x0a);
-                w.put_u8(flag::NOT_NULL);
-                write_map_side(ctx, w, vc, &e.value, true).map_err(path)?;
+                map_side(ctx, w, vc, &e.value, true, true).map_err(path)?;
             }
             i += 1;
             continue;
         }
-        // A chunk of up to 255 entries with no nulls and the same key and value classes.
+        // A chunk of up to 255 entries with no nulls, the same key and value classes and the
+        // same tracking.
+        let graph = ctx.graph;
+        let (ek, ev) = (deref(graph, &e.key), deref(graph, &e.value));
         let mut header = 0u8;
+        if key_tracked {
+            header |= 0x01;
+        }
         if key_declared {
             header |= 0x04;
+        }
+        if val_tracked {
+            header |= 0x08;
         }
         if val_declared {
             header |= 0x20;
@@ -970,10 +1012,10 @@ fn write_map(
         let size_at = w.len();
         w.put_u8(0);
         if !key_declared {
-            write_type_meta(ctx, w, &e.key).map_err(path)?;
+            write_type_meta(ctx, w, ek).map_err(path)?;
         }
         if !val_declared {
-            write_type_meta(ctx, w, &e.value).map_err(path)?;
+            write_type_meta(ctx, w, ev).map_err(path)?;
         }
         let mut n = 0usize;
         while i < entries.len() && n < 255 {
@@ -981,15 +1023,21 @@ fn write_map(
             if cur.key.is_null() || cur.value.is_null() {
                 break;
             }
-            if n > 0
-                && ((!key_declared && !same_class(&e.key, &cur.key))
-                    || (!val_declared && !same_class(&e.value, &cur.value)))
+            if matches!(cur.key, Value::Ref(_)) != key_tracked
+                || matches!(cur.value, Value::Ref(_)) != val_tracked
             {
                 break;
             }
-            write_map_side(ctx, w, kc, &cur.key, false)
+            let (ck, cv) = (deref(graph, &cur.key), deref(graph, &cur.value));
+            if n > 0
+                && ((!key_declared && !same_class(ek, ck))
+                    || (!val_declared && !same_class(ev, cv)))
+            {
+                break;
+            }
+            map_side(ctx, w, kc, &cur.key, false, key_tracked)
                 .map_err(|x| x.within(PathSegment::Key(i)))?;
-            write_map_side(ctx, w, vc, &cur.value, false)
+            map_side(ctx, w, vc, &cur.value, false, val_tracked)
                 .map_err(|x| x.within(PathSegment::MapValue(i)))?;
             n += 1;
             i += 1;
