@@ -48,6 +48,110 @@ impl ReadCtx<'_> {
     }
 }
 
+/// A list of scalars as the dense array of `elem` (`None` if an element has another kind).
+fn list_to_array(items: &[Value], elem: ArrayElem) -> Option<Value> {
+    fn each<T>(items: &[Value], f: impl Fn(&Value) -> Option<T>) -> Option<RVec<T>> {
+        items.iter().map(f).collect::<Option<Vec<T>>>().map(RVec::from)
+    }
+    Some(match elem {
+        ArrayElem::Bool => Value::BoolArray(each(items, |v| match v {
+            Value::Bool(x) => Some(*x),
+            _ => None,
+        })?),
+        ArrayElem::Int8 => Value::Int8Array(each(items, |v| match v {
+            Value::Int8(x) => Some(*x),
+            _ => None,
+        })?),
+        ArrayElem::Int16 => Value::Int16Array(each(items, |v| match v {
+            Value::Int16(x) => Some(*x),
+            _ => None,
+        })?),
+        ArrayElem::Int32 => Value::Int32Array(each(items, |v| match v {
+            Value::Int32(x) => Some(*x),
+            _ => None,
+        })?),
+        ArrayElem::Int64 => Value::Int64Array(each(items, |v| match v {
+            Value::Int64(x) => Some(*x),
+            _ => None,
+        })?),
+        ArrayElem::UInt8 => Value::UInt8Array(each(items, |v| match v {
+            Value::UInt8(x) => Some(*x),
+            _ => None,
+        })?),
+        ArrayElem::UInt16 => Value::UInt16Array(each(items, |v| match v {
+            Value::UInt16(x) => Some(*x),
+            _ => None,
+        })?),
+        ArrayElem::UInt32 => Value::UInt32Array(each(items, |v| match v {
+            Value::UInt32(x) => Some(*x),
+            _ => None,
+        })?),
+        ArrayElem::UInt64 => Value::UInt64Array(each(items, |v| match v {
+            Value::UInt64(x) => Some(*x),
+            _ => None,
+        })?),
+        ArrayElem::Float16 => Value::Float16Array(each(items, |v| match v {
+            Value::Float16(x) => Some(*x),
+            _ => None,
+        })?),
+        ArrayElem::BFloat16 => Value::BFloat16Array(each(items, |v| match v {
+            Value::BFloat16(x) => Some(*x),
+            _ => None,
+        })?),
+        ArrayElem::Float32 => Value::Float32Array(each(items, |v| match v {
+            Value::Float32(x) => Some(*x),
+            _ => None,
+        })?),
+        ArrayElem::Float64 => Value::Float64Array(each(items, |v| match v {
+            Value::Float64(x) => Some(*x),
+            _ => None,
+        })?),
+    })
+}
+
+/// Elements of a dense array value.
+fn array_len(v: &Value) -> usize {
+    match v {
+        Value::BoolArray(a) => a.len(),
+        Value::Int8Array(a) => a.len(),
+        Value::Int16Array(a) => a.len(),
+        Value::Int32Array(a) => a.len(),
+        Value::Int64Array(a) => a.len(),
+        Value::UInt8Array(a) => a.len(),
+        Value::UInt16Array(a) => a.len(),
+        Value::UInt32Array(a) => a.len(),
+        Value::UInt64Array(a) => a.len(),
+        Value::Float16Array(a) => a.len(),
+        Value::BFloat16Array(a) => a.len(),
+        Value::Float32Array(a) => a.len(),
+        Value::Float64Array(a) => a.len(),
+        _ => 0,
+    }
+}
+
+/// A dense array value as a list of scalars.
+fn array_to_list(v: Value) -> Vec<Value> {
+    fn each<T: Copy>(a: &[T], f: impl Fn(T) -> Value) -> Vec<Value> {
+        a.iter().map(|&x| f(x)).collect()
+    }
+    match v {
+        Value::BoolArray(a) => each(&a, Value::Bool),
+        Value::Int8Array(a) => each(&a, Value::Int8),
+        Value::Int16Array(a) => each(&a, Value::Int16),
+        Value::Int32Array(a) => each(&a, Value::Int32),
+        Value::Int64Array(a) => each(&a, Value::Int64),
+        Value::UInt8Array(a) => each(&a, Value::UInt8),
+        Value::UInt16Array(a) => each(&a, Value::UInt16),
+        Value::UInt32Array(a) => each(&a, Value::UInt32),
+        Value::UInt64Array(a) => each(&a, Value::UInt64),
+        Value::Float16Array(a) => each(&a, Value::Float16),
+        Value::BFloat16Array(a) => each(&a, Value::BFloat16),
+        Value::Float32Array(a) => each(&a, Value::Float32),
+        Value::Float64Array(a) => each(&a, Value::Float64),
+        _ => Vec::new(),
+    }
+}
+
 /// Counts one container item that took no input bytes.
 fn count_unbacked(ctx: &mut ReadCtx, r: &Reader) -> CodecResult<()> {
     ctx.unbacked += 1;
@@ -568,6 +672,22 @@ pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> Cod
             Ok(Value::Duration(Duration { seconds, nanos }))
         }
         Codec::Decimal => Ok(Value::Decimal(foryjit_wire::Decimal::read(r)?)),
+        Codec::ListAsArray(elem, a) => {
+            let at = r.pos();
+            let items = read_collection(ctx, r, Some(elem))?;
+            list_to_array(&items, *a).ok_or_else(|| {
+                CodecError::new(
+                    ErrorKind::TypeMismatch { expected: "array elements", found: tid::LIST },
+                    at,
+                )
+            })
+        }
+        Codec::ArrayAsList(a) => {
+            let at = r.pos();
+            let arr = read_array(ctx, r, *a)?;
+            ctx.charge(array_len(&arr) * SLOT_BYTES, at)?;
+            Ok(Value::List(array_to_list(arr).into()))
+        }
         Codec::Array(e) => read_array(ctx, r, *e),
         Codec::Enum(ty) => read_enum_value(ctx, r, *ty),
         Codec::Union(ty) => read_union_body(ctx, r, *ty),

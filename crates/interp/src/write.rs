@@ -405,6 +405,10 @@ pub(crate) fn write_body(
             Value::Decimal(d) => d.write(w),
             v => Err(wrong("decimal", v, w)),
         },
+        // Conversions exist only in readers of another schema version.
+        Codec::ListAsArray(..) | Codec::ArrayAsList(_) => {
+            Err(err(ErrorKind::Unsupported("a read-only conversion codec"), w))
+        }
         Codec::Array(e) => write_array(w, *e, v),
         Codec::Enum(ty) => match v {
             Value::Enum(ev) => write_enum_value(ctx, w, *ty, ev.ty, ev.value),

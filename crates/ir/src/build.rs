@@ -3,7 +3,8 @@
 use crate::{Codec, ElemCodec, FieldIdx, Mode, Program, ReadOp, Scalar, WriteOp};
 use foryjit_schema::typedef::{field_def_type, DefType, FieldKey, TypeDef};
 use foryjit_schema::{
-    snake_case, IntEncoding, MessageInfo, Registration, Registry, ResolvedElem, ResolvedType,
+    snake_case, ArrayElem, IntEncoding, MessageInfo, Registration, Registry, ResolvedElem,
+    ResolvedType,
 };
 use foryjit_wire::TypeIdx;
 
@@ -274,6 +275,54 @@ pub fn opaque_fields(def: &TypeDef) -> Result<Vec<(Codec, bool)>, IrError> {
         .collect()
 }
 
+/// The element kind of a scalar type id, ignoring its encoding (`VARINT32` and `INT32` are both
+/// int32), as a dense-array element.
+fn array_elem_of_id(id: u32) -> Option<ArrayElem> {
+    use foryjit_wire::type_id as tid;
+    Some(match id {
+        tid::BOOL => ArrayElem::Bool,
+        tid::INT8 => ArrayElem::Int8,
+        tid::INT16 => ArrayElem::Int16,
+        tid::INT32 | tid::VARINT32 => ArrayElem::Int32,
+        tid::INT64 | tid::VARINT64 | tid::TAGGED_INT64 => ArrayElem::Int64,
+        tid::UINT8 => ArrayElem::UInt8,
+        tid::UINT16 => ArrayElem::UInt16,
+        tid::UINT32 | tid::VAR_UINT32 => ArrayElem::UInt32,
+        tid::UINT64 | tid::VAR_UINT64 | tid::TAGGED_UINT64 => ArrayElem::UInt64,
+        tid::FLOAT16 => ArrayElem::Float16,
+        tid::BFLOAT16 => ArrayElem::BFloat16,
+        tid::FLOAT32 => ArrayElem::Float32,
+        tid::FLOAT64 => ArrayElem::Float64,
+        _ => return None,
+    })
+}
+
+/// The reading codec that turns the writer's `list<T>` into our `array<T>` (or the reverse),
+/// when the element types agree.
+fn list_array_conversion(local: &ResolvedType, remote: &DefType) -> Option<Codec> {
+    match local {
+        ResolvedType::Array(a) if remote.id == foryjit_wire::type_id::LIST => {
+            let e = remote.args.first()?;
+            let scalar = scalar_of_id(e.id)?;
+            (array_elem_of_id(e.id)? == *a).then(|| {
+                let elem = ElemCodec {
+                    codec: Codec::Scalar(scalar),
+                    nullable: false,
+                    tracking_ref: false,
+                    declared: true,
+                };
+                Codec::ListAsArray(Box::new(elem), *a)
+            })
+        }
+        ResolvedType::List(e) => {
+            let a = ArrayElem::from_type_id(remote.id)?;
+            let local_elem = array_elem_of_id(e.ty.type_id())?;
+            (local_elem == a).then_some(Codec::ArrayAsList(a))
+        }
+        _ => None,
+    }
+}
+
 /// Type ids and structure equal, ignoring nullable and ref bits.
 fn same_shape(a: &DefType, b: &DefType) -> bool {
     a.id == b.id
@@ -322,19 +371,32 @@ pub fn build_remote_reader(
     let mut taken = vec![false; msg.map_or(0, |m| m.fields.len())];
     for (i, df) in def.fields.iter().enumerate() {
         let flagged = df.nullable || df.tracking_ref;
+        let mut converted: Option<Codec> = None;
         let target = msg.and_then(|m| {
             let ord = match_field(m, &df.key)?;
             let f = &m.fields[ord];
+            if taken[ord] {
+                return None;
+            }
             // Same declared type shape; nullability (top level and of elements, keys and values)
             // and ref bits may differ: a null for a non-nullable field becomes its default, and
             // null elements are accepted where the wire has them.
-            let same = same_shape(&field_def_type(reg, &f.ty), &df.ty) && !taken[ord];
-            same.then_some((ord, f))
+            if same_shape(&field_def_type(reg, &f.ty), &df.ty) {
+                return Some((ord, f));
+            }
+            // A list of scalars and a dense array of the same element type read into each other.
+            converted = list_array_conversion(&f.ty, &df.ty);
+            converted.is_some().then_some((ord, f))
         });
         match target {
             Some((ord, f)) => {
                 taken[ord] = true;
                 let field = FieldIdx(ord as u32);
+                if let Some(codec) = converted.take() {
+                    ensure_at = None;
+                    read.push(ReadOp::GetField { field, codec, nullable: flagged });
+                    continue;
+                }
                 match (scalar_of(&f.ty), flagged) {
                     (Some(scalar), false) => {
                         match scalar.fixed_size() {

@@ -56,6 +56,8 @@ impl fmt::Display for Codec {
             Codec::Timestamp => f.write_str("timestamp"),
             Codec::Duration => f.write_str("duration"),
             Codec::Decimal => f.write_str("decimal"),
+            Codec::ListAsArray(e, a) => write!(f, "list<{}> as array<{a:?}>", e.codec),
+            Codec::ArrayAsList(a) => write!(f, "array<{a:?}> as list"),
             Codec::Array(e) => write!(f, "array<{e:?}>"),
             Codec::Enum(t) => write!(f, "enum #{}", t.0),
             Codec::Union(t) => write!(f, "union#{}", t.0),

@@ -188,6 +188,11 @@ pub enum Codec {
     Duration,
     /// decimal (zigzag varint32 scale + small or big unscaled form)
     Decimal,
+    /// Reading only (schema evolution): a list of scalars on the wire, read into a dense array
+    /// field; the element codec is the writer's.
+    ListAsArray(Box<ElemCodec>, ArrayElem),
+    /// Reading only (schema evolution): a dense array on the wire, read into a list field.
+    ArrayAsList(ArrayElem),
     /// dense array: varuint32 byte length + raw elements
     Array(ArrayElem),
     /// enum: varuint32 of the declared value

@@ -392,3 +392,20 @@ fn memory_budget_and_unbacked_items_are_bounded() {
         assert_eq!(kind(&r), Some(ErrorKind::MemoryBudget(1000)), "{tier:?}");
     }
 }
+
+#[test]
+fn lists_and_dense_arrays_of_one_element_type_read_into_each_other() {
+    const A: &str = "package la; message R [id=801] { list<int32> xs = 1; array<float64> ys = 2; }";
+    const B: &str = "package la; message R [id=801] { array<int32> xs = 1; list<float64> ys = 2; }";
+    let json = serde_json::json!({"xs": [1, -2, 300], "ys": [0.5, -1.0]});
+    for tier in [Tier::Interpreter, Tier::Compiled] {
+        let (a, b) =
+            (engine(A, tier, CodecLimits::default()), engine(B, tier, CodecLimits::default()));
+        for (w, r) in [(&a, &b), (&b, &a)] {
+            let ty = w.type_handle("la.R").unwrap();
+            let bytes = w.serialize(&w.from_json(ty, &json).unwrap()).unwrap();
+            let got = r.deserialize(&bytes).unwrap_or_else(|e| panic!("{tier:?}: {e}"));
+            assert_eq!(r.to_json(r.type_handle("la.R").unwrap(), &got).unwrap(), json, "{tier:?}");
+        }
+    }
+}
