@@ -48,6 +48,35 @@ impl ReadCtx<'_> {
     }
 }
 
+/// An integer value converted to the (wider or equal) kind of `to`; the build step only pairs
+/// lossless conversions.
+fn widen(v: Value, to: Scalar) -> Value {
+    let n: i128 = match v {
+        Value::Int8(x) => x.into(),
+        Value::Int16(x) => x.into(),
+        Value::Int32(x) => x.into(),
+        Value::Int64(x) => x.into(),
+        Value::UInt8(x) => x.into(),
+        Value::UInt16(x) => x.into(),
+        Value::UInt32(x) => x.into(),
+        Value::UInt64(x) => x.into(),
+        other => return other,
+    };
+    use Scalar::*;
+    match to {
+        I16 => Value::Int16(n as i16),
+        I32 | VarI32 => Value::Int32(n as i32),
+        I64 | VarI64 | TaggedI64 => Value::Int64(n as i64),
+        U16 => Value::UInt16(n as u16),
+        U32 | VarU32 => Value::UInt32(n as u32),
+        U64 | VarU64 | TaggedU64 => Value::UInt64(n as u64),
+        I8 => Value::Int8(n as i8),
+        U8 => Value::UInt8(n as u8),
+        // Not an integer target: never paired by the build step.
+        F16 | BF16 | F32 | F64 | Bool => Value::Int64(n as i64),
+    }
+}
+
 /// A list of scalars as the dense array of `elem` (`None` if an element has another kind).
 fn list_to_array(items: &[Value], elem: ArrayElem) -> Option<Value> {
     fn each<T>(items: &[Value], f: impl Fn(&Value) -> Option<T>) -> Option<RVec<T>> {
@@ -681,6 +710,10 @@ pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> Cod
                     at,
                 )
             })
+        }
+        Codec::Widen { wire, value } => {
+            let v = get_scalar(r, *wire)?;
+            Ok(widen(v, *value))
         }
         Codec::ArrayAsList(a) => {
             let at = r.pos();

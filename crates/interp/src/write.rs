@@ -406,7 +406,7 @@ pub(crate) fn write_body(
             v => Err(wrong("decimal", v, w)),
         },
         // Conversions exist only in readers of another schema version.
-        Codec::ListAsArray(..) | Codec::ArrayAsList(_) => {
+        Codec::ListAsArray(..) | Codec::ArrayAsList(_) | Codec::Widen { .. } => {
             Err(err(ErrorKind::Unsupported("a read-only conversion codec"), w))
         }
         Codec::Array(e) => write_array(w, *e, v),

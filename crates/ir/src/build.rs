@@ -275,6 +275,32 @@ pub fn opaque_fields(def: &TypeDef) -> Result<Vec<(Codec, bool)>, IrError> {
         .collect()
 }
 
+/// Whether an integer written as `wire` fits the reader's `local` integer type without loss:
+/// the same kind in another encoding, or a wider kind.
+fn widens(wire: Scalar, local: Scalar) -> bool {
+    use Scalar::*;
+    // (signed, bytes)
+    let int = |s: Scalar| -> Option<(bool, u8)> {
+        Some(match s {
+            I8 => (true, 1),
+            I16 => (true, 2),
+            I32 | VarI32 => (true, 4),
+            I64 | VarI64 | TaggedI64 => (true, 8),
+            U8 => (false, 1),
+            U16 => (false, 2),
+            U32 | VarU32 => (false, 4),
+            U64 | VarU64 | TaggedU64 => (false, 8),
+            _ => return None,
+        })
+    };
+    match (int(wire), int(local)) {
+        (Some((ws, wb)), Some((ls, lb))) => {
+            wire != local && ((ws == ls && wb <= lb) || (!ws && ls && wb < lb))
+        }
+        _ => false,
+    }
+}
+
 /// The element kind of a scalar type id, ignoring its encoding (`VARINT32` and `INT32` are both
 /// int32), as a dense-array element.
 fn array_elem_of_id(id: u32) -> Option<ArrayElem> {
@@ -384,8 +410,12 @@ pub fn build_remote_reader(
             if same_shape(&field_def_type(reg, &f.ty), &df.ty) {
                 return Some((ord, f));
             }
-            // A list of scalars and a dense array of the same element type read into each other.
-            converted = list_array_conversion(&f.ty, &df.ty);
+            // A list of scalars and a dense array of the same element type read into each other;
+            // an integer's encoding may change, and its width grow.
+            converted = list_array_conversion(&f.ty, &df.ty).or_else(|| {
+                let (local, wire) = (scalar_of(&f.ty)?, scalar_of_id(df.ty.id)?);
+                widens(wire, local).then_some(Codec::Widen { wire, value: local })
+            });
             converted.is_some().then_some((ord, f))
         });
         match target {

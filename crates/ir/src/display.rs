@@ -58,6 +58,7 @@ impl fmt::Display for Codec {
             Codec::Decimal => f.write_str("decimal"),
             Codec::ListAsArray(e, a) => write!(f, "list<{}> as array<{a:?}>", e.codec),
             Codec::ArrayAsList(a) => write!(f, "array<{a:?}> as list"),
+            Codec::Widen { wire, value } => write!(f, "{wire:?} widened to {value:?}"),
             Codec::Array(e) => write!(f, "array<{e:?}>"),
             Codec::Enum(t) => write!(f, "enum #{}", t.0),
             Codec::Union(t) => write!(f, "union#{}", t.0),

@@ -193,6 +193,15 @@ pub enum Codec {
     ListAsArray(Box<ElemCodec>, ArrayElem),
     /// Reading only (schema evolution): a dense array on the wire, read into a list field.
     ArrayAsList(ArrayElem),
+    /// Reading only (schema evolution): an integer written as `wire`, widened losslessly to the
+    /// field's `value` kind (int8 → int16 → int32 → int64, unsigned likewise, unsigned into a
+    /// wider signed).
+    Widen {
+        /// The writer's encoding.
+        wire: Scalar,
+        /// The reader's field type.
+        value: Scalar,
+    },
     /// dense array: varuint32 byte length + raw elements
     Array(ArrayElem),
     /// enum: varuint32 of the declared value

@@ -409,3 +409,25 @@ fn lists_and_dense_arrays_of_one_element_type_read_into_each_other() {
         }
     }
 }
+
+#[test]
+fn integers_read_into_other_encodings_and_wider_types() {
+    const A: &str = "package w; message R [id=811] {
+        int32 a = 1; fixed int32 b = 2; uint8 c = 3; int64 d = 4; }";
+    const B: &str = "package w; message R [id=811] {
+        int64 a = 1; int32 b = 2; int32 c = 3; int32 d = 4; }";
+    let json = serde_json::json!({"a": -7, "b": 2147483647, "c": 255, "d": 5});
+    for tier in [Tier::Interpreter, Tier::Compiled] {
+        let (a, b) =
+            (engine(A, tier, CodecLimits::default()), engine(B, tier, CodecLimits::default()));
+        let ty = a.type_handle("w.R").unwrap();
+        let bytes = a.serialize(&a.from_json(ty, &json).unwrap()).unwrap();
+        let got = b.deserialize(&bytes).unwrap_or_else(|e| panic!("{tier:?}: {e}"));
+        // a, b, c widen or change encoding; d (int64 → int32) would narrow: skipped, default 0.
+        assert_eq!(
+            b.to_json(b.type_handle("w.R").unwrap(), &got).unwrap(),
+            serde_json::json!({"a": -7, "b": 2147483647, "c": 255, "d": 0}),
+            "{tier:?}"
+        );
+    }
+}
