@@ -38,8 +38,8 @@
 //!
 //! A version change of a container's *element* flags (`list<T>` ⇄ `list<optional T>`,
 //! `map<K, V>` ⇄ `map<K, optional V>`) keeps the elements: see `element_flag_changes_keep_the_data`.
-//! Left out: a field whose type changes (`int32` → `int64`, same tag): pyfory reads the written value,
-//! foryjit skips the field and reads the default `0` (a divergence, see the report).
+//! A field whose integer type widens (`int32` → `int64`, same tag) reads the written value in
+//! both readers; see `integers_widen_like_pyfory`.
 //! The readers read many payloads each, so their TypeDef caches are exercised throughout; the
 //! `typedef_cache_*` tests interleave versions on one engine explicitly, and the `literal_*`
 //! tests spell whole expected values out by hand.
@@ -827,4 +827,23 @@ fn element_flag_changes_keep_the_data() {
     let back = peer.deserialize_in(hb, "flags.M", &ours, &cfg).expect("pyfory reads A with B");
     assert_eq!(back["l"], json!([1, 2]), "foryjit(A) → pyfory(B): {back}");
     assert_eq!(back["s"], json!(["p", "q"]), "foryjit(A) → pyfory(B): {back}");
+}
+
+/// An integer field widened between versions (`int32` → `int64`, `uint8` → `int32`): pyfory and
+/// foryjit both read the written value.
+#[test]
+fn integers_widen_like_pyfory() {
+    const A: &str = "package wid; message R [id=1] { int32 a = 1; uint8 c = 3; }";
+    const B: &str = "package wid; message R [id=1] { int64 a = 1; int32 c = 3; }";
+    let written = json!({"a": -7, "c": 255});
+    let cfg = pyfory_defaults_config();
+    let mut peer = PyforyPeer::shared();
+    let ha = peer.load(A).expect("pyfory loads A").handle;
+    let hb = peer.load(B).expect("pyfory loads B").handle;
+    let pb = peer.serialize_in(ha, "wid.R", &written, &cfg).expect("pyfory writes A");
+    let fory_b = ForyJit::builder().string_policy(StringPolicy::PyforyLike).build();
+    fory_b.load_idl(B).expect("B loads");
+    assert_eq!(read(&fory_b, "wid.R", &pb).expect("foryjit reads A as B"), written);
+    let back = peer.deserialize_in(hb, "wid.R", &pb, &cfg).expect("pyfory reads A as B");
+    assert_eq!(back, written);
 }
