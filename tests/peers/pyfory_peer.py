@@ -977,6 +977,27 @@ class Peer:
             raise PeerError(f"bad hex: {e}")
         return {"value": self._deserialize(req, data)}
 
+    def op_reserialize(self, req):
+        # Reads the bytes with pyfory and writes the object again: how another engine's payload
+        # (shared or cyclic objects included, which JSON cannot carry) survives a pyfory round trip.
+        h = req.get("hex")
+        if not isinstance(h, str):
+            raise PeerError("reserialize needs \"hex\"")
+        try:
+            data = bytes.fromhex(h)
+        except ValueError as e:
+            raise PeerError(f"bad hex: {e}")
+        s, _name = self._schema_for(req)
+        cfg = self._config(req)
+        fory = s.fory(cfg)
+        try:
+            obj = fory.deserialize(data)
+            again = fory.serialize(obj)
+        except Exception:
+            s.drop_fory(cfg)
+            raise
+        return {"hex": bytes(again).hex()}
+
     def op_roundtrip(self, req):
         data = self._serialize(req)
         return {"hex": data.hex(), "value": self._deserialize(req, data)}
@@ -999,6 +1020,7 @@ def main():
         "serialize": peer.op_serialize,
         "deserialize": peer.op_deserialize,
         "roundtrip": peer.op_roundtrip,
+        "reserialize": peer.op_reserialize,
         "quit": peer.op_quit,
     }
     debug = os.environ.get("PYFORY_PEER_DEBUG") == "1"

@@ -699,3 +699,37 @@ fn compatible_payloads_round_trip_without_their_schema() {
     assert!(identical.len() >= 8, "too few cases round-tripped: {identical:?}");
     assert!(identical.iter().any(|n| n == "plain_fields_by_name_compat"));
 }
+
+/// Reference tracking, live: for every `ref=true` case, pyfory reads foryjit's graph bytes
+/// (shared and cyclic objects) and writes them again to the same bytes.
+#[test]
+fn pyfory_reads_our_graphs_back() {
+    use foryjit_tests::peer::PyforyPeer;
+    let vectors = load_vectors();
+    let mut checked = 0;
+    for case in vectors.cases.iter().filter(|c| c.ref_tracking) {
+        let Some(fdl) = case.fdl.as_deref() else { continue };
+        let desc = schema_desc(fdl, false).expect("FDL loads");
+        let Some(ty) = desc.types.first().map(|t| t.full_name().to_owned()) else { continue };
+        let engine = ForyJit::builder()
+            .string_policy(StringPolicy::PyforyLike)
+            .compatible(case.compatible)
+            .track_ref(true)
+            .build();
+        engine.register_schema(desc).expect("registers");
+        let bytes = unhex(&case.hex).expect("hex");
+        let ours = engine
+            .serialize_graph(&engine.deserialize_graph(&bytes).expect("graph"))
+            .expect("serialize_graph");
+        let mut peer = PyforyPeer::shared();
+        let handle = peer.load(fdl).expect("pyfory loads").handle;
+        let cfg = json!({"xlang": true, "ref": true, "compatible": case.compatible});
+        let answer = peer
+            .request(json!({"op": "reserialize", "handle": handle, "type": ty,
+                            "hex": hex(&ours), "config": cfg}))
+            .unwrap_or_else(|e| panic!("{}: pyfory: {e}", case.name));
+        assert_eq!(answer["hex"].as_str(), Some(hex(&ours).as_str()), "{}", case.name);
+        checked += 1;
+    }
+    assert!(checked >= 4, "ref cases with a schema: {checked}");
+}
