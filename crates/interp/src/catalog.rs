@@ -415,6 +415,7 @@ impl Catalog {
             (def.kind, self.registry.get(t).map(|i| &**i)),
             (DefKind::Struct { .. }, Some(TypeInfo::Message(_)))
                 | (DefKind::Other(0 | 1), Some(TypeInfo::Enum(_)))
+                | (DefKind::Other(4 | 5), Some(TypeInfo::Union(_)))
         );
         kind_ok.then_some(t)
     }

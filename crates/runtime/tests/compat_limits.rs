@@ -431,3 +431,42 @@ fn integers_read_into_other_encodings_and_wider_types() {
         );
     }
 }
+
+#[test]
+fn unions_registered_by_name_round_trip_as_roots_and_fields() {
+    const NAMED: &str = "option enable_auto_type_id = false;
+        package nu;
+        message Point { int32 x = 1; int32 y = 2; }
+        union Shape { Point point = 0; string label = 1; int64 count = 2; }
+        message Drawing { Shape shape = 1; int32 n = 2; }";
+    for compatible in [false, true] {
+        let mut outputs = Vec::new();
+        for tier in [Tier::Interpreter, Tier::Compiled] {
+            let f = ForyJit::builder().tier(tier).compatible(compatible).build();
+            f.load_idl(NAMED).expect("loads");
+            let shape = f.type_handle("nu.Shape").expect("a union");
+            let drawing = f.type_handle("nu.Drawing").expect("a message");
+            for v in [
+                serde_json::json!({"point": {"x": 1, "y": -2}}),
+                serde_json::json!({"label": "hi"}),
+                serde_json::json!({"count": 5}),
+            ] {
+                let value = f.from_json(shape, &v).expect("from_json");
+                let bytes = f.serialize(&value).expect("serialize");
+                // NAMED_UNION (35): meta strings in same-schema mode, a TypeDef in compatible.
+                assert_eq!(&bytes[..3], [0x01, 0xff, 0x23], "{v}");
+                if compatible {
+                    assert_eq!(bytes[3], 0x00, "new TypeDef #0");
+                }
+                let back = f.deserialize(&bytes).expect("deserialize");
+                assert_eq!(f.to_json(shape, &back).expect("to_json"), v);
+                let d = f.from_json(drawing, &serde_json::json!({"shape": v, "n": 3})).unwrap();
+                let db = f.serialize(&d).expect("serialize drawing");
+                assert!(f.deserialize(&db).expect("deserialize drawing").bit_eq(&d));
+                outputs.push((bytes, db));
+            }
+        }
+        let half = outputs.len() / 2;
+        assert_eq!(outputs[..half], outputs[half..], "tiers agree (compatible={compatible})");
+    }
+}
