@@ -98,9 +98,21 @@ pub fn deserialize_graph(
 pub struct MetaShare {
     written: Vec<write::SharedDef>,
     read: Vec<std::sync::Arc<RemoteType>>,
+    /// The engine this share is bound to (0: not used yet).
+    owner: u64,
 }
 
 impl MetaShare {
+    /// Binds the share to engine `owner` on first use; `false` when it is bound to another.
+    /// A share holds that engine's received TypeDefs and the readers compiled for them, so it
+    /// must never be used with another engine (whose code may outlive or predate them).
+    pub fn bind(&mut self, owner: u64) -> bool {
+        if self.owner == 0 {
+            self.owner = owner;
+        }
+        self.owner == owner
+    }
+
     /// TypeDefs sent so far.
     pub fn sent(&self) -> usize {
         self.written.len()

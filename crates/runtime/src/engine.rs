@@ -188,7 +188,9 @@ impl ForyJitBuilder {
             },
         );
         catalog.set_ref_tracking(self.track_ref);
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let fory = ForyJit {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             shared: Arc::new(Shared::new(
                 catalog,
                 self.tier,
@@ -250,6 +252,8 @@ impl SchemaHandle {
 /// `ForyJit` is `Send + Sync`; share one instance between threads.
 #[derive(Debug)]
 pub struct ForyJit {
+    /// A process-unique id (binds `MetaShare`s to this engine).
+    id: u64,
     shared: Arc<Shared>,
     pool: Option<rayon::ThreadPool>,
     tier: Tier,
@@ -447,6 +451,9 @@ impl ForyJit {
         share: &mut MetaShare,
     ) -> Result<(), Error> {
         out.clear();
+        if !share.bind(self.id) {
+            return Err(Error::ForeignMetaShare);
+        }
         let cat = self.shared.catalog.read();
         foryjit_interp::serialize_shared(&cat, &self.opts, value, out, share)?;
         self.count(&cat, value, out.len());
@@ -456,6 +463,9 @@ impl ForyJit {
     /// [`ForyJit::deserialize`] within a stream (compatible mode): references to TypeDefs
     /// received earlier through `share` resolve. See [`MetaShare`].
     pub fn deserialize_shared(&self, bytes: &[u8], share: &mut MetaShare) -> Result<Value, Error> {
+        if !share.bind(self.id) {
+            return Err(Error::ForeignMetaShare);
+        }
         let cat = self.shared.catalog.read();
         let v = foryjit_interp::deserialize_shared(&cat, &self.opts, bytes, share);
         if let Ok(value) = &v {

@@ -32,6 +32,10 @@ pub enum Error {
     /// The engine does not implement this yet.
     #[error("unsupported: {0}")]
     Unsupported(&'static str),
+    /// A [`crate::MetaShare`] that was used with another engine (its TypeDefs, and the readers
+    /// compiled for them, belong to that engine).
+    #[error("this MetaShare belongs to another engine")]
+    ForeignMetaShare,
 }
 
 impl From<CatalogError> for Error {

@@ -363,6 +363,16 @@ fn meta_share_across_the_messages_of_a_stream() {
         let mut fresh = foryjit::MetaShare::default();
         assert!(f.deserialize_shared(&messages[1], &mut fresh).is_err());
         assert_eq!(fresh.received(), 0);
+        // A share holds one engine's TypeDefs (and compiled readers): another engine refuses it.
+        let other = engine(FDL, tier, CodecLimits::default());
+        assert_eq!(
+            other.deserialize_shared(&messages[0], &mut recv),
+            Err(foryjit::Error::ForeignMetaShare)
+        );
+        assert_eq!(
+            other.serialize_shared(&values[0], &mut out, &mut send),
+            Err(foryjit::Error::ForeignMetaShare)
+        );
     }
 }
 
