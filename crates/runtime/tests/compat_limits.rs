@@ -5,23 +5,31 @@
 
 use foryjit::{CodecLimits, ErrorKind, ForyJit, Tier, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-/// Counts live bytes and their peak while `TRACKING` is on (this test binary only).
+/// Counts live bytes and their peak, for allocations made on the measuring thread while its
+/// `TRACKING` flag is on (other tests of this binary run on other threads at the same time).
 struct PeakAlloc;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
-static TRACKING: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    static TRACKING: Cell<bool> = const { Cell::new(false) };
+}
 /// Tests that measure allocation run one at a time.
 static MEASURE: Mutex<()> = Mutex::new(());
 
+fn tracking() -> bool {
+    TRACKING.try_with(Cell::get).unwrap_or(false)
+}
+
 // SAFETY: every call is forwarded unchanged to the system allocator; the counters are plain
-// atomics and never allocate.
+// atomics and a const-initialized thread-local `Cell`, none of which allocate.
 unsafe impl GlobalAlloc for PeakAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if TRACKING.load(Ordering::Relaxed) {
+        if tracking() {
             let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
             PEAK.fetch_max(now, Ordering::Relaxed);
         }
@@ -29,7 +37,7 @@ unsafe impl GlobalAlloc for PeakAlloc {
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if TRACKING.load(Ordering::Relaxed) {
+        if tracking() {
             LIVE.fetch_sub(layout.size().min(LIVE.load(Ordering::Relaxed)), Ordering::Relaxed);
         }
         // SAFETY: `ptr` came from `alloc` with this layout.
@@ -44,9 +52,9 @@ static GLOBAL: PeakAlloc = PeakAlloc;
 fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
     LIVE.store(0, Ordering::Relaxed);
     PEAK.store(0, Ordering::Relaxed);
-    TRACKING.store(true, Ordering::Relaxed);
+    TRACKING.with(|t| t.set(true));
     let r = f();
-    TRACKING.store(false, Ordering::Relaxed);
+    TRACKING.with(|t| t.set(false));
     (r, PEAK.load(Ordering::Relaxed))
 }
 
