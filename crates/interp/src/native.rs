@@ -5,7 +5,8 @@
 //! write: unsafe extern "C" fn(env, fields: *const Value, buf: *mut Buf) -> i32
 //! read:  unsafe extern "C" fn(env, data: *const u8, len: usize, pos: *mut usize,
 //!                             fields: *mut Value) -> i32
-//! callbacks: fj_write_op(env, buf, op_index) -> i32, fj_read_op(env, pos, op_index) -> i32
+//! callbacks: fj_write_op(env, buf, op, count) -> i32, fj_read_op(env, pos, op, count) -> i32
+//!            (each runs ops `op..op + count` in order and stops at the first error)
 //! ```
 //! A nonzero return is an error whose details the callback left in `env`.
 
@@ -111,11 +112,12 @@ pub(crate) fn call_read(
     }
 }
 
-/// Callback for compiled writers: executes write op `op` of the current program.
+/// Callback for compiled writers: executes write ops `op..op + count` of the current program,
+/// stopping at the first error.
 ///
 /// # Safety
 /// `env` and `buf` must be the pointers `call_write` passed to the compiled function.
-pub unsafe extern "C" fn fj_write_op(env: *mut c_void, buf: *mut Buf, op: u32) -> i32 {
+pub unsafe extern "C" fn fj_write_op(env: *mut c_void, buf: *mut Buf, op: u32, count: u32) -> i32 {
     // SAFETY: per the contract, `env` is the live `WriteEnv` of the enclosing `call_write`.
     let env = unsafe { &mut *(env as *mut WriteEnv) };
     // SAFETY: `buf` is the live buffer of that call.
@@ -128,10 +130,12 @@ pub unsafe extern "C" fn fj_write_op(env: *mut c_void, buf: *mut Buf, op: u32) -
     let state = &mut *env;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         let mut vec = vec;
-        let result = match state.prog.write.get(op as usize) {
-            Some(o) => {
+        let range = op as usize..(op as usize).saturating_add(count as usize);
+        let result = match state.prog.write.get(range) {
+            Some(ops) => {
                 let mut w = Writer::new(&mut vec, max);
-                exec_write_op(state.ctx, &mut w, state.prog, o, state.fields)
+                ops.iter()
+                    .try_for_each(|o| exec_write_op(state.ctx, &mut w, state.prog, o, state.fields))
             }
             None => Err(internal(vec.len())),
         };
@@ -156,11 +160,12 @@ pub unsafe extern "C" fn fj_write_op(env: *mut c_void, buf: *mut Buf, op: u32) -
     }
 }
 
-/// Callback for compiled readers: executes read op `op` of the current program at `*pos`.
+/// Callback for compiled readers: executes read ops `op..op + count` of the current program
+/// at `*pos`, stopping at the first error.
 ///
 /// # Safety
 /// `env` and `pos` must be the pointers `call_read` passed to the compiled function.
-pub unsafe extern "C" fn fj_read_op(env: *mut c_void, pos: *mut usize, op: u32) -> i32 {
+pub unsafe extern "C" fn fj_read_op(env: *mut c_void, pos: *mut usize, op: u32, count: u32) -> i32 {
     // SAFETY: per the contract, `env` is the live `ReadEnv` of the enclosing `call_read`.
     let env = unsafe { &mut *(env as *mut ReadEnv) };
     // SAFETY: `pos` is the live position of that call.
@@ -171,8 +176,11 @@ pub unsafe extern "C" fn fj_read_op(env: *mut c_void, pos: *mut usize, op: u32) 
     let fields = unsafe { std::slice::from_raw_parts_mut(env.fields, env.field_count) };
     let at = *pos;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        match env.prog.read.get(op as usize) {
-            Some(o) => exec_read_op(env.ctx, &mut r, env.prog, o, fields),
+        let range = op as usize..(op as usize).saturating_add(count as usize);
+        match env.prog.read.get(range) {
+            Some(ops) => {
+                ops.iter().try_for_each(|o| exec_read_op(env.ctx, &mut r, env.prog, o, fields))
+            }
             None => Err(internal(at)),
         }
     }))

@@ -9,7 +9,7 @@
 //! ```text
 //! writer: extern "C" fn(env, fields: *const Value, buf: *mut Buf) -> i32
 //! reader: extern "C" fn(env, data: *const u8, len: usize, pos: *mut usize, fields: *mut Value) -> i32
-//! helpers: write_op(env, buf, op_index) -> i32,  read_op(env, pos, op_index) -> i32
+//! helpers: write_op(env, buf, op, count) -> i32,  read_op(env, pos, op, count) -> i32
 //! ```
 //!
 //! Code memory is owned by a [`CodeUnit`] (one `JITModule` per compile job) and freed when it is
@@ -19,11 +19,14 @@
 
 mod lower;
 
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::default_libcall_names;
+use cranelift_module::{default_libcall_names, FuncId, Module, ModuleReloc};
 use foryjit_ir::Program;
 use parking_lot::Mutex;
+use rayon::prelude::*;
 use std::time::Instant;
 
 /// Why a program could not be compiled. The interpreter keeps serving the type.
@@ -43,9 +46,9 @@ pub enum JitError {
 /// Addresses of the interpreter callbacks compiled code calls.
 #[derive(Debug, Clone, Copy)]
 pub struct Helpers {
-    /// `unsafe extern "C" fn(env, buf, op) -> i32`: executes write op `op`.
+    /// `unsafe extern "C" fn(env, buf, op, count) -> i32`: executes write ops `op..op + count`.
     pub write_op: *const u8,
-    /// `unsafe extern "C" fn(env, pos, op) -> i32`: executes read op `op`.
+    /// `unsafe extern "C" fn(env, pos, op, count) -> i32`: executes read ops `op..op + count`.
     pub read_op: *const u8,
 }
 
@@ -109,19 +112,42 @@ pub struct Entry {
 }
 
 /// Compiles IR programs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Compiler {
     options: CompilerOptions,
+    /// The host ISA with our flags, built once and shared by every compile (it is `Sync`).
+    isa: OwnedTargetIsa,
+}
+
+impl std::fmt::Debug for Compiler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compiler").field("options", &self.options).finish()
+    }
 }
 
 impl Compiler {
     /// A compiler for this host.
     pub fn new(options: CompilerOptions) -> Result<Self, JitError> {
-        cranelift_native::builder().map_err(|e| JitError::Host(e.to_string()))?;
-        Ok(Compiler { options })
+        let mut flags = settings::builder();
+        let set = |f: &mut settings::Builder, k: &str, v: &str| {
+            f.set(k, v).map_err(|e| JitError::Codegen(format!("setting {k}: {e}")))
+        };
+        set(&mut flags, "opt_level", "speed")?;
+        set(&mut flags, "enable_verifier", if options.verifier { "true" } else { "false" })?;
+        set(&mut flags, "use_colocated_libcalls", "false")?;
+        set(&mut flags, "is_pic", "false")?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| JitError::Host(e.to_string()))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| JitError::Host(e.to_string()))?;
+        Ok(Compiler { options, isa })
     }
 
     /// Compiles the writer and reader of `prog`. Panics inside Cranelift are caught.
+    ///
+    /// Code generation of the program's functions (writer, reader, and their chunks when the
+    /// program is split) runs in parallel on the current rayon pool: the engine's compile pool
+    /// for background compiles, the global pool when a JIT-only engine compiles at registration.
     pub fn compile(&self, prog: &Program, helpers: Helpers) -> Result<(CodeUnit, Entry), JitError> {
         let start = Instant::now();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -137,28 +163,57 @@ impl Compiler {
         prog: &Program,
         helpers: Helpers,
     ) -> Result<(CodeUnit, *const u8, *const u8), JitError> {
-        let mut flags = settings::builder();
-        let set = |f: &mut settings::Builder, k: &str, v: &str| {
-            f.set(k, v).map_err(|e| JitError::Codegen(format!("setting {k}: {e}")))
-        };
-        set(&mut flags, "opt_level", "speed")?;
-        set(&mut flags, "enable_verifier", if self.options.verifier { "true" } else { "false" })?;
-        set(&mut flags, "use_colocated_libcalls", "false")?;
-        set(&mut flags, "is_pic", "false")?;
-        let isa = cranelift_native::builder()
-            .map_err(|e| JitError::Host(e.to_string()))?
-            .finish(settings::Flags::new(flags))
-            .map_err(|e| JitError::Host(e.to_string()))?;
-        let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+        let mut builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
         builder.symbol(lower::WRITE_OP_SYMBOL, helpers.write_op);
         builder.symbol(lower::READ_OP_SYMBOL, helpers.read_op);
         let mut module = JITModule::new(builder);
-        let (wid, w_bytes) = lower::define_writer(&mut module, prog)?;
-        let (rid, r_bytes) = lower::define_reader(&mut module, prog)?;
+        let (wid, mut pending) = lower::define_writer(&mut module, prog)?;
+        let (rid, reader) = lower::define_reader(&mut module, prog)?;
+        pending.extend(reader);
+        let isa = &*self.isa;
+        let generated: Vec<Result<Generated, JitError>> =
+            pending.par_iter_mut().map(|f| generate(isa, f)).collect();
+        let mut code_bytes = 0;
+        for g in generated {
+            let g = g?;
+            code_bytes += g.code.len();
+            module
+                .define_function_bytes(g.id, g.alignment, &g.code, &g.relocs)
+                .map_err(|e| JitError::Codegen(e.to_string()))?;
+        }
         module.finalize_definitions().map_err(|e| JitError::Codegen(e.to_string()))?;
         let write = module.get_finalized_function(wid);
         let read = module.get_finalized_function(rid);
-        let unit = CodeUnit { module: Mutex::new(Some(module)), code_bytes: w_bytes + r_bytes };
+        let unit = CodeUnit { module: Mutex::new(Some(module)), code_bytes };
         Ok((unit, write, read))
     }
+}
+
+/// Machine code of one function, ready to be placed in the module.
+struct Generated {
+    id: FuncId,
+    alignment: u64,
+    code: Vec<u8>,
+    relocs: Vec<ModuleReloc>,
+}
+
+/// Runs Cranelift's code generation for one function (what `Module::define_function` does
+/// before placing the code; split out so that functions are generated in parallel).
+fn generate(isa: &dyn TargetIsa, f: &mut lower::PendingFn) -> Result<Generated, JitError> {
+    f.ctx
+        .compile(isa, &mut ControlPlane::default())
+        .map_err(|e| JitError::Codegen(format!("{:?}", e.inner)))?;
+    let compiled = f
+        .ctx
+        .compiled_code()
+        .ok_or_else(|| JitError::Codegen("no code after compiling".to_owned()))?;
+    let alignment = u64::from(compiled.buffer.alignment);
+    let code = compiled.code_buffer().to_vec();
+    let relocs = compiled
+        .buffer
+        .relocs()
+        .iter()
+        .map(|r| ModuleReloc::from_mach_reloc(r, &f.ctx.func, f.id))
+        .collect();
+    Ok(Generated { id: f.id, alignment, code, relocs })
 }

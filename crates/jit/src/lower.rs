@@ -6,6 +6,7 @@ use cranelift_codegen::ir::{
     types, AbiParam, Endianness, FuncRef, InstBuilder, MemFlagsData, Signature, UserFuncName,
     Value as Val,
 };
+use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Linkage, Module};
@@ -40,8 +41,16 @@ fn helper_sig(module: &JITModule) -> Signature {
     sig.params.push(AbiParam::new(PTR));
     sig.params.push(AbiParam::new(PTR));
     sig.params.push(AbiParam::new(types::I32));
+    sig.params.push(AbiParam::new(types::I32));
     sig.returns.push(AbiParam::new(types::I32));
     sig
+}
+
+/// A function whose Cranelift IR is built and whose machine code is not generated yet: code
+/// generation of independent functions runs in parallel (see `Compiler::compile`).
+pub(crate) struct PendingFn {
+    pub id: FuncId,
+    pub ctx: Context,
 }
 
 fn define(
@@ -51,7 +60,7 @@ fn define(
     helper: &str,
     callees: &[FuncId],
     body: impl FnOnce(&mut FunctionBuilder, FuncRef, &[FuncRef]),
-) -> Result<(FuncId, usize), JitError> {
+) -> Result<PendingFn, JitError> {
     let cg = |e: &dyn std::fmt::Display| JitError::Codegen(e.to_string());
     let id = module.declare_function(name, Linkage::Local, &sig).map_err(|e| cg(&e))?;
     let hid = module
@@ -70,10 +79,7 @@ fn define(
         b.seal_all_blocks();
         b.finalize(module.target_config());
     }
-    module.define_function(id, &mut ctx).map_err(|e| JitError::Codegen(format!("{e:?}")))?;
-    let size = ctx.compiled_code().map(|c| c.code_buffer().len()).unwrap_or(0);
-    module.clear_context(&mut ctx);
-    Ok((id, size))
+    Ok(PendingFn { id, ctx })
 }
 
 /// Width in bytes and Cranelift type of a fixed-width scalar's payload.
@@ -93,11 +99,49 @@ fn inline_scalar(s: Scalar) -> bool {
     !matches!(s, Scalar::TaggedI64 | Scalar::TaggedU64)
 }
 
+/// The writer's buffer state: `ptr`, `len`, `cap` and `max` of the `Buf` in SSA variables, plus a
+/// compile-time offset `off` of bytes already stored at `ptr + len` but not yet added to `len`,
+/// so that a run of fixed-width fields stores at constant offsets and bumps `len` once.
 struct WriterVars {
     ptr: Variable,
     len: Variable,
     cap: Variable,
     max: Variable,
+    off: i64,
+}
+
+impl WriterVars {
+    /// Adds the pending offset to `len`.
+    fn flush(&mut self, b: &mut FunctionBuilder) {
+        if self.off != 0 {
+            let l = b.use_var(self.len);
+            let l2 = b.ins().iadd_imm_s(l, self.off);
+            b.def_var(self.len, l2);
+            self.off = 0;
+        }
+    }
+
+    /// Stores `x` (`width` bytes) at the write position and advances it.
+    fn put(&mut self, b: &mut FunctionBuilder, x: Val, width: u32) {
+        let (p, l) = (b.use_var(self.ptr), b.use_var(self.len));
+        let at = b.ins().iadd(p, l);
+        if width == 1 && b.func.dfg.value_type(x) != types::I8 {
+            b.ins().istore8(bytes(), x, at, self.off as i32);
+        } else {
+            b.ins().store(bytes(), x, at, self.off as i32);
+        }
+        self.off += i64::from(width);
+    }
+}
+
+/// A maximal group of consecutive non-nullable scalar writes compiled code encodes inline,
+/// starting at op `start`: their tags are all checked before anything is written, so the
+/// group has one branch to the failure exit.
+fn inline_group(prog: &Program, start: usize, end: usize) -> usize {
+    prog.write[start..end]
+        .iter()
+        .take_while(|op| matches!(op, WriteOp::PutScalar { scalar, .. } if inline_scalar(*scalar)))
+        .count()
 }
 
 /// `fn(ptr × params) -> i32`: the shape of every compiled entry point.
@@ -111,7 +155,7 @@ fn entry_sig(module: &JITModule, params: usize) -> Signature {
 pub(crate) fn define_writer(
     module: &mut JITModule,
     prog: &Program,
-) -> Result<(FuncId, usize), JitError> {
+) -> Result<(FuncId, Vec<PendingFn>), JitError> {
     let sig = entry_sig(module, 3);
     let name = format!("fj_write_{}", prog.ty.0);
     define_split(module, &name, sig, WRITE_OP_SYMBOL, prog.write.len(), |b, helper, ops| {
@@ -133,40 +177,42 @@ fn define_split(
     helper: &str,
     n_ops: usize,
     lower: impl Fn(&mut FunctionBuilder, FuncRef, std::ops::Range<usize>),
-) -> Result<(FuncId, usize), JitError> {
+) -> Result<(FuncId, Vec<PendingFn>), JitError> {
     if n_ops <= CHUNK_OPS {
-        return define(module, name, sig, helper, &[], |b, h, _| lower(b, h, 0..n_ops));
+        let f = define(module, name, sig, helper, &[], |b, h, _| lower(b, h, 0..n_ops))?;
+        return Ok((f.id, vec![f]));
     }
-    let mut chunks = Vec::new();
-    let mut total = 0;
+    let mut fns = Vec::new();
     for (k, start) in (0..n_ops).step_by(CHUNK_OPS).enumerate() {
         let range = start..(start + CHUNK_OPS).min(n_ops);
-        let (id, size) =
-            define(module, &format!("{name}_{k}"), sig.clone(), helper, &[], |b, h, _| {
-                lower(b, h, range)
-            })?;
-        chunks.push(id);
-        total += size;
+        fns.push(define(module, &format!("{name}_{k}"), sig.clone(), helper, &[], |b, h, _| {
+            lower(b, h, range)
+        })?);
     }
-    let (id, size) = define(module, name, sig, helper, &chunks, |b, _, crefs| {
+    let chunks: Vec<FuncId> = fns.iter().map(|f| f.id).collect();
+    let entry = define(module, name, sig, helper, &chunks, |b, _, crefs| {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         let args = b.block_params(entry).to_vec();
+        let fail = b.create_block();
+        b.append_block_param(fail, types::I32);
         for &c in crefs {
             let call = b.ins().call(c, &args);
             let code = b.inst_results(call)[0];
-            let fail = b.create_block();
             let next = b.create_block();
-            b.ins().brif(code, fail, &[], next, &[]);
-            b.switch_to_block(fail);
-            b.ins().return_(&[code]);
+            b.ins().brif(code, fail, &[code.into()], next, &[]);
             b.switch_to_block(next);
         }
         let zero = b.ins().iconst(types::I32, 0);
         b.ins().return_(&[zero]);
+        b.switch_to_block(fail);
+        let code = b.block_params(fail)[0];
+        b.ins().return_(&[code]);
     })?;
-    Ok((id, total + size))
+    let id = entry.id;
+    fns.push(entry);
+    Ok((id, fns))
 }
 
 fn lower_writer(
@@ -180,11 +226,12 @@ fn lower_writer(
     b.switch_to_block(entry);
     let (env, fields, buf) =
         (b.block_params(entry)[0], b.block_params(entry)[1], b.block_params(entry)[2]);
-    let v = WriterVars {
+    let mut v = WriterVars {
         ptr: b.declare_var(PTR),
         len: b.declare_var(PTR),
         cap: b.declare_var(PTR),
         max: b.declare_var(PTR),
+        off: 0,
     };
     let reload = |b: &mut FunctionBuilder, v: &WriterVars| {
         let p = b.ins().load(PTR, trusted(), buf, BUF_PTR_OFFSET as i32);
@@ -198,36 +245,57 @@ fn lower_writer(
     let m = b.ins().load(PTR, trusted(), buf, BUF_MAX_OFFSET as i32);
     b.def_var(v.max, m);
 
-    // Calls the interpreter for op `i`; on error returns its code, else reloads and continues.
-    let call_op =
-        |b: &mut FunctionBuilder, v: &WriterVars, i: usize, next: cranelift_codegen::ir::Block| {
-            let len = b.use_var(v.len);
-            b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
+    // Two exits shared by every op of the function, so that each op adds as few blocks as
+    // possible (Cranelift's compile time grows with blocks and instructions):
+    // `ret(code)` returns a callback's nonzero code, and `fail(op, count, len)` hands ops
+    // `op..op + count` that must fail (one of them holds a value of the wrong kind) to the
+    // interpreter, which writes the ones before it exactly as compiled code does and reports
+    // the error exactly as it does on its own; then returns its code (1 should the callback
+    // ever succeed).
+    let ret = b.create_block();
+    b.append_block_param(ret, types::I32);
+    let fail = b.create_block();
+    b.append_block_param(fail, types::I32);
+    b.append_block_param(fail, types::I32);
+    b.append_block_param(fail, PTR);
+
+    // Calls the interpreter for op `i`; on error returns its code, else reloads and goes on in
+    // a new block.
+    let call_op = |b: &mut FunctionBuilder, v: &mut WriterVars, i: usize| {
+        v.flush(b);
+        let len = b.use_var(v.len);
+        b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
+        let opi = b.ins().iconst(types::I32, i as i64);
+        let one = b.ins().iconst(types::I32, 1);
+        let call = b.ins().call(helper, &[env, buf, opi, one]);
+        let code = b.inst_results(call)[0];
+        let ok = b.create_block();
+        b.ins().brif(code, ret, &[code.into()], ok, &[]);
+        b.switch_to_block(ok);
+        reload(b, v);
+    };
+    // Goes on in a new block when `cond` holds, else to the failure exit for ops
+    // `i..i + count`.
+    let or_fail =
+        |b: &mut FunctionBuilder, v: &mut WriterVars, cond: Val, i: usize, count: usize| {
+            v.flush(b);
             let opi = b.ins().iconst(types::I32, i as i64);
-            let call = b.ins().call(helper, &[env, buf, opi]);
-            let code = b.inst_results(call)[0];
-            let fail = b.create_block();
-            let ok = b.create_block();
-            b.ins().brif(code, fail, &[], ok, &[]);
-            b.switch_to_block(fail);
-            b.ins().return_(&[code]);
-            b.switch_to_block(ok);
-            reload(b, v);
-            b.ins().jump(next, &[]);
+            let n = b.ins().iconst(types::I32, count as i64);
+            let len = b.use_var(v.len);
+            let then = b.create_block();
+            b.ins().brif(cond, then, &[], fail, &[opi.into(), n.into(), len.into()]);
+            b.switch_to_block(then);
         };
-    let put_byte = |b: &mut FunctionBuilder, v: &WriterVars, byte: Val| {
-        let p = b.use_var(v.ptr);
-        let l = b.use_var(v.len);
-        let at = b.ins().iadd(p, l);
-        b.ins().istore8(bytes(), byte, at, 0);
-        let l2 = b.ins().iadd_imm_s(l, 1);
-        b.def_var(v.len, l2);
+    let field_addr = |b: &mut FunctionBuilder, field: u32| {
+        b.ins().iadd_imm_s(fields, i64::from(field) * VALUE_SIZE as i64)
     };
 
-    for (i, op) in prog.write.iter().enumerate().take(ops.end).skip(ops.start) {
-        let next = b.create_block();
+    let mut i = ops.start;
+    while i < ops.end {
+        let op = &prog.write[i];
         match op {
             WriteOp::Reserve { bytes: n } => {
+                v.flush(b);
                 let (len, cap, max) = (b.use_var(v.len), b.use_var(v.cap), b.use_var(v.max));
                 let room = b.ins().isub(cap, len);
                 let has_room =
@@ -235,89 +303,104 @@ fn lower_writer(
                 let in_limit = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, len, max);
                 let ok = b.ins().band(has_room, in_limit);
                 let slow = b.create_block();
+                let next = b.create_block();
                 b.ins().brif(ok, next, &[], slow, &[]);
                 b.switch_to_block(slow);
-                call_op(b, &v, i, next);
+                call_op(b, &mut v, i);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(next);
             }
             WriteOp::PutHash(h) => {
-                let (p, l) = (b.use_var(v.ptr), b.use_var(v.len));
-                let at = b.ins().iadd(p, l);
                 let hv = b.ins().iconst(types::I32, *h as i32 as i64);
-                b.ins().store(bytes(), hv, at, 0);
-                let l2 = b.ins().iadd_imm_s(l, 4);
-                b.def_var(v.len, l2);
-                b.ins().jump(next, &[]);
+                v.put(b, hv, 4);
             }
-            WriteOp::PutScalar { field, scalar } | WriteOp::PutNullableScalar { field, scalar } => {
-                let nullable = matches!(op, WriteOp::PutNullableScalar { .. });
-                let slow = b.create_block();
-                if !inline_scalar(*scalar) {
-                    b.ins().jump(slow, &[]);
-                    b.switch_to_block(slow);
-                    call_op(b, &v, i, next);
-                    b.switch_to_block(next);
-                    continue;
+            WriteOp::PutScalar { .. } if inline_group(prog, i, ops.end) > 0 => {
+                let count = inline_group(prog, i, ops.end);
+                let group = &prog.write[i..i + count];
+                // Every tag first, one branch; then the stores.
+                let mut all = None;
+                for op in group {
+                    let WriteOp::PutScalar { field, scalar } = op else { continue };
+                    let addr = field_addr(b, field.0);
+                    let t = b.ins().uload8(types::I32, trusted(), addr, VALUE_TAG_OFFSET as i32);
+                    let same = b.ins().icmp_imm_s(IntCC::Equal, t, scalar.value_tag() as i64);
+                    all = Some(match all {
+                        Some(a) => b.ins().band(a, same),
+                        None => same,
+                    });
                 }
-                let addr = b.ins().iadd_imm_s(fields, field.0 as i64 * VALUE_SIZE as i64);
+                if let Some(all) = all {
+                    or_fail(b, &mut v, all, i, count);
+                }
+                for op in group {
+                    let WriteOp::PutScalar { field, scalar } = op else { continue };
+                    let addr = field_addr(b, field.0);
+                    emit_put_scalar(b, &mut v, *scalar, addr);
+                }
+                i += count;
+                continue;
+            }
+            WriteOp::PutNullableScalar { field, scalar } if inline_scalar(*scalar) => {
+                let addr = field_addr(b, field.0);
                 let t = b.ins().uload8(types::I32, trusted(), addr, VALUE_TAG_OFFSET as i32);
-                let value_block = b.create_block();
-                if nullable {
-                    let null_block = b.create_block();
-                    let not_null = b.create_block();
-                    let is_null = b.ins().icmp_imm_s(IntCC::Equal, t, tag::NULL as i64);
-                    b.ins().brif(is_null, null_block, &[], not_null, &[]);
-                    b.switch_to_block(null_block);
-                    let fd = b.ins().iconst(types::I32, flag::NULL as i64);
-                    put_byte(b, &v, fd);
-                    b.ins().jump(next, &[]);
-                    b.switch_to_block(not_null);
-                    let matches = b.ins().icmp_imm_s(IntCC::Equal, t, scalar.value_tag() as i64);
-                    let flagged = b.create_block();
-                    b.ins().brif(matches, flagged, &[], slow, &[]);
-                    b.switch_to_block(flagged);
-                    let ff = b.ins().iconst(types::I32, flag::NOT_NULL as i64);
-                    put_byte(b, &v, ff);
-                    b.ins().jump(value_block, &[]);
-                } else {
-                    let matches = b.ins().icmp_imm_s(IntCC::Equal, t, scalar.value_tag() as i64);
-                    b.ins().brif(matches, value_block, &[], slow, &[]);
-                }
-                b.switch_to_block(value_block);
-                emit_put_scalar(b, &v, *scalar, addr, next);
-                b.switch_to_block(slow);
-                call_op(b, &v, i, next);
+                let null_block = b.create_block();
+                let not_null = b.create_block();
+                let next = b.create_block();
+                let is_null = b.ins().icmp_imm_s(IntCC::Equal, t, tag::NULL as i64);
+                v.flush(b);
+                b.ins().brif(is_null, null_block, &[], not_null, &[]);
+                b.switch_to_block(null_block);
+                let fd = b.ins().iconst(types::I32, flag::NULL as i64);
+                v.put(b, fd, 1);
+                v.flush(b);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(not_null);
+                let matches = b.ins().icmp_imm_s(IntCC::Equal, t, scalar.value_tag() as i64);
+                or_fail(b, &mut v, matches, i, 1);
+                let ff = b.ins().iconst(types::I32, flag::NOT_NULL as i64);
+                v.put(b, ff, 1);
+                emit_put_scalar(b, &mut v, *scalar, addr);
+                v.flush(b);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(next);
             }
-            WriteOp::PutField { .. } => {
-                call_op(b, &v, i, next);
-            }
+            WriteOp::PutScalar { .. }
+            | WriteOp::PutNullableScalar { .. }
+            | WriteOp::PutField { .. } => call_op(b, &mut v, i),
         }
-        b.switch_to_block(next);
+        i += 1;
     }
+    v.flush(b);
     let len = b.use_var(v.len);
     b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
     let zero = b.ins().iconst(types::I32, 0);
     b.ins().return_(&[zero]);
+
+    b.switch_to_block(ret);
+    let code = b.block_params(ret)[0];
+    b.ins().return_(&[code]);
+
+    b.switch_to_block(fail);
+    let params = b.block_params(fail).to_vec();
+    let (opi, count, len) = (params[0], params[1], params[2]);
+    b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
+    let call = b.ins().call(helper, &[env, buf, opi, count]);
+    let code = b.inst_results(call)[0];
+    let one = b.ins().iconst(types::I32, 1);
+    let code = b.ins().select(code, code, one);
+    b.ins().return_(&[code]);
 }
 
-/// Encodes the scalar payload at `addr + 8` (capacity reserved), then jumps to `next`.
-fn emit_put_scalar(
-    b: &mut FunctionBuilder,
-    v: &WriterVars,
-    s: Scalar,
-    addr: Val,
-    next: cranelift_codegen::ir::Block,
-) {
+/// Encodes the scalar payload at `addr + 8` (capacity reserved); execution goes on in the
+/// current block when this returns.
+fn emit_put_scalar(b: &mut FunctionBuilder, v: &mut WriterVars, s: Scalar, addr: Val) {
     let payload = VALUE_PAYLOAD_OFFSET as i32;
     if let Some((width, ty)) = fixed_ty(s) {
         let x = b.ins().load(ty, trusted(), addr, payload);
-        let (p, l) = (b.use_var(v.ptr), b.use_var(v.len));
-        let at = b.ins().iadd(p, l);
-        b.ins().store(bytes(), x, at, 0);
-        let l2 = b.ins().iadd_imm_s(l, width as i64);
-        b.def_var(v.len, l2);
-        b.ins().jump(next, &[]);
+        v.put(b, x, width);
         return;
     }
+    v.flush(b);
     // Varints: the value as an unsigned 64-bit integer, zigzagged for signed kinds.
     let (u, is64) = match s {
         Scalar::VarI32 => {
@@ -339,21 +422,19 @@ fn emit_put_scalar(
         }
         _ => (b.ins().load(types::I64, trusted(), addr, payload), true),
     };
-    // loop: while v >= 0x80 (and fewer than 8 bytes for the 9-byte PVL form) emit 7 bits.
-    let val = b.declare_var(types::I64);
-    let count = b.declare_var(types::I64);
-    b.def_var(val, u);
-    let zero = b.ins().iconst(types::I64, 0);
-    b.def_var(count, zero);
+    // loop: while v >= 0x80 (and fewer than 8 bytes for the 9-byte PVL form) emit 7 bits; the
+    // value and the count travel as block parameters.
     let head = b.create_block();
+    b.append_block_param(head, types::I64);
+    b.append_block_param(head, types::I64);
     let more = b.create_block();
     let last = b.create_block();
-    b.ins().jump(head, &[]);
+    let zero = b.ins().iconst(types::I64, 0);
+    b.ins().jump(head, &[u.into(), zero.into()]);
     b.switch_to_block(head);
-    let x = b.use_var(val);
+    let (x, c) = (b.block_params(head)[0], b.block_params(head)[1]);
     let small = b.ins().icmp_imm_s(IntCC::UnsignedLessThan, x, 0x80);
     if is64 {
-        let c = b.use_var(count);
         let ninth = b.ins().icmp_imm_s(IntCC::Equal, c, 8);
         let stop = b.ins().bor(small, ninth);
         b.ins().brif(stop, last, &[], more, &[]);
@@ -361,33 +442,20 @@ fn emit_put_scalar(
         b.ins().brif(small, last, &[], more, &[]);
     }
     b.switch_to_block(more);
-    let x = b.use_var(val);
     let low = b.ins().bor_imm_u(x, 0x80);
-    let (p, l) = (b.use_var(v.ptr), b.use_var(v.len));
-    let at = b.ins().iadd(p, l);
-    b.ins().istore8(bytes(), low, at, 0);
-    let l2 = b.ins().iadd_imm_s(l, 1);
-    b.def_var(v.len, l2);
+    v.put(b, low, 1);
+    v.flush(b);
     let shifted = b.ins().ushr_imm_u(x, 7);
-    b.def_var(val, shifted);
-    let c = b.use_var(count);
     let c2 = b.ins().iadd_imm_s(c, 1);
-    b.def_var(count, c2);
-    b.ins().jump(head, &[]);
+    b.ins().jump(head, &[shifted.into(), c2.into()]);
     b.switch_to_block(last);
-    let x = b.use_var(val);
-    let (p, l) = (b.use_var(v.ptr), b.use_var(v.len));
-    let at = b.ins().iadd(p, l);
-    b.ins().istore8(bytes(), x, at, 0);
-    let l2 = b.ins().iadd_imm_s(l, 1);
-    b.def_var(v.len, l2);
-    b.ins().jump(next, &[]);
+    v.put(b, x, 1);
 }
 
 pub(crate) fn define_reader(
     module: &mut JITModule,
     prog: &Program,
-) -> Result<(FuncId, usize), JitError> {
+) -> Result<(FuncId, Vec<PendingFn>), JitError> {
     let sig = entry_sig(module, 5);
     let name = format!("fj_read_{}", prog.ty.0);
     define_split(module, &name, sig, READ_OP_SYMBOL, prog.read.len(), |b, helper, ops| {
@@ -409,110 +477,133 @@ fn lower_reader(
     let pos = b.declare_var(PTR);
     let p0 = b.ins().load(PTR, trusted(), pos_ptr, 0);
     b.def_var(pos, p0);
+    // Bytes of the current run already read at `pos` but not yet added to it (as the
+    // writer's `off`): fixed-width fields load at constant offsets and bump `pos` once.
+    let mut off: i64 = 0;
+    let flush = |b: &mut FunctionBuilder, off: &mut i64| {
+        if *off != 0 {
+            let p = b.use_var(pos);
+            let p2 = b.ins().iadd_imm_s(p, *off);
+            b.def_var(pos, p2);
+            *off = 0;
+        }
+    };
 
-    // Calls the interpreter for op `i` starting at position `at`; returns its error code, or
-    // reloads the position and continues at `next`.
-    let call_op =
-        |b: &mut FunctionBuilder, i: usize, at: Val, next: cranelift_codegen::ir::Block| {
-            b.ins().store(trusted(), at, pos_ptr, 0);
-            let opi = b.ins().iconst(types::I32, i as i64);
-            let call = b.ins().call(helper, &[env, pos_ptr, opi]);
-            let code = b.inst_results(call)[0];
-            let fail = b.create_block();
-            let ok = b.create_block();
-            b.ins().brif(code, fail, &[], ok, &[]);
-            b.switch_to_block(fail);
-            b.ins().return_(&[code]);
-            b.switch_to_block(ok);
-            let p = b.ins().load(PTR, trusted(), pos_ptr, 0);
-            b.def_var(pos, p);
-            b.ins().jump(next, &[]);
-        };
+    // The shared exits, as in the writer: `ret(code)` returns a callback's nonzero code, and
+    // `fail(op, count, pos)` hands an op that must fail (too few bytes, a malformed varint) to
+    // the interpreter at `pos`, which reports the error exactly as it does on its own.
+    let ret = b.create_block();
+    b.append_block_param(ret, types::I32);
+    let fail = b.create_block();
+    b.append_block_param(fail, types::I32);
+    b.append_block_param(fail, types::I32);
+    b.append_block_param(fail, PTR);
+
+    // Calls the interpreter for op `i` at the current position; returns its error code, or
+    // reloads the position and goes on in a new block.
+    let call_op = |b: &mut FunctionBuilder, off: &mut i64, i: usize| {
+        flush(b, off);
+        let at = b.use_var(pos);
+        b.ins().store(trusted(), at, pos_ptr, 0);
+        let opi = b.ins().iconst(types::I32, i as i64);
+        let one = b.ins().iconst(types::I32, 1);
+        let call = b.ins().call(helper, &[env, pos_ptr, opi, one]);
+        let code = b.inst_results(call)[0];
+        let ok = b.create_block();
+        b.ins().brif(code, ret, &[code.into()], ok, &[]);
+        b.switch_to_block(ok);
+        let p = b.ins().load(PTR, trusted(), pos_ptr, 0);
+        b.def_var(pos, p);
+    };
     let store_slot = |b: &mut FunctionBuilder, field: u32, t: u8, x: Val| {
-        let slot = b.ins().iadd_imm_s(fields, field as i64 * VALUE_SIZE as i64);
-        let tv = b.ins().iconst(types::I8, t as i64);
+        let slot = b.ins().iadd_imm_s(fields, i64::from(field) * VALUE_SIZE as i64);
+        let tv = b.ins().iconst(types::I8, i64::from(t));
         b.ins().store(trusted(), tv, slot, VALUE_TAG_OFFSET as i32);
         b.ins().store(trusted(), x, slot, VALUE_PAYLOAD_OFFSET as i32);
     };
 
     for (i, op) in prog.read.iter().enumerate().take(ops.end).skip(ops.start) {
-        let next = b.create_block();
         match op {
             ReadOp::Ensure { bytes: n, .. } => {
+                flush(b, &mut off);
                 let p = b.use_var(pos);
                 let avail = b.ins().isub(end, p);
                 let ok = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, avail, *n as i64);
-                let slow = b.create_block();
-                b.ins().brif(ok, next, &[], slow, &[]);
-                b.switch_to_block(slow);
-                let p = b.use_var(pos);
-                call_op(b, i, p, next);
+                let opi = b.ins().iconst(types::I32, i as i64);
+                let one = b.ins().iconst(types::I32, 1);
+                let next = b.create_block();
+                b.ins().brif(ok, next, &[], fail, &[opi.into(), one.into(), p.into()]);
+                b.switch_to_block(next);
             }
             ReadOp::CheckHash(h) => {
+                flush(b, &mut off);
                 let p = b.use_var(pos);
                 let at = b.ins().iadd(data, p);
                 let found = b.ins().load(types::I32, bytes(), at, 0);
                 let same = b.ins().icmp_imm_s(IntCC::Equal, found, *h as i32 as i64);
                 let fast = b.create_block();
                 let slow = b.create_block();
+                let next = b.create_block();
                 b.ins().brif(same, fast, &[], slow, &[]);
                 b.switch_to_block(fast);
                 let p2 = b.ins().iadd_imm_s(p, 4);
                 b.def_var(pos, p2);
                 b.ins().jump(next, &[]);
                 b.switch_to_block(slow);
-                call_op(b, i, p, next);
+                call_op(b, &mut off, i);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(next);
             }
             ReadOp::GetScalar { field, scalar } => {
                 if let Some((width, ty)) = fixed_ty(*scalar) {
                     let p = b.use_var(pos);
                     let at = b.ins().iadd(data, p);
-                    let mut x = b.ins().load(ty, bytes(), at, 0);
+                    let mut x = b.ins().load(ty, bytes(), at, off as i32);
                     if *scalar == Scalar::Bool {
                         // `icmp` yields an i8 of 0 or 1: a valid Rust `bool`.
                         x = b.ins().icmp_imm_s(IntCC::NotEqual, x, 0);
                     }
                     store_slot(b, field.0, scalar.value_tag(), x);
-                    let p2 = b.ins().iadd_imm_s(p, width as i64);
-                    b.def_var(pos, p2);
-                    b.ins().jump(next, &[]);
+                    off += i64::from(width);
                 } else if inline_scalar(*scalar) {
-                    emit_get_varint(
-                        b,
-                        pos,
-                        data,
-                        end,
-                        *scalar,
-                        field.0,
-                        next,
-                        &store_slot,
-                        &call_op,
-                        i,
-                    );
+                    flush(b, &mut off);
+                    emit_get_varint(b, pos, data, end, *scalar, field.0, &store_slot, fail, i);
                 } else {
-                    let p = b.use_var(pos);
-                    call_op(b, i, p, next);
+                    call_op(b, &mut off, i);
                 }
             }
             ReadOp::GetNullableScalar { .. }
             | ReadOp::GetField { .. }
             | ReadOp::Skip { .. }
-            | ReadOp::FillDefaults => {
-                let p = b.use_var(pos);
-                call_op(b, i, p, next);
-            }
+            | ReadOp::FillDefaults => call_op(b, &mut off, i),
         }
-        b.switch_to_block(next);
     }
+    flush(b, &mut off);
     let p = b.use_var(pos);
     b.ins().store(trusted(), p, pos_ptr, 0);
     let zero = b.ins().iconst(types::I32, 0);
     b.ins().return_(&[zero]);
+
+    b.switch_to_block(ret);
+    let code = b.block_params(ret)[0];
+    b.ins().return_(&[code]);
+
+    b.switch_to_block(fail);
+    let params = b.block_params(fail).to_vec();
+    let (opi, count, at) = (params[0], params[1], params[2]);
+    b.ins().store(trusted(), at, pos_ptr, 0);
+    let call = b.ins().call(helper, &[env, pos_ptr, opi, count]);
+    let code = b.inst_results(call)[0];
+    let one = b.ins().iconst(types::I32, 1);
+    let code = b.ins().select(code, code, one);
+    b.ins().return_(&[code]);
 }
 
-/// Reads a varint with a bounds check per byte. Any failure (end of input, a 5th byte with a
-/// continuation bit for 32-bit kinds) hands the op to the interpreter from the varint's start,
-/// which reports exactly the error it reports on its own.
+/// Reads a varint with a bounds check per byte; execution goes on in the current block when
+/// this returns. Any failure (end of input, a 5th byte with a continuation bit for 32-bit
+/// kinds) is one the interpreter's varint readers fail on too: the op goes to the shared
+/// failure exit from the varint's start, and the interpreter reports exactly the error it
+/// reports on its own.
 #[allow(clippy::too_many_arguments)]
 fn emit_get_varint(
     b: &mut FunctionBuilder,
@@ -521,38 +612,38 @@ fn emit_get_varint(
     end: Val,
     s: Scalar,
     field: u32,
-    next: cranelift_codegen::ir::Block,
     store_slot: &dyn Fn(&mut FunctionBuilder, u32, u8, Val),
-    call_op: &dyn Fn(&mut FunctionBuilder, usize, Val, cranelift_codegen::ir::Block),
+    fail: cranelift_codegen::ir::Block,
     op_index: usize,
 ) {
     let is64 = matches!(s, Scalar::VarI64 | Scalar::VarU64);
     let start = b.use_var(pos);
-    let result = b.declare_var(types::I64);
-    let count = b.declare_var(types::I64);
-    let zero = b.ins().iconst(types::I64, 0);
-    b.def_var(result, zero);
-    b.def_var(count, zero);
+    let opi = b.ins().iconst(types::I32, op_index as i64);
+    let one = b.ins().iconst(types::I32, 1);
+    let fail_args = [opi.into(), one.into(), start.into()];
+    // head(p, result, count)
     let head = b.create_block();
+    for _ in 0..3 {
+        b.append_block_param(head, types::I64);
+    }
     let have = b.create_block();
     let cont = b.create_block();
     let done = b.create_block();
-    let fail = b.create_block();
-    b.ins().jump(head, &[]);
+    b.append_block_param(done, types::I64);
+    b.append_block_param(done, types::I64);
+    let zero = b.ins().iconst(types::I64, 0);
+    b.ins().jump(head, &[start.into(), zero.into(), zero.into()]);
 
     b.switch_to_block(head);
-    let p = b.use_var(pos);
+    let hp = b.block_params(head).to_vec();
+    let (p, r, c) = (hp[0], hp[1], hp[2]);
     let in_bounds = b.ins().icmp(IntCC::UnsignedLessThan, p, end);
-    b.ins().brif(in_bounds, have, &[], fail, &[]);
+    b.ins().brif(in_bounds, have, &[], fail, &fail_args);
 
     b.switch_to_block(have);
-    let p = b.use_var(pos);
     let at = b.ins().iadd(data, p);
     let byte = b.ins().uload8(types::I64, bytes(), at, 0);
     let p2 = b.ins().iadd_imm_s(p, 1);
-    b.def_var(pos, p2);
-    let c = b.use_var(count);
-    let r = b.use_var(result);
     if is64 {
         // The 9th byte carries 8 bits whole.
         let ninth_block = b.create_block();
@@ -562,34 +653,30 @@ fn emit_get_varint(
         b.switch_to_block(ninth_block);
         let sh = b.ins().ishl_imm_u(byte, 56);
         let r2 = b.ins().bor(r, sh);
-        b.def_var(result, r2);
-        b.ins().jump(done, &[]);
+        b.ins().jump(done, &[p2.into(), r2.into()]);
         b.switch_to_block(normal);
     }
-    let c = b.use_var(count);
-    let r = b.use_var(result);
     let bits = b.ins().band_imm_u(byte, 0x7f);
     let shift = b.ins().imul_imm_s(c, 7);
     let part = b.ins().ishl(bits, shift);
     let r2 = b.ins().bor(r, part);
-    b.def_var(result, r2);
     let c2 = b.ins().iadd_imm_s(c, 1);
-    b.def_var(count, c2);
     let more = b.ins().band_imm_u(byte, 0x80);
-    b.ins().brif(more, cont, &[], done, &[]);
+    b.ins().brif(more, cont, &[], done, &[p2.into(), r2.into()]);
 
     b.switch_to_block(cont);
     if !is64 {
         // A 5th byte with a continuation bit is malformed.
-        let c = b.use_var(count);
-        let too_long = b.ins().icmp_imm_s(IntCC::Equal, c, 5);
-        b.ins().brif(too_long, fail, &[], head, &[]);
+        let too_long = b.ins().icmp_imm_s(IntCC::Equal, c2, 5);
+        b.ins().brif(too_long, fail, &fail_args, head, &[p2.into(), r2.into(), c2.into()]);
     } else {
-        b.ins().jump(head, &[]);
+        b.ins().jump(head, &[p2.into(), r2.into(), c2.into()]);
     }
 
     b.switch_to_block(done);
-    let r = b.use_var(result);
+    let dp = b.block_params(done).to_vec();
+    b.def_var(pos, dp[0]);
+    let r = dp[1];
     let (x, t) = match s {
         Scalar::VarI32 => {
             let r32 = b.ins().ireduce(types::I32, r);
@@ -608,8 +695,4 @@ fn emit_get_varint(
         _ => (r, tag::UINT64),
     };
     store_slot(b, field, t, x);
-    b.ins().jump(next, &[]);
-
-    b.switch_to_block(fail);
-    call_op(b, op_index, start, next);
 }
