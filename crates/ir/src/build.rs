@@ -102,6 +102,11 @@ pub fn codec_for(reg: &Registry, ty: &ResolvedType, mode: Mode) -> Codec {
     }
 }
 
+/// Bytes every `Reserve` makes room for beyond its run's maximum size, so that compiled code
+/// may store a varint's bytes with one 8-byte store (an unaligned whole-word write) wherever it
+/// falls in the run. Both tiers reserve the same, so they grow and fail alike.
+pub const RESERVE_SLACK: u32 = 8;
+
 /// Builds the program of message `ty` for `mode`.
 pub fn build_program(reg: &Registry, ty: TypeIdx, mode: Mode) -> Result<Program, IrError> {
     let msg = reg.message(ty).ok_or(IrError::NotAMessage(ty.0))?;
@@ -119,7 +124,7 @@ pub fn build_program(reg: &Registry, ty: TypeIdx, mode: Mode) -> Result<Program,
             }
             None => {
                 *reserve_at = Some(write.len());
-                write.push(WriteOp::Reserve { bytes });
+                write.push(WriteOp::Reserve { bytes: bytes + RESERVE_SLACK });
             }
         };
     // Read side: one `Ensure` per run of fixed-size reads.
@@ -498,7 +503,7 @@ mod tests {
         let ids = reg.register(desc).unwrap();
         let p = build_program(&reg, ids[0], Mode::SameSchema).unwrap();
         // order: a (fixed 8), c (f64 8), b (varint), d (nullable), s
-        assert_eq!(p.write[0], WriteOp::Reserve { bytes: 4 + 8 + 8 + 5 + 2 });
+        assert_eq!(p.write[0], WriteOp::Reserve { bytes: 4 + 8 + 8 + 5 + 2 + RESERVE_SLACK });
         assert_eq!(p.read[0], ReadOp::Ensure { bytes: 20, field: None });
         let dump = p.to_string();
         assert!(dump.contains("get b: var_i32"), "{dump}");

@@ -9,7 +9,7 @@
 //! ```text
 //! message Point { int32 x = 1; int32 y = 2; }   (same-schema mode)
 //!
-//! write:  reserve 14            // hash + two varint32 at their maximum
+//! write:  reserve 22            // hash + two varint32 at their maximum + 8 slack
 //!         put_hash 0x492c373d
 //!         put x: var_i32
 //!         put y: var_i32
@@ -29,7 +29,8 @@
 //!         .field(FieldDesc::new("y", 2, FieldType::Int32(IntEncoding::Fixed))));
 //! let ids = reg.register(desc).unwrap();
 //! let prog = build_program(&reg, ids[0], Mode::SameSchema).unwrap();
-//! assert!(prog.to_string().contains("reserve 13"));
+//! // hash 4 + varint 5 + fixed 4, plus RESERVE_SLACK
+//! assert!(prog.to_string().contains("reserve 21"));
 //! ```
 #![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -37,7 +38,9 @@
 mod build;
 mod display;
 
-pub use build::{build_program, build_remote_reader, codec_for, opaque_fields, IrError};
+pub use build::{
+    build_program, build_remote_reader, codec_for, opaque_fields, IrError, RESERVE_SLACK,
+};
 use foryjit_schema::ArrayElem;
 use foryjit_wire::TypeIdx;
 

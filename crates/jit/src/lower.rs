@@ -391,6 +391,46 @@ fn lower_writer(
     b.ins().return_(&[code]);
 }
 
+/// A 32-bit varint without branches: the five 7-bit groups spread over the bytes of one word,
+/// the byte count from four comparisons, the continuation bits masked to all bytes but the
+/// last, and one 8-byte store (the run's `Reserve` includes `RESERVE_SLACK` bytes for the
+/// part of the word past the varint, which the next write overwrites).
+fn emit_put_varint32(b: &mut FunctionBuilder, v: &mut WriterVars, s: Scalar, addr: Val) {
+    const _: () = assert!(foryjit_ir::RESERVE_SLACK >= 8);
+    let x = b.ins().load(types::I32, trusted(), addr, VALUE_PAYLOAD_OFFSET as i32);
+    let x = if s == Scalar::VarI32 {
+        let sh = b.ins().ishl_imm_u(x, 1);
+        let sign = b.ins().sshr_imm_u(x, 31);
+        b.ins().bxor(sh, sign)
+    } else {
+        x
+    };
+    let u = b.ins().uextend(types::I64, x);
+    let mut word = b.ins().band_imm_u(u, 0x7f);
+    let mut n = b.ins().iconst(types::I64, 1);
+    for k in 1..5u32 {
+        let shifted = b.ins().ishl_imm_u(u, i64::from(k));
+        let group = b.ins().band_imm_u(shifted, 0x7f_i64 << (8 * k));
+        word = b.ins().bor(word, group);
+        let longer = b.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, u, 1_i64 << (7 * k));
+        let longer = b.ins().uextend(types::I64, longer);
+        n = b.ins().iadd(n, longer);
+    }
+    // continuation bits: 0x80 in bytes 0..n-1, i.e. 0x80808080 & ((1 << 8(n-1)) - 1)
+    let bits = b.ins().imul_imm_s(n, 8);
+    let bits = b.ins().iadd_imm_s(bits, -8);
+    let one = b.ins().iconst(types::I64, 1);
+    let low = b.ins().ishl(one, bits);
+    let low = b.ins().iadd_imm_s(low, -1);
+    let cont = b.ins().band_imm_u(low, 0x8080_8080);
+    let word = b.ins().bor(word, cont);
+    let (p, l) = (b.use_var(v.ptr), b.use_var(v.len));
+    let at = b.ins().iadd(p, l);
+    b.ins().store(bytes(), word, at, 0);
+    let l2 = b.ins().iadd(l, n);
+    b.def_var(v.len, l2);
+}
+
 /// Encodes the scalar payload at `addr + 8` (capacity reserved); execution goes on in the
 /// current block when this returns.
 fn emit_put_scalar(b: &mut FunctionBuilder, v: &mut WriterVars, s: Scalar, addr: Val) {
@@ -401,6 +441,10 @@ fn emit_put_scalar(b: &mut FunctionBuilder, v: &mut WriterVars, s: Scalar, addr:
         return;
     }
     v.flush(b);
+    if matches!(s, Scalar::VarI32 | Scalar::VarU32) {
+        emit_put_varint32(b, v, s, addr);
+        return;
+    }
     // Varints: the value as an unsigned 64-bit integer, zigzagged for signed kinds.
     let (u, is64) = match s {
         Scalar::VarI32 => {
@@ -632,6 +676,51 @@ fn emit_get_varint(
     b.append_block_param(done, types::I64);
     b.append_block_param(done, types::I64);
     let zero = b.ins().iconst(types::I64, 0);
+
+    // Fast path, when at least 8 bytes remain: one 8-byte load, the first byte without a
+    // continuation bit from `ctz`, and the 7-bit groups gathered with shifts and masks. A
+    // 32-bit varint whose 5 bytes all carry the bit is malformed (the failure exit); a 64-bit
+    // one whose 8 bytes all carry it is the 9-byte form, which the loop below reads.
+    let fast = b.create_block();
+    let decode = b.create_block();
+    let slow = b.create_block();
+    let avail = b.ins().isub(end, start);
+    let room = b.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, avail, 8);
+    b.ins().brif(room, fast, &[], slow, &[]);
+    b.switch_to_block(fast);
+    let at = b.ins().iadd(data, start);
+    let word = b.ins().load(types::I64, bytes(), at, 0);
+    let inv = b.ins().bnot(word);
+    let groups: u32 = if is64 { 8 } else { 5 };
+    let cont_bits = (0..groups).fold(0u64, |m, k| m | (0x80 << (8 * k)));
+    let stop = b.ins().band_imm_u(inv, cont_bits as i64);
+    if is64 {
+        b.ins().brif(stop, decode, &[], slow, &[]);
+    } else {
+        b.ins().brif(stop, decode, &[], fail, &fail_args);
+    }
+    b.switch_to_block(decode);
+    let tz = b.ins().ctz(stop);
+    // keep the bytes up to and including the last one: bits 0..=tz
+    let two = b.ins().iconst(types::I64, 2);
+    let upto = b.ins().ishl(two, tz);
+    let upto = b.ins().iadd_imm_s(upto, -1);
+    let kept = b.ins().band(word, upto);
+    let mut value = b.ins().band_imm_u(kept, 0x7f);
+    for k in 1..groups {
+        let sh = b.ins().ushr_imm_u(kept, i64::from(k));
+        // group k sits at bits 8k..8k+7 and goes to bits 7k..7k+7 (a 32-bit varint keeps only
+        // the low 4 bits of its 5th group, as the interpreter's `u32` shift does)
+        let mask: u64 = if !is64 && k == 4 { 0xf000_0000 } else { 0x7f << (7 * k) };
+        let part = b.ins().band_imm_u(sh, mask as i64);
+        value = b.ins().bor(value, part);
+    }
+    let n = b.ins().ushr_imm_u(tz, 3);
+    let after = b.ins().iadd(start, n);
+    let after = b.ins().iadd_imm_s(after, 1);
+    b.ins().jump(done, &[after.into(), value.into()]);
+
+    b.switch_to_block(slow);
     b.ins().jump(head, &[start.into(), zero.into(), zero.into()]);
 
     b.switch_to_block(head);

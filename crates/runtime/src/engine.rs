@@ -7,6 +7,7 @@ use crate::tier::{
 };
 use crate::Error;
 use foryjit_interp::{Catalog, MetaShare, Options};
+use foryjit_jit::CompilerOptions;
 use foryjit_schema::{Limits, MessageInfo, SchemaDesc, TypeInfo};
 use foryjit_wire::{CodecLimits, Graph, StringPolicy, StructValue, TypeIdx, Value};
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub enum Mode {
 pub struct ForyJitBuilder {
     tier: Tier,
     verifier: bool,
+    optimize: bool,
     compile_threads: usize,
     max_compile_ops: usize,
     mode: Mode,
@@ -46,6 +48,7 @@ impl Default for ForyJitBuilder {
         ForyJitBuilder {
             tier: Tier::from_env().unwrap_or_default(),
             verifier: cfg!(debug_assertions),
+            optimize: false,
             compile_threads: (std::thread::available_parallelism().map_or(1, |n| n.get()) / 2)
                 .max(1),
             max_compile_ops: 1 << 20,
@@ -65,6 +68,14 @@ impl ForyJitBuilder {
     /// Which tier serves registered types (default [`Tier::Auto`]).
     pub fn tier(mut self, tier: Tier) -> Self {
         self.tier = tier;
+        self
+    }
+
+    /// Run Cranelift's optimizer on compiled code (default: off). Measured on the standard
+    /// shapes, optimized code ran no faster (within noise) while compiles took about 1.5x as
+    /// long; it may pay for types dominated by long runs of fixed-width fields.
+    pub fn optimize(mut self, on: bool) -> Self {
+        self.optimize = on;
         self
     }
 
@@ -194,7 +205,7 @@ impl ForyJitBuilder {
             shared: Arc::new(Shared::new(
                 catalog,
                 self.tier,
-                self.verifier,
+                CompilerOptions { verifier: self.verifier, optimize: self.optimize },
                 self.max_compile_ops,
                 hot,
                 self.inject_compile_panic_for,

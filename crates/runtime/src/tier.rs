@@ -181,14 +181,14 @@ impl Shared {
     pub fn new(
         catalog: Catalog,
         tier: Tier,
-        verifier: bool,
+        compiler_options: CompilerOptions,
         max_compile_ops: usize,
         hot: Option<Thresholds>,
         inject_panic_for: Option<String>,
     ) -> Shared {
         let compiler = match tier {
             Tier::Interpreter => None,
-            _ => Compiler::new(CompilerOptions { verifier }).ok(),
+            _ => Compiler::new(compiler_options).ok(),
         };
         Shared {
             catalog: RwLock::new(Arc::new(catalog)),
