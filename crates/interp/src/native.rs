@@ -11,8 +11,8 @@
 //! A nonzero return is an error whose details the callback left in `env`.
 
 use crate::read::{exec_read_op, ReadCtx};
-use crate::write::{exec_write_op, WriteCtx};
-use foryjit_ir::Program;
+use crate::write::{exec_write_op, write_blob, WriteCtx};
+use foryjit_ir::{Program, WriteOp};
 use foryjit_wire::{Buf, CodecError, CodecResult, ErrorKind, Reader, StructValue, Value, Writer};
 use std::ffi::c_void;
 
@@ -155,6 +155,61 @@ pub unsafe extern "C" fn fj_write_op(env: *mut c_void, buf: *mut Buf, op: u32, c
         Ok(()) => 0,
         Err(e) => {
             env.error = Some(e);
+            1
+        }
+    }
+}
+
+/// Direct helper for compiled writers: writes op `op` — a non-nullable string, binary or
+/// dense-array field (`PutField`) — straight through the interpreter's blob encoder, skipping
+/// the generic op dispatch. Returns 0 when the field is written, and 2, having written nothing,
+/// when it is not (a value of another kind, a limit, an op of another shape): compiled code
+/// then hands the op to [`fj_write_op`], which reports the error as the interpreter does. 1 is
+/// an error left in `env` (a caught panic).
+///
+/// # Safety
+/// As [`fj_write_op`].
+pub unsafe extern "C" fn fj_write_blob(
+    env: *mut c_void,
+    buf: *mut Buf,
+    op: u32,
+    _count: u32,
+) -> i32 {
+    // SAFETY: per the contract, `env` is the live `WriteEnv` of the enclosing `call_write`.
+    let env = unsafe { &mut *(env as *mut WriteEnv) };
+    let (prog, fields) = (env.prog, env.fields);
+    let Some(WriteOp::PutField { field, codec, nullable: false }) = prog.write.get(op as usize)
+    else {
+        return 2;
+    };
+    let Some(v) = fields.get(field.0 as usize) else { return 2 };
+    // SAFETY: `buf` is the live buffer of that call.
+    let buf = unsafe { &mut *buf };
+    let max = buf.max;
+    // SAFETY: the buffer is a decomposed `Vec<u8>`; it is rebuilt below before anyone reads it.
+    let vec = unsafe { std::ptr::read(buf).into_vec() };
+    let policy = env.ctx.opts.string_policy;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let mut vec = vec;
+        let written = {
+            let mut w = Writer::new(&mut vec, max);
+            matches!(write_blob(&mut w, codec, v, policy), Some(Ok(())))
+        };
+        (vec, written)
+    }));
+    match outcome {
+        Ok((vec, written)) => {
+            *buf = Buf::from_vec(vec, max);
+            if written {
+                0
+            } else {
+                2
+            }
+        }
+        Err(_) => {
+            // As in `fj_write_op`: the vector was dropped while unwinding; this is an error.
+            *buf = Buf::from_vec(Vec::new(), max);
+            env.error = Some(panicked(0));
             1
         }
     }

@@ -324,10 +324,7 @@ fn scalar_name(s: Scalar) -> &'static str {
 
 fn write_array(w: &mut Writer, elem: ArrayElem, v: &Value) -> CodecResult<()> {
     match (elem, v) {
-        (ArrayElem::Bool, Value::BoolArray(a)) => {
-            let bytes: Vec<u8> = a.iter().map(|&b| b as u8).collect();
-            w.put_pod_array(&bytes)
-        }
+        (ArrayElem::Bool, Value::BoolArray(a)) => w.put_bool_array(a),
         (ArrayElem::Int8, Value::Int8Array(a)) => w.put_pod_array(a),
         (ArrayElem::Int16, Value::Int16Array(a)) => w.put_pod_array(a),
         (ArrayElem::Int32, Value::Int32Array(a)) => w.put_pod_array(a),
@@ -344,6 +341,40 @@ fn write_array(w: &mut Writer, elem: ArrayElem, v: &Value) -> CodecResult<()> {
     }
 }
 
+/// The body of a string, binary or dense-array value: what the interpreter writes for those
+/// codecs, and what compiled code reaches directly through `fj_write_blob`. `None` for any
+/// other codec.
+#[inline]
+pub(crate) fn write_blob(
+    w: &mut Writer,
+    codec: &Codec,
+    v: &Value,
+    policy: foryjit_wire::StringPolicy,
+) -> Option<CodecResult<()>> {
+    Some(match codec {
+        Codec::String => match v {
+            Value::String(s) => w.put_string(s, policy),
+            v => Err(wrong("string", v, w)),
+        },
+        Codec::Binary => match v {
+            Value::Binary(b) => (|| {
+                w.reserve_exact(b.len())?;
+                w.reserve(b.len() + 5)?;
+                w.put_varu32(b.len() as u32);
+                w.put_bytes(b)
+            })(),
+            v => Err(wrong("bytes", v, w)),
+        },
+        Codec::Array(e) => write_array(w, *e, v),
+        _ => return None,
+    })
+}
+
+#[cold]
+fn unreachable_codec(w: &Writer) -> CodecResult<()> {
+    Err(err(ErrorKind::Unsupported("internal error: a codec without a blob body"), w))
+}
+
 /// Writes the body of a non-null value of a known type.
 pub(crate) fn write_body(
     ctx: &mut WriteCtx,
@@ -356,19 +387,9 @@ pub(crate) fn write_body(
             w.reserve(s.max_size() as usize)?;
             put_scalar(w, *s, v)
         }
-        Codec::String => match v {
-            Value::String(s) => w.put_string(s, ctx.opts.string_policy),
-            v => Err(wrong("string", v, w)),
-        },
-        Codec::Binary => match v {
-            Value::Binary(b) => {
-                w.reserve_exact(b.len())?;
-                w.reserve(b.len() + 5)?;
-                w.put_varu32(b.len() as u32);
-                w.put_bytes(b)
-            }
-            v => Err(wrong("bytes", v, w)),
-        },
+        Codec::String | Codec::Binary | Codec::Array(_) => {
+            write_blob(w, codec, v, ctx.opts.string_policy).unwrap_or_else(|| unreachable_codec(w))
+        }
         Codec::Date => match v {
             Value::Date(d) => {
                 w.reserve(9)?;
@@ -409,7 +430,6 @@ pub(crate) fn write_body(
         Codec::ListAsArray(..) | Codec::ArrayAsList(_) | Codec::Widen { .. } => {
             Err(err(ErrorKind::Unsupported("a read-only conversion codec"), w))
         }
-        Codec::Array(e) => write_array(w, *e, v),
         Codec::Enum(ty) => match v {
             Value::Enum(ev) => write_enum_value(ctx, w, *ty, ev.ty, ev.value),
             v => Err(wrong("enum", v, w)),

@@ -48,6 +48,9 @@ pub enum JitError {
 pub struct Helpers {
     /// `unsafe extern "C" fn(env, buf, op, count) -> i32`: executes write ops `op..op + count`.
     pub write_op: *const u8,
+    /// `unsafe extern "C" fn(env, buf, op, count) -> i32`: writes a non-nullable string, binary
+    /// or array field op directly; 0 written, 2 declined (nothing written), else an error.
+    pub write_blob: *const u8,
     /// `unsafe extern "C" fn(env, pos, op, count) -> i32`: executes read ops `op..op + count`.
     pub read_op: *const u8,
 }
@@ -170,6 +173,7 @@ impl Compiler {
     ) -> Result<(CodeUnit, *const u8, *const u8), JitError> {
         let mut builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
         builder.symbol(lower::WRITE_OP_SYMBOL, helpers.write_op);
+        builder.symbol(lower::WRITE_BLOB_SYMBOL, helpers.write_blob);
         builder.symbol(lower::READ_OP_SYMBOL, helpers.read_op);
         let mut module = JITModule::new(builder);
         let (wid, mut pending) = lower::define_writer(&mut module, prog)?;

@@ -10,7 +10,7 @@ use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Linkage, Module};
-use foryjit_ir::{Program, ReadOp, Scalar, WriteOp};
+use foryjit_ir::{Codec, Program, ReadOp, Scalar, WriteOp};
 use foryjit_wire::layout::{
     BUF_CAP_OFFSET, BUF_LEN_OFFSET, BUF_MAX_OFFSET, BUF_PTR_OFFSET, VALUE_PAYLOAD_OFFSET,
     VALUE_SIZE, VALUE_TAG_OFFSET,
@@ -20,6 +20,8 @@ use foryjit_wire::value::tag;
 
 /// Symbol of the write-op callback (unique prefix: never resolved through `dlsym`).
 pub(crate) const WRITE_OP_SYMBOL: &str = "fj_interp_write_op";
+/// Symbol of the direct string / binary / array field writer.
+pub(crate) const WRITE_BLOB_SYMBOL: &str = "fj_interp_write_blob";
 /// Symbol of the read-op callback.
 pub(crate) const READ_OP_SYMBOL: &str = "fj_interp_read_op";
 
@@ -57,25 +59,29 @@ fn define(
     module: &mut JITModule,
     name: &str,
     sig: Signature,
-    helper: &str,
+    helpers: &[&str],
     callees: &[FuncId],
-    body: impl FnOnce(&mut FunctionBuilder, FuncRef, &[FuncRef]),
+    body: impl FnOnce(&mut FunctionBuilder, &[FuncRef], &[FuncRef]),
 ) -> Result<PendingFn, JitError> {
     let cg = |e: &dyn std::fmt::Display| JitError::Codegen(e.to_string());
     let id = module.declare_function(name, Linkage::Local, &sig).map_err(|e| cg(&e))?;
-    let hid = module
-        .declare_function(helper, Linkage::Import, &helper_sig(module))
-        .map_err(|e| cg(&e))?;
+    let mut hids = Vec::with_capacity(helpers.len());
+    for h in helpers {
+        hids.push(
+            module.declare_function(h, Linkage::Import, &helper_sig(module)).map_err(|e| cg(&e))?,
+        );
+    }
     let mut ctx = module.make_context();
     ctx.func.signature = sig;
     ctx.func.name = UserFuncName::user(0, id.as_u32());
     let mut fctx = FunctionBuilderContext::new();
     {
         let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-        let href = module.declare_func_in_func(hid, b.func);
+        let hrefs: Vec<FuncRef> =
+            hids.iter().map(|&h| module.declare_func_in_func(h, b.func)).collect();
         let crefs: Vec<FuncRef> =
             callees.iter().map(|&c| module.declare_func_in_func(c, b.func)).collect();
-        body(&mut b, href, &crefs);
+        body(&mut b, &hrefs, &crefs);
         b.seal_all_blocks();
         b.finalize(module.target_config());
     }
@@ -158,8 +164,9 @@ pub(crate) fn define_writer(
 ) -> Result<(FuncId, Vec<PendingFn>), JitError> {
     let sig = entry_sig(module, 3);
     let name = format!("fj_write_{}", prog.ty.0);
-    define_split(module, &name, sig, WRITE_OP_SYMBOL, prog.write.len(), |b, helper, ops| {
-        lower_writer(b, helper, prog, ops)
+    let helpers = [WRITE_OP_SYMBOL, WRITE_BLOB_SYMBOL];
+    define_split(module, &name, sig, &helpers, prog.write.len(), |b, h, ops| {
+        lower_writer(b, h[0], h[1], prog, ops)
     })
 }
 
@@ -174,23 +181,23 @@ fn define_split(
     module: &mut JITModule,
     name: &str,
     sig: Signature,
-    helper: &str,
+    helpers: &[&str],
     n_ops: usize,
-    lower: impl Fn(&mut FunctionBuilder, FuncRef, std::ops::Range<usize>),
+    lower: impl Fn(&mut FunctionBuilder, &[FuncRef], std::ops::Range<usize>),
 ) -> Result<(FuncId, Vec<PendingFn>), JitError> {
     if n_ops <= CHUNK_OPS {
-        let f = define(module, name, sig, helper, &[], |b, h, _| lower(b, h, 0..n_ops))?;
+        let f = define(module, name, sig, helpers, &[], |b, h, _| lower(b, h, 0..n_ops))?;
         return Ok((f.id, vec![f]));
     }
     let mut fns = Vec::new();
     for (k, start) in (0..n_ops).step_by(CHUNK_OPS).enumerate() {
         let range = start..(start + CHUNK_OPS).min(n_ops);
-        fns.push(define(module, &format!("{name}_{k}"), sig.clone(), helper, &[], |b, h, _| {
+        fns.push(define(module, &format!("{name}_{k}"), sig.clone(), helpers, &[], |b, h, _| {
             lower(b, h, range)
         })?);
     }
     let chunks: Vec<FuncId> = fns.iter().map(|f| f.id).collect();
-    let entry = define(module, name, sig, helper, &chunks, |b, _, crefs| {
+    let entry = define(module, name, sig, &[], &chunks, |b, _, crefs| {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
@@ -218,6 +225,7 @@ fn define_split(
 fn lower_writer(
     b: &mut FunctionBuilder,
     helper: FuncRef,
+    blob: FuncRef,
     prog: &Program,
     ops: std::ops::Range<usize>,
 ) {
@@ -364,6 +372,35 @@ fn lower_writer(
                 b.ins().jump(next, &[]);
                 b.switch_to_block(next);
             }
+            WriteOp::PutField {
+                codec: Codec::String | Codec::Binary | Codec::Array(_),
+                nullable: false,
+                ..
+            } => {
+                // The direct helper; when it declines (2) the generic callback reports why.
+                v.flush(b);
+                let len = b.use_var(v.len);
+                b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
+                let opi = b.ins().iconst(types::I32, i as i64);
+                let one = b.ins().iconst(types::I32, 1);
+                let call = b.ins().call(blob, &[env, buf, opi, one]);
+                let code = b.inst_results(call)[0];
+                let written = b.create_block();
+                let declined = b.create_block();
+                let generic = b.create_block();
+                let next = b.create_block();
+                b.ins().brif(code, declined, &[], written, &[]);
+                b.switch_to_block(declined);
+                let is_decline = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
+                b.ins().brif(is_decline, generic, &[], ret, &[code.into()]);
+                b.switch_to_block(generic);
+                call_op(b, &mut v, i);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(written);
+                reload(b, &v);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(next);
+            }
             WriteOp::PutScalar { .. }
             | WriteOp::PutNullableScalar { .. }
             | WriteOp::PutField { .. } => call_op(b, &mut v, i),
@@ -502,8 +539,8 @@ pub(crate) fn define_reader(
 ) -> Result<(FuncId, Vec<PendingFn>), JitError> {
     let sig = entry_sig(module, 5);
     let name = format!("fj_read_{}", prog.ty.0);
-    define_split(module, &name, sig, READ_OP_SYMBOL, prog.read.len(), |b, helper, ops| {
-        lower_reader(b, helper, prog, ops)
+    define_split(module, &name, sig, &[READ_OP_SYMBOL], prog.read.len(), |b, h, ops| {
+        lower_reader(b, h[0], prog, ops)
     })
 }
 

@@ -9,7 +9,7 @@
 //! wins a compare-exchange on its `claimed` flag and queues one job compiling the type and every
 //! message reachable from it that nobody has claimed yet.
 
-use foryjit_interp::native::{fj_read_op, fj_write_op, NativeReadFn, NativeWriteFn};
+use foryjit_interp::native::{fj_read_op, fj_write_blob, fj_write_op, NativeReadFn, NativeWriteFn};
 use foryjit_interp::{Catalog, RemoteHook, RemoteType};
 use foryjit_jit::{CodeUnit, Compiler, CompilerOptions, Helpers};
 use foryjit_schema::ResolvedType;
@@ -174,7 +174,11 @@ pub(crate) struct Shared {
 }
 
 fn helpers() -> Helpers {
-    Helpers { write_op: fj_write_op as *const u8, read_op: fj_read_op as *const u8 }
+    Helpers {
+        write_op: fj_write_op as *const u8,
+        write_blob: fj_write_blob as *const u8,
+        read_op: fj_read_op as *const u8,
+    }
 }
 
 impl Shared {

@@ -626,6 +626,16 @@ impl Writer<'_> {
     }
 }
 
+impl Writer<'_> {
+    /// A dense bool array: `varuint32(length)` then one byte, 0 or 1, per element.
+    pub fn put_bool_array(&mut self, items: &[bool]) -> CodecResult<()> {
+        // SAFETY: `bool` has size and alignment 1 and its only valid bit patterns are 0 and 1,
+        // exactly its wire bytes; the slice covers the same `items.len()` initialised bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(items.as_ptr().cast::<u8>(), items.len()) };
+        self.put_pod_array(bytes)
+    }
+}
+
 /// Elements of a dense array from their wire bytes; `bytes.len()` must be a multiple of the width
 /// (the caller checks and reports `BadArrayLength`; extra bytes are ignored).
 pub fn pod_vec_from_le<T: LePod>(bytes: &[u8]) -> Vec<T> {
