@@ -12,8 +12,11 @@
 
 use crate::read::{exec_read_op, ReadCtx};
 use crate::write::{exec_write_op, write_blob, WriteCtx};
-use foryjit_ir::{Program, WriteOp};
-use foryjit_wire::{Buf, CodecError, CodecResult, ErrorKind, Reader, StructValue, Value, Writer};
+use foryjit_ir::{Codec, Program, WriteOp};
+use foryjit_wire::type_id::flag;
+use foryjit_wire::{
+    Buf, CodecError, CodecResult, ErrorKind, PathSegment, Reader, StructValue, Value, Writer,
+};
 use std::ffi::c_void;
 
 /// Entry point of a compiled struct writer.
@@ -213,6 +216,72 @@ pub unsafe extern "C" fn fj_write_blob(
             1
         }
     }
+}
+
+/// Direct helper for compiled writers: writes op `op` — a struct field without type meta
+/// (`PutField` with `Codec::Struct { with_meta: false }`) whose value's type has compiled code —
+/// by calling that compiled writer on the same buffer, with the child's own environment. It
+/// loads the child's entry point from its slot on every call, so a child compiled later is
+/// picked up. Returns 0 when written; 2, having written nothing, when the value is null or of
+/// another kind or type, the child has no compiled code, the depth limit would be passed, or
+/// the flag byte has no reserved room: compiled code then hands the op to [`fj_write_op`],
+/// which does what the interpreter does. 1 is an error left in `env`, named by the field as
+/// the interpreter names it.
+///
+/// # Safety
+/// As [`fj_write_op`].
+pub unsafe extern "C" fn fj_write_struct(
+    env: *mut c_void,
+    buf: *mut Buf,
+    op: u32,
+    _count: u32,
+) -> i32 {
+    // SAFETY: per the contract, `env` is the live `WriteEnv` of the enclosing `call_write`.
+    let env = unsafe { &mut *(env as *mut WriteEnv) };
+    let (prog, fields) = (env.prog, env.fields);
+    let Some(WriteOp::PutField { field, codec: Codec::Struct { ty, with_meta: false }, nullable }) =
+        prog.write.get(op as usize)
+    else {
+        return 2;
+    };
+    let Some(Value::Struct(sv)) = fields.get(field.0 as usize) else { return 2 };
+    let cat = env.ctx.cat;
+    let (Some(child), Some(f)) = (cat.program(sv.ty), cat.native_write(sv.ty)) else { return 2 };
+    if sv.ty != *ty
+        || sv.fields.len() != child.field_count()
+        || env.ctx.depth >= env.ctx.opts.limits.max_depth
+    {
+        return 2;
+    }
+    // SAFETY: `buf` is the live buffer of that call.
+    let b = unsafe { &mut *buf };
+    if *nullable {
+        // What `write_flagged` writes for a present value, when its room is already there.
+        if b.cap - b.len < 1 || b.len > b.max {
+            return 2;
+        }
+        // SAFETY: `len < cap`: the byte is inside the buffer's allocation.
+        unsafe { *b.ptr.add(b.len) = flag::NOT_NULL };
+        b.len += 1;
+    }
+    env.ctx.depth += 1;
+    let mut child_env =
+        WriteEnv { ctx: &mut *env.ctx, prog: child, fields: sv.fields.as_slice(), error: None };
+    // SAFETY: `f` was installed for `sv.ty` with the contract of `Catalog::install_native`;
+    // `sv.fields` holds `child.field_count()` values; `buf` is the parent's live buffer, which
+    // compiled code and the callbacks keep a valid decomposed `Vec<u8>`; `child_env` outlives
+    // the call.
+    let code =
+        unsafe { f(&mut child_env as *mut WriteEnv as *mut c_void, sv.fields.as_ptr(), buf) };
+    let error = child_env.error.take();
+    env.ctx.depth -= 1;
+    if code == 0 {
+        return 0;
+    }
+    let e = error.unwrap_or_else(|| internal(b.len));
+    let name = prog.field_names.get(field.0 as usize).cloned().unwrap_or_default();
+    env.error = Some(e.within(PathSegment::Field(name)));
+    1
 }
 
 /// Callback for compiled readers: executes read ops `op..op + count` of the current program

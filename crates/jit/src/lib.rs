@@ -51,6 +51,9 @@ pub struct Helpers {
     /// `unsafe extern "C" fn(env, buf, op, count) -> i32`: writes a non-nullable string, binary
     /// or array field op directly; 0 written, 2 declined (nothing written), else an error.
     pub write_blob: *const u8,
+    /// `unsafe extern "C" fn(env, buf, op, count) -> i32`: writes a struct field op by calling
+    /// the child's compiled writer; 0 written, 2 declined (nothing written), else an error.
+    pub write_struct: *const u8,
     /// `unsafe extern "C" fn(env, pos, op, count) -> i32`: executes read ops `op..op + count`.
     pub read_op: *const u8,
 }
@@ -174,6 +177,7 @@ impl Compiler {
         let mut builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
         builder.symbol(lower::WRITE_OP_SYMBOL, helpers.write_op);
         builder.symbol(lower::WRITE_BLOB_SYMBOL, helpers.write_blob);
+        builder.symbol(lower::WRITE_STRUCT_SYMBOL, helpers.write_struct);
         builder.symbol(lower::READ_OP_SYMBOL, helpers.read_op);
         let mut module = JITModule::new(builder);
         let (wid, mut pending) = lower::define_writer(&mut module, prog)?;

@@ -22,6 +22,8 @@ use foryjit_wire::value::tag;
 pub(crate) const WRITE_OP_SYMBOL: &str = "fj_interp_write_op";
 /// Symbol of the direct string / binary / array field writer.
 pub(crate) const WRITE_BLOB_SYMBOL: &str = "fj_interp_write_blob";
+/// Symbol of the direct nested-struct field writer (calls the child's compiled writer).
+pub(crate) const WRITE_STRUCT_SYMBOL: &str = "fj_interp_write_struct";
 /// Symbol of the read-op callback.
 pub(crate) const READ_OP_SYMBOL: &str = "fj_interp_read_op";
 
@@ -164,9 +166,9 @@ pub(crate) fn define_writer(
 ) -> Result<(FuncId, Vec<PendingFn>), JitError> {
     let sig = entry_sig(module, 3);
     let name = format!("fj_write_{}", prog.ty.0);
-    let helpers = [WRITE_OP_SYMBOL, WRITE_BLOB_SYMBOL];
+    let helpers = [WRITE_OP_SYMBOL, WRITE_BLOB_SYMBOL, WRITE_STRUCT_SYMBOL];
     define_split(module, &name, sig, &helpers, prog.write.len(), |b, h, ops| {
-        lower_writer(b, h[0], h[1], prog, ops)
+        lower_writer(b, h[0], h[1], h[2], prog, ops)
     })
 }
 
@@ -226,6 +228,7 @@ fn lower_writer(
     b: &mut FunctionBuilder,
     helper: FuncRef,
     blob: FuncRef,
+    child: FuncRef,
     prog: &Program,
     ops: std::ops::Range<usize>,
 ) {
@@ -281,6 +284,32 @@ fn lower_writer(
         b.ins().brif(code, ret, &[code.into()], ok, &[]);
         b.switch_to_block(ok);
         reload(b, v);
+    };
+    // Calls a direct helper for op `i`; when it declines (2, nothing written) the generic
+    // callback does the op, and reports the error if there is one.
+    let direct = |b: &mut FunctionBuilder, v: &mut WriterVars, helper: FuncRef, i: usize| {
+        v.flush(b);
+        let len = b.use_var(v.len);
+        b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
+        let opi = b.ins().iconst(types::I32, i as i64);
+        let one = b.ins().iconst(types::I32, 1);
+        let call = b.ins().call(helper, &[env, buf, opi, one]);
+        let code = b.inst_results(call)[0];
+        let written = b.create_block();
+        let declined = b.create_block();
+        let generic = b.create_block();
+        let next = b.create_block();
+        b.ins().brif(code, declined, &[], written, &[]);
+        b.switch_to_block(declined);
+        let is_decline = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
+        b.ins().brif(is_decline, generic, &[], ret, &[code.into()]);
+        b.switch_to_block(generic);
+        call_op(b, v, i);
+        b.ins().jump(next, &[]);
+        b.switch_to_block(written);
+        reload(b, v);
+        b.ins().jump(next, &[]);
+        b.switch_to_block(next);
     };
     // Goes on in a new block when `cond` holds, else to the failure exit for ops
     // `i..i + count`.
@@ -376,30 +405,9 @@ fn lower_writer(
                 codec: Codec::String | Codec::Binary | Codec::Array(_),
                 nullable: false,
                 ..
-            } => {
-                // The direct helper; when it declines (2) the generic callback reports why.
-                v.flush(b);
-                let len = b.use_var(v.len);
-                b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
-                let opi = b.ins().iconst(types::I32, i as i64);
-                let one = b.ins().iconst(types::I32, 1);
-                let call = b.ins().call(blob, &[env, buf, opi, one]);
-                let code = b.inst_results(call)[0];
-                let written = b.create_block();
-                let declined = b.create_block();
-                let generic = b.create_block();
-                let next = b.create_block();
-                b.ins().brif(code, declined, &[], written, &[]);
-                b.switch_to_block(declined);
-                let is_decline = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
-                b.ins().brif(is_decline, generic, &[], ret, &[code.into()]);
-                b.switch_to_block(generic);
-                call_op(b, &mut v, i);
-                b.ins().jump(next, &[]);
-                b.switch_to_block(written);
-                reload(b, &v);
-                b.ins().jump(next, &[]);
-                b.switch_to_block(next);
+            } => direct(b, &mut v, blob, i),
+            WriteOp::PutField { codec: Codec::Struct { with_meta: false, .. }, .. } => {
+                direct(b, &mut v, child, i)
             }
             WriteOp::PutScalar { .. }
             | WriteOp::PutNullableScalar { .. }

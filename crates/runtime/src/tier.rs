@@ -9,7 +9,9 @@
 //! wins a compare-exchange on its `claimed` flag and queues one job compiling the type and every
 //! message reachable from it that nobody has claimed yet.
 
-use foryjit_interp::native::{fj_read_op, fj_write_blob, fj_write_op, NativeReadFn, NativeWriteFn};
+use foryjit_interp::native::{
+    fj_read_op, fj_write_blob, fj_write_op, fj_write_struct, NativeReadFn, NativeWriteFn,
+};
 use foryjit_interp::{Catalog, RemoteHook, RemoteType};
 use foryjit_jit::{CodeUnit, Compiler, CompilerOptions, Helpers};
 use foryjit_schema::ResolvedType;
@@ -177,6 +179,7 @@ fn helpers() -> Helpers {
     Helpers {
         write_op: fj_write_op as *const u8,
         write_blob: fj_write_blob as *const u8,
+        write_struct: fj_write_struct as *const u8,
         read_op: fj_read_op as *const u8,
     }
 }
