@@ -1,15 +1,18 @@
 //! # foryjit-jit
 //!
 //! The compiled tier: lowers a message's IR [`Program`] to native code with Cranelift. Compiled
-//! code inlines what is hot — the `Reserve`/`Ensure` checks of each run, the tag check of every
-//! scalar field, fixed-width stores and loads, varints — and calls back into the interpreter
-//! (through two helpers whose addresses the caller supplies) for every other op and for every
-//! error, so both tiers share one implementation of each op and fail identically.
+//! code inlines what is hot — the `Reserve`/`Ensure` check of each run, the tag checks of a run's
+//! scalar fields (one branch per run), fixed-width stores and loads at constant offsets, varints —
+//! and calls helpers whose addresses the caller supplies for everything else: two direct helpers
+//! for string/binary/array fields and nested struct fields (the latter calls the child's compiled
+//! writer), and two generic callbacks that run interpreter ops, used for every other op and for
+//! every error, so both tiers share one implementation of each op and fail identically.
 //!
 //! ```text
 //! writer: extern "C" fn(env, fields: *const Value, buf: *mut Buf) -> i32
 //! reader: extern "C" fn(env, data: *const u8, len: usize, pos: *mut usize, fields: *mut Value) -> i32
-//! helpers: write_op(env, buf, op, count) -> i32,  read_op(env, pos, op, count) -> i32
+//! helpers: write_op(env, buf, op, count) -> i32,  read_op(env, pos, op, count) -> i32,
+//!          write_blob(env, buf, op, _) -> i32,    write_struct(env, buf, op, _) -> i32
 //! ```
 //!
 //! Code memory is owned by a [`CodeUnit`] (one `JITModule` per compile job) and freed when it is
