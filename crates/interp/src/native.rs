@@ -284,6 +284,43 @@ pub unsafe extern "C" fn fj_write_struct(
     1
 }
 
+/// Direct helper for compiled readers: reads a varint at `*pos` with the interpreter's own
+/// readers (`wide` 0: varuint32, else PVL varuint64), for the last bytes of the input, where
+/// compiled code cannot load a whole word, and for the 9-byte form. Returns the value and
+/// advances `*pos`; on malformed or truncated input returns 0 and sets `*pos` to `usize::MAX`
+/// (compiled code then hands the op to the interpreter, which reports the error).
+///
+/// # Safety
+/// `data` and `len` must describe the input of the enclosing `call_read`, and `pos` must be
+/// valid for reads and writes.
+pub unsafe extern "C" fn fj_read_varint(
+    data: *const u8,
+    len: usize,
+    pos: *mut usize,
+    wide: u32,
+) -> u64 {
+    // SAFETY: per the contract, `data..data + len` is the live input slice.
+    let input = unsafe { std::slice::from_raw_parts(data, len) };
+    // SAFETY: per the contract.
+    let pos = unsafe { &mut *pos };
+    if *pos > len {
+        *pos = usize::MAX;
+        return 0;
+    }
+    let mut r = Reader::at(input, *pos);
+    let value = if wide == 0 { r.varu32().map(u64::from) } else { r.varu64() };
+    match value {
+        Ok(v) => {
+            *pos = r.pos();
+            v
+        }
+        Err(_) => {
+            *pos = usize::MAX;
+            0
+        }
+    }
+}
+
 /// Callback for compiled readers: executes read ops `op..op + count` of the current program
 /// at `*pos`, stopping at the first error.
 ///

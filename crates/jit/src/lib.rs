@@ -12,11 +12,40 @@
 //! writer: extern "C" fn(env, fields: *const Value, buf: *mut Buf) -> i32
 //! reader: extern "C" fn(env, data: *const u8, len: usize, pos: *mut usize, fields: *mut Value) -> i32
 //! helpers: write_op(env, buf, op, count) -> i32,  read_op(env, pos, op, count) -> i32,
-//!          write_blob(env, buf, op, _) -> i32,    write_struct(env, buf, op, _) -> i32
+//!          write_blob(env, buf, op, _) -> i32,    write_struct(env, buf, op, _) -> i32,
+//!          read_varint(data, len, pos, wide) -> u64
 //! ```
 //!
 //! Code memory is owned by a [`CodeUnit`] (one `JITModule` per compile job) and freed when it is
 //! dropped; the owner must keep it alive for as long as the entry points can be called.
+//!
+//! ```
+//! use foryjit_ir::{build_program, Mode};
+//! use foryjit_jit::{Compiler, CompilerOptions, Helpers};
+//! use foryjit_schema::{FieldDesc, FieldType, IntEncoding, MessageDesc, Registry, SchemaDesc};
+//!
+//! // Calling the entry points is the runtime's job (`foryjit_interp::native`); this only
+//! // compiles, with a stand-in for every helper.
+//! unsafe extern "C" fn stand_in(_: *mut u8, _: *mut u8, _: u32, _: u32) -> i32 {
+//!     1
+//! }
+//! let mut reg = Registry::default();
+//! let ids = reg
+//!     .register(SchemaDesc::new("demo").message(
+//!         MessageDesc::with_id("demo.Point", 1)
+//!             .field(FieldDesc::new("x", 1, FieldType::Int32(IntEncoding::Varint)))
+//!             .field(FieldDesc::new("y", 2, FieldType::Int32(IntEncoding::Varint))),
+//!     ))
+//!     .unwrap();
+//! let prog = build_program(&reg, ids[0], Mode::SameSchema).unwrap();
+//! let f = stand_in as *const u8;
+//! let helpers =
+//!     Helpers { write_op: f, write_blob: f, write_struct: f, read_op: f, read_varint: f };
+//! let compiler = Compiler::new(CompilerOptions::default()).unwrap();
+//! let (unit, entry) = compiler.compile(&prog, helpers).unwrap();
+//! assert!(unit.code_bytes() > 0);
+//! assert!(!entry.write.is_null() && !entry.read.is_null());
+//! ```
 #![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
@@ -59,6 +88,9 @@ pub struct Helpers {
     pub write_struct: *const u8,
     /// `unsafe extern "C" fn(env, pos, op, count) -> i32`: executes read ops `op..op + count`.
     pub read_op: *const u8,
+    /// `unsafe extern "C" fn(data, len, pos, wide) -> u64`: reads a varint at `*pos` near the
+    /// end of the input; sets `*pos` to `usize::MAX` when it is malformed or truncated.
+    pub read_varint: *const u8,
 }
 
 // SAFETY: the two addresses are of `extern "C"` functions with static lifetime; sharing the
@@ -182,20 +214,30 @@ impl Compiler {
         builder.symbol(lower::WRITE_BLOB_SYMBOL, helpers.write_blob);
         builder.symbol(lower::WRITE_STRUCT_SYMBOL, helpers.write_struct);
         builder.symbol(lower::READ_OP_SYMBOL, helpers.read_op);
+        builder.symbol(lower::READ_VARINT_SYMBOL, helpers.read_varint);
         let mut module = JITModule::new(builder);
-        let (wid, mut pending) = lower::define_writer(&mut module, prog)?;
-        let (rid, reader) = lower::define_reader(&mut module, prog)?;
-        pending.extend(reader);
+        let (wid, rid, plans) = lower::plan(&mut module, prog)?;
         let isa = &*self.isa;
-        let generated: Vec<Result<Generated, JitError>> =
-            pending.par_iter_mut().map(|f| generate(isa, f)).collect();
+        // Batches of as many functions as the pool has threads: each batch is built, generated
+        // in parallel and placed before the next is built, so peak memory stays that of a few
+        // functions however large the type.
+        let batch = rayon::current_num_threads().max(1);
         let mut code_bytes = 0;
-        for g in generated {
-            let g = g?;
-            code_bytes += g.code.len();
-            module
-                .define_function_bytes(g.id, g.alignment, &g.code, &g.relocs)
-                .map_err(|e| JitError::Codegen(e.to_string()))?;
+        for plans in plans.chunks(batch) {
+            let mut pending = plans
+                .iter()
+                .map(|p| lower::build(&mut module, prog, p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let generated: Vec<Result<Generated, JitError>> =
+                pending.par_iter_mut().map(|f| generate(isa, f)).collect();
+            drop(pending);
+            for g in generated {
+                let g = g?;
+                code_bytes += g.code.len();
+                module
+                    .define_function_bytes(g.id, g.alignment, &g.code, &g.relocs)
+                    .map_err(|e| JitError::Codegen(e.to_string()))?;
+            }
         }
         module.finalize_definitions().map_err(|e| JitError::Codegen(e.to_string()))?;
         let write = module.get_finalized_function(wid);

@@ -24,6 +24,8 @@ pub(crate) const WRITE_OP_SYMBOL: &str = "fj_interp_write_op";
 pub(crate) const WRITE_BLOB_SYMBOL: &str = "fj_interp_write_blob";
 /// Symbol of the direct nested-struct field writer (calls the child's compiled writer).
 pub(crate) const WRITE_STRUCT_SYMBOL: &str = "fj_interp_write_struct";
+/// Symbol of the varint reader for the end of the input (`fn(data, len, pos, wide) -> u64`).
+pub(crate) const READ_VARINT_SYMBOL: &str = "fj_interp_read_varint";
 /// Symbol of the read-op callback.
 pub(crate) const READ_OP_SYMBOL: &str = "fj_interp_read_op";
 
@@ -50,6 +52,14 @@ fn helper_sig(module: &JITModule) -> Signature {
     sig
 }
 
+fn varint_sig(module: &JITModule) -> Signature {
+    let mut sig = module.make_signature();
+    sig.params.extend([AbiParam::new(PTR), AbiParam::new(PTR), AbiParam::new(PTR)]);
+    sig.params.push(AbiParam::new(types::I32));
+    sig.returns.push(AbiParam::new(types::I64));
+    sig
+}
+
 /// A function whose Cranelift IR is built and whose machine code is not generated yet: code
 /// generation of independent functions runs in parallel (see `Compiler::compile`).
 pub(crate) struct PendingFn {
@@ -59,19 +69,17 @@ pub(crate) struct PendingFn {
 
 fn define(
     module: &mut JITModule,
-    name: &str,
+    id: FuncId,
     sig: Signature,
     helpers: &[&str],
     callees: &[FuncId],
     body: impl FnOnce(&mut FunctionBuilder, &[FuncRef], &[FuncRef]),
 ) -> Result<PendingFn, JitError> {
     let cg = |e: &dyn std::fmt::Display| JitError::Codegen(e.to_string());
-    let id = module.declare_function(name, Linkage::Local, &sig).map_err(|e| cg(&e))?;
     let mut hids = Vec::with_capacity(helpers.len());
-    for h in helpers {
-        hids.push(
-            module.declare_function(h, Linkage::Import, &helper_sig(module)).map_err(|e| cg(&e))?,
-        );
+    for &h in helpers {
+        let sig = if h == READ_VARINT_SYMBOL { varint_sig(module) } else { helper_sig(module) };
+        hids.push(module.declare_function(h, Linkage::Import, &sig).map_err(|e| cg(&e))?);
     }
     let mut ctx = module.make_context();
     ctx.func.signature = sig;
@@ -160,18 +168,6 @@ fn entry_sig(module: &JITModule, params: usize) -> Signature {
     sig
 }
 
-pub(crate) fn define_writer(
-    module: &mut JITModule,
-    prog: &Program,
-) -> Result<(FuncId, Vec<PendingFn>), JitError> {
-    let sig = entry_sig(module, 3);
-    let name = format!("fj_write_{}", prog.ty.0);
-    let helpers = [WRITE_OP_SYMBOL, WRITE_BLOB_SYMBOL, WRITE_STRUCT_SYMBOL];
-    define_split(module, &name, sig, &helpers, prog.write.len(), |b, h, ops| {
-        lower_writer(b, h[0], h[1], h[2], prog, ops)
-    })
-}
-
 /// Ops per compiled function. Cranelift's compile time and memory grow superlinearly with
 /// function size (a 10 000-field function took 0.9 s and 231 MB unsplit, 0.3 s and 8.5 MB in
 /// 250-field chunks), so larger programs become chunk functions that an entry calls in order.
@@ -179,49 +175,119 @@ pub(crate) fn define_writer(
 /// the buffer and the input across the call.
 pub(crate) const CHUNK_OPS: usize = 250;
 
-fn define_split(
-    module: &mut JITModule,
-    name: &str,
+/// What one function of a compiled program is: a writer or reader body over a range of ops, or
+/// the entry of a split program, which calls its chunks in order.
+pub(crate) enum Body {
+    Writer(std::ops::Range<usize>),
+    Reader(std::ops::Range<usize>),
+    Entry(Vec<FuncId>),
+}
+
+/// One function of a compiled program, declared in the module; its body is built later.
+pub(crate) struct Plan {
+    id: FuncId,
     sig: Signature,
-    helpers: &[&str],
+    body: Body,
+}
+
+/// Declares every function of `prog` (writer, reader, their chunks) and returns the writer and
+/// reader entry points and the plans, chunks before the entries that call them.
+pub(crate) fn plan(
+    module: &mut JITModule,
+    prog: &Program,
+) -> Result<(FuncId, FuncId, Vec<Plan>), JitError> {
+    let mut plans = Vec::new();
+    let write = plan_split(
+        module,
+        &mut plans,
+        &format!("fj_write_{}", prog.ty.0),
+        3,
+        prog.write.len(),
+        Body::Writer,
+    )?;
+    let read = plan_split(
+        module,
+        &mut plans,
+        &format!("fj_read_{}", prog.ty.0),
+        5,
+        prog.read.len(),
+        Body::Reader,
+    )?;
+    Ok((write, read, plans))
+}
+
+fn plan_split(
+    module: &mut JITModule,
+    plans: &mut Vec<Plan>,
+    name: &str,
+    params: usize,
     n_ops: usize,
-    lower: impl Fn(&mut FunctionBuilder, &[FuncRef], std::ops::Range<usize>),
-) -> Result<(FuncId, Vec<PendingFn>), JitError> {
+    body: fn(std::ops::Range<usize>) -> Body,
+) -> Result<FuncId, JitError> {
+    let sig = entry_sig(module, params);
+    let declare = |module: &mut JITModule, name: &str| {
+        module
+            .declare_function(name, Linkage::Local, &sig)
+            .map_err(|e| JitError::Codegen(e.to_string()))
+    };
     if n_ops <= CHUNK_OPS {
-        let f = define(module, name, sig, helpers, &[], |b, h, _| lower(b, h, 0..n_ops))?;
-        return Ok((f.id, vec![f]));
+        let id = declare(module, name)?;
+        plans.push(Plan { id, sig: sig.clone(), body: body(0..n_ops) });
+        return Ok(id);
     }
-    let mut fns = Vec::new();
+    let mut chunks = Vec::new();
     for (k, start) in (0..n_ops).step_by(CHUNK_OPS).enumerate() {
+        let id = declare(module, &format!("{name}_{k}"))?;
         let range = start..(start + CHUNK_OPS).min(n_ops);
-        fns.push(define(module, &format!("{name}_{k}"), sig.clone(), helpers, &[], |b, h, _| {
-            lower(b, h, range)
-        })?);
+        plans.push(Plan { id, sig: sig.clone(), body: body(range) });
+        chunks.push(id);
     }
-    let chunks: Vec<FuncId> = fns.iter().map(|f| f.id).collect();
-    let entry = define(module, name, sig, &[], &chunks, |b, _, crefs| {
-        let entry = b.create_block();
-        b.append_block_params_for_function_params(entry);
-        b.switch_to_block(entry);
-        let args = b.block_params(entry).to_vec();
-        let fail = b.create_block();
-        b.append_block_param(fail, types::I32);
-        for &c in crefs {
-            let call = b.ins().call(c, &args);
-            let code = b.inst_results(call)[0];
-            let next = b.create_block();
-            b.ins().brif(code, fail, &[code.into()], next, &[]);
-            b.switch_to_block(next);
+    let id = declare(module, name)?;
+    plans.push(Plan { id, sig: sig.clone(), body: Body::Entry(chunks) });
+    Ok(id)
+}
+
+/// Builds the Cranelift IR of one planned function.
+pub(crate) fn build(
+    module: &mut JITModule,
+    prog: &Program,
+    plan: &Plan,
+) -> Result<PendingFn, JitError> {
+    let sig = plan.sig.clone();
+    match &plan.body {
+        Body::Writer(ops) => {
+            let helpers = [WRITE_OP_SYMBOL, WRITE_BLOB_SYMBOL, WRITE_STRUCT_SYMBOL];
+            define(module, plan.id, sig, &helpers, &[], |b, h, _| {
+                lower_writer(b, h[0], h[1], h[2], prog, ops.clone())
+            })
         }
-        let zero = b.ins().iconst(types::I32, 0);
-        b.ins().return_(&[zero]);
-        b.switch_to_block(fail);
-        let code = b.block_params(fail)[0];
-        b.ins().return_(&[code]);
-    })?;
-    let id = entry.id;
-    fns.push(entry);
-    Ok((id, fns))
+        Body::Reader(ops) => {
+            let helpers = [READ_OP_SYMBOL, READ_VARINT_SYMBOL];
+            define(module, plan.id, sig, &helpers, &[], |b, h, _| {
+                lower_reader(b, h[0], h[1], prog, ops.clone())
+            })
+        }
+        Body::Entry(chunks) => define(module, plan.id, sig, &[], chunks, |b, _, crefs| {
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            let args = b.block_params(entry).to_vec();
+            let fail = b.create_block();
+            b.append_block_param(fail, types::I32);
+            for &c in crefs {
+                let call = b.ins().call(c, &args);
+                let code = b.inst_results(call)[0];
+                let next = b.create_block();
+                b.ins().brif(code, fail, &[code.into()], next, &[]);
+                b.switch_to_block(next);
+            }
+            let zero = b.ins().iconst(types::I32, 0);
+            b.ins().return_(&[zero]);
+            b.switch_to_block(fail);
+            let code = b.block_params(fail)[0];
+            b.ins().return_(&[code]);
+        }),
+    }
 }
 
 fn lower_writer(
@@ -541,20 +607,10 @@ fn emit_put_scalar(b: &mut FunctionBuilder, v: &mut WriterVars, s: Scalar, addr:
     v.put(b, x, 1);
 }
 
-pub(crate) fn define_reader(
-    module: &mut JITModule,
-    prog: &Program,
-) -> Result<(FuncId, Vec<PendingFn>), JitError> {
-    let sig = entry_sig(module, 5);
-    let name = format!("fj_read_{}", prog.ty.0);
-    define_split(module, &name, sig, &[READ_OP_SYMBOL], prog.read.len(), |b, h, ops| {
-        lower_reader(b, h[0], prog, ops)
-    })
-}
-
 fn lower_reader(
     b: &mut FunctionBuilder,
     helper: FuncRef,
+    tail: FuncRef,
     prog: &Program,
     ops: std::ops::Range<usize>,
 ) {
@@ -656,7 +712,19 @@ fn lower_reader(
                     off += i64::from(width);
                 } else if inline_scalar(*scalar) {
                     flush(b, &mut off);
-                    emit_get_varint(b, pos, data, end, *scalar, field.0, &store_slot, fail, i);
+                    emit_get_varint(
+                        b,
+                        pos,
+                        data,
+                        end,
+                        pos_ptr,
+                        tail,
+                        *scalar,
+                        field.0,
+                        &store_slot,
+                        fail,
+                        i,
+                    );
                 } else {
                     call_op(b, &mut off, i);
                 }
@@ -688,17 +756,21 @@ fn lower_reader(
     b.ins().return_(&[code]);
 }
 
-/// Reads a varint with a bounds check per byte; execution goes on in the current block when
-/// this returns. Any failure (end of input, a 5th byte with a continuation bit for 32-bit
-/// kinds) is one the interpreter's varint readers fail on too: the op goes to the shared
-/// failure exit from the varint's start, and the interpreter reports exactly the error it
-/// reports on its own.
+/// Reads a varint; execution goes on in the current block when this returns. When at least 8
+/// bytes remain: one 8-byte load, the first byte without a continuation bit from `ctz`, and the
+/// 7-bit groups gathered with shifts and masks. A 32-bit varint whose 5 bytes all carry the bit
+/// is malformed (the failure exit, as in the interpreter). Near the end of the input, and for
+/// the 9-byte form of a 64-bit varint, the interpreter's own varint reader runs through the
+/// `fj_interp_read_varint` helper; when it fails the op goes to the failure exit from the
+/// varint's start, and the interpreter reports exactly the error it reports on its own.
 #[allow(clippy::too_many_arguments)]
 fn emit_get_varint(
     b: &mut FunctionBuilder,
     pos: Variable,
     data: Val,
     end: Val,
+    pos_ptr: Val,
+    tail: FuncRef,
     s: Scalar,
     field: u32,
     store_slot: &dyn Fn(&mut FunctionBuilder, u32, u8, Val),
@@ -710,22 +782,11 @@ fn emit_get_varint(
     let opi = b.ins().iconst(types::I32, op_index as i64);
     let one = b.ins().iconst(types::I32, 1);
     let fail_args = [opi.into(), one.into(), start.into()];
-    // head(p, result, count)
-    let head = b.create_block();
-    for _ in 0..3 {
-        b.append_block_param(head, types::I64);
-    }
-    let have = b.create_block();
-    let cont = b.create_block();
+    // done(pos after, value)
     let done = b.create_block();
     b.append_block_param(done, types::I64);
     b.append_block_param(done, types::I64);
-    let zero = b.ins().iconst(types::I64, 0);
 
-    // Fast path, when at least 8 bytes remain: one 8-byte load, the first byte without a
-    // continuation bit from `ctz`, and the 7-bit groups gathered with shifts and masks. A
-    // 32-bit varint whose 5 bytes all carry the bit is malformed (the failure exit); a 64-bit
-    // one whose 8 bytes all carry it is the 9-byte form, which the loop below reads.
     let fast = b.create_block();
     let decode = b.create_block();
     let slow = b.create_block();
@@ -766,46 +827,13 @@ fn emit_get_varint(
     b.ins().jump(done, &[after.into(), value.into()]);
 
     b.switch_to_block(slow);
-    b.ins().jump(head, &[start.into(), zero.into(), zero.into()]);
-
-    b.switch_to_block(head);
-    let hp = b.block_params(head).to_vec();
-    let (p, r, c) = (hp[0], hp[1], hp[2]);
-    let in_bounds = b.ins().icmp(IntCC::UnsignedLessThan, p, end);
-    b.ins().brif(in_bounds, have, &[], fail, &fail_args);
-
-    b.switch_to_block(have);
-    let at = b.ins().iadd(data, p);
-    let byte = b.ins().uload8(types::I64, bytes(), at, 0);
-    let p2 = b.ins().iadd_imm_s(p, 1);
-    if is64 {
-        // The 9th byte carries 8 bits whole.
-        let ninth_block = b.create_block();
-        let normal = b.create_block();
-        let ninth = b.ins().icmp_imm_s(IntCC::Equal, c, 8);
-        b.ins().brif(ninth, ninth_block, &[], normal, &[]);
-        b.switch_to_block(ninth_block);
-        let sh = b.ins().ishl_imm_u(byte, 56);
-        let r2 = b.ins().bor(r, sh);
-        b.ins().jump(done, &[p2.into(), r2.into()]);
-        b.switch_to_block(normal);
-    }
-    let bits = b.ins().band_imm_u(byte, 0x7f);
-    let shift = b.ins().imul_imm_s(c, 7);
-    let part = b.ins().ishl(bits, shift);
-    let r2 = b.ins().bor(r, part);
-    let c2 = b.ins().iadd_imm_s(c, 1);
-    let more = b.ins().band_imm_u(byte, 0x80);
-    b.ins().brif(more, cont, &[], done, &[p2.into(), r2.into()]);
-
-    b.switch_to_block(cont);
-    if !is64 {
-        // A 5th byte with a continuation bit is malformed.
-        let too_long = b.ins().icmp_imm_s(IntCC::Equal, c2, 5);
-        b.ins().brif(too_long, fail, &fail_args, head, &[p2.into(), r2.into(), c2.into()]);
-    } else {
-        b.ins().jump(head, &[p2.into(), r2.into(), c2.into()]);
-    }
+    b.ins().store(trusted(), start, pos_ptr, 0);
+    let wide = b.ins().iconst(types::I32, i64::from(is64));
+    let call = b.ins().call(tail, &[data, end, pos_ptr, wide]);
+    let value = b.inst_results(call)[0];
+    let after = b.ins().load(PTR, trusted(), pos_ptr, 0);
+    let failed = b.ins().icmp_imm_s(IntCC::Equal, after, -1);
+    b.ins().brif(failed, fail, &fail_args, done, &[after.into(), value.into()]);
 
     b.switch_to_block(done);
     let dp = b.block_params(done).to_vec();
