@@ -503,8 +503,8 @@ fn lower_writer(
 }
 
 /// A 32-bit varint without branches: the five 7-bit groups spread over the bytes of one word,
-/// the byte count from four comparisons, the continuation bits masked to all bytes but the
-/// last, and one 8-byte store (the run's `Reserve` includes `RESERVE_SLACK` bytes for the
+/// the byte count from `clz`, the continuation bits shifted into all bytes but the last, and
+/// one 8-byte store (the run's `Reserve` includes `RESERVE_SLACK` bytes for the
 /// part of the word past the varint, which the next write overwrites).
 fn emit_put_varint32(b: &mut FunctionBuilder, v: &mut WriterVars, s: Scalar, addr: Val) {
     const _: () = assert!(foryjit_ir::RESERVE_SLACK >= 8);
@@ -518,22 +518,25 @@ fn emit_put_varint32(b: &mut FunctionBuilder, v: &mut WriterVars, s: Scalar, add
     };
     let u = b.ins().uextend(types::I64, x);
     let mut word = b.ins().band_imm_u(u, 0x7f);
-    let mut n = b.ins().iconst(types::I64, 1);
     for k in 1..5u32 {
         let shifted = b.ins().ishl_imm_u(u, i64::from(k));
         let group = b.ins().band_imm_u(shifted, 0x7f_i64 << (8 * k));
         word = b.ins().bor(word, group);
-        let longer = b.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, u, 1_i64 << (7 * k));
-        let longer = b.ins().uextend(types::I64, longer);
-        n = b.ins().iadd(n, longer);
     }
-    // continuation bits: 0x80 in bytes 0..n-1, i.e. 0x80808080 & ((1 << 8(n-1)) - 1)
-    let bits = b.ins().imul_imm_s(n, 8);
-    let bits = b.ins().iadd_imm_s(bits, -8);
-    let one = b.ins().iconst(types::I64, 1);
-    let low = b.ins().ishl(one, bits);
-    let low = b.ins().iadd_imm_s(low, -1);
-    let cont = b.ins().band_imm_u(low, 0x8080_8080);
+    // n = ceil(bits / 7) with bits = 64 - clz(u | 1), as ((bits + 6) * 37) >> 8, which is exact
+    // for bits in 1..=32.
+    let u1 = b.ins().bor_imm_u(u, 1);
+    let lz = b.ins().clz(u1);
+    let seventy = b.ins().iconst(types::I64, 70);
+    let t = b.ins().isub(seventy, lz);
+    let t = b.ins().imul_imm_s(t, 37);
+    let n = b.ins().ushr_imm_u(t, 8);
+    // continuation bits in bytes 0..n-1: 0x80808080 >> (40 - 8n)
+    let n8 = b.ins().ishl_imm_u(n, 3);
+    let forty = b.ins().iconst(types::I64, 40);
+    let sh = b.ins().isub(forty, n8);
+    let all = b.ins().iconst(types::I64, 0x8080_8080);
+    let cont = b.ins().ushr(all, sh);
     let word = b.ins().bor(word, cont);
     let (p, l) = (b.use_var(v.ptr), b.use_var(v.len));
     let at = b.ins().iadd(p, l);

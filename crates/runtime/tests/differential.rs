@@ -170,24 +170,58 @@ fn gen_value(rng: &mut StdRng, fory: &ForyJit, k: Kind) -> Value {
         Kind::Bool => Value::Bool(rng.random()),
         Kind::I8 => Value::Int8(pick(rng, &[i8::MIN, -1, 0, i8::MAX], |r| r.random())),
         Kind::I16 => Value::Int16(pick(rng, &[i16::MIN, -1, 0, i16::MAX], |r| r.random())),
-        Kind::I32 | Kind::FI32 => {
-            Value::Int32(pick(rng, &[i32::MIN, -1, 0, 63, 64, -65, i32::MAX], |r| r.random()))
-        }
+        // Random values take a random bit width, so that every varint length (1–5 bytes, 1–9
+        // for 64-bit) is common; the edges sit on each side of every length boundary.
+        Kind::I32 | Kind::FI32 => Value::Int32(pick(
+            rng,
+            &[
+                i32::MIN,
+                -1,
+                0,
+                63,
+                64,
+                -64,
+                -65,
+                8191,
+                8192,
+                -8193,
+                1_048_575,
+                1_048_576,
+                134_217_727,
+                134_217_728,
+                -134_217_729,
+                i32::MAX,
+            ],
+            |r| r.random::<i32>() >> r.random_range(0..32),
+        )),
         Kind::I64 | Kind::FI64 | Kind::TI64 => Value::Int64(pick(
             rng,
-            &[i64::MIN, -1, 0, 1 << 30, -(1 << 30) - 1, 1 << 56, i64::MAX],
-            |r| r.random(),
+            &[i64::MIN, -1, 0, 1 << 30, -(1 << 30) - 1, 1 << 55, (1 << 55) - 1, 1 << 56, i64::MAX],
+            |r| r.random::<i64>() >> r.random_range(0..64),
         )),
         Kind::U8 => Value::UInt8(rng.random()),
         Kind::U16 => Value::UInt16(rng.random()),
-        Kind::U32 | Kind::FU32 => {
-            Value::UInt32(pick(rng, &[0, 127, 128, u32::MAX], |r| r.random()))
-        }
-        Kind::U64 | Kind::FU64 | Kind::TU64 => {
-            Value::UInt64(pick(rng, &[0, (1 << 31) - 1, 1 << 31, 1 << 56, u64::MAX], |r| {
-                r.random()
-            }))
-        }
+        Kind::U32 | Kind::FU32 => Value::UInt32(pick(
+            rng,
+            &[
+                0,
+                127,
+                128,
+                16_383,
+                16_384,
+                2_097_151,
+                2_097_152,
+                268_435_455,
+                268_435_456,
+                u32::MAX,
+            ],
+            |r| r.random::<u32>() >> r.random_range(0..32),
+        )),
+        Kind::U64 | Kind::FU64 | Kind::TU64 => Value::UInt64(pick(
+            rng,
+            &[0, (1 << 31) - 1, 1 << 31, (1 << 56) - 1, 1 << 56, 1 << 63, u64::MAX],
+            |r| r.random::<u64>() >> r.random_range(0..64),
+        )),
         Kind::F16 => Value::Float16(f16::from_bits(rng.random())),
         Kind::BF16 => Value::BFloat16(bf16::from_bits(rng.random())),
         Kind::F32 => Value::Float32(f32::from_bits(rng.random())),
