@@ -10,9 +10,9 @@
 //! ```
 //! A nonzero return is an error whose details the callback left in `env`.
 
-use crate::read::{exec_read_op, ReadCtx};
+use crate::read::{exec_read_op, put_field, read_body, ReadCtx};
 use crate::write::{exec_write_op, write_blob, WriteCtx};
-use foryjit_ir::{Codec, Program, WriteOp};
+use foryjit_ir::{Codec, Program, ReadOp, WriteOp};
 use foryjit_wire::type_id::flag;
 use foryjit_wire::{
     Buf, CodecError, CodecResult, ErrorKind, PathSegment, Reader, StructValue, Value, Writer,
@@ -282,6 +282,66 @@ pub unsafe extern "C" fn fj_write_struct(
     let name = prog.field_names.get(field.0 as usize).cloned().unwrap_or_default();
     env.error = Some(e.within(PathSegment::Field(name)));
     1
+}
+
+/// Direct helper for compiled readers: reads op `op` — a field (`GetField`) of a string,
+/// binary, dense-array or struct-without-type-meta codec — with the interpreter's body reader,
+/// skipping the generic op dispatch (a struct runs the child's compiled reader, loaded from its
+/// slot on every call). Returns 0 when the field is read and `*pos` advanced; 2, having read
+/// nothing, when the flag of a nullable field is not the plain present flag (null and reference
+/// flags, the end of the input) or the op has another shape: compiled code then hands the op
+/// to [`fj_read_op`]. 1 is an error left in `env`, named by the field as the interpreter names
+/// it.
+///
+/// # Safety
+/// As [`fj_read_op`].
+pub unsafe extern "C" fn fj_read_field(
+    env: *mut c_void,
+    pos: *mut usize,
+    op: u32,
+    _count: u32,
+) -> i32 {
+    // SAFETY: per the contract, `env` is the live `ReadEnv` of the enclosing `call_read`.
+    let env = unsafe { &mut *(env as *mut ReadEnv) };
+    let prog = env.prog;
+    let Some(ReadOp::GetField { field, codec, nullable }) = prog.read.get(op as usize) else {
+        return 2;
+    };
+    if !matches!(
+        codec,
+        Codec::String | Codec::Binary | Codec::Array(_) | Codec::Struct { with_meta: false, .. }
+    ) {
+        return 2;
+    }
+    // SAFETY: `pos` is the live position of that call.
+    let pos = unsafe { &mut *pos };
+    let mut at = *pos;
+    if *nullable {
+        match env.data.get(at) {
+            Some(&flag::NOT_NULL) => at += 1,
+            _ => return 2,
+        }
+    }
+    let mut r = Reader::at(env.data, at);
+    let ctx = &mut *env.ctx;
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_body(ctx, &mut r, codec)))
+            .unwrap_or_else(|_| Err(panicked(at)));
+    *pos = r.pos();
+    match result {
+        Ok(v) => {
+            // SAFETY: `fields` points at `field_count` initialised values owned by
+            // `call_read`'s vector, not otherwise borrowed while the compiled function runs.
+            let fields = unsafe { std::slice::from_raw_parts_mut(env.fields, env.field_count) };
+            put_field(fields, field.0, v);
+            0
+        }
+        Err(e) => {
+            let name = prog.field_names.get(field.0 as usize).cloned().unwrap_or_default();
+            env.error = Some(e.within(PathSegment::Field(name)));
+            1
+        }
+    }
 }
 
 /// Direct helper for compiled readers: reads a varint at `*pos` with the interpreter's own

@@ -562,7 +562,7 @@ fn get_scalar_into(r: &mut Reader, s: Scalar, slot: &mut Value) -> CodecResult<(
 
 /// Stores a decoded field into its slot, which still holds the `Null` it was created with.
 #[inline(always)]
-fn put_field(fields: &mut [Value], ordinal: u32, v: Value) {
+pub(crate) fn put_field(fields: &mut [Value], ordinal: u32, v: Value) {
     if let Some(slot) = fields.get_mut(ordinal as usize) {
         set_slot(slot, v);
     }

@@ -26,6 +26,8 @@ pub(crate) const WRITE_BLOB_SYMBOL: &str = "fj_interp_write_blob";
 pub(crate) const WRITE_STRUCT_SYMBOL: &str = "fj_interp_write_struct";
 /// Symbol of the varint reader for the end of the input (`fn(data, len, pos, wide) -> u64`).
 pub(crate) const READ_VARINT_SYMBOL: &str = "fj_interp_read_varint";
+/// Symbol of the direct string / binary / array / struct field reader.
+pub(crate) const READ_FIELD_SYMBOL: &str = "fj_interp_read_field";
 /// Symbol of the read-op callback.
 pub(crate) const READ_OP_SYMBOL: &str = "fj_interp_read_op";
 
@@ -168,13 +170,6 @@ fn entry_sig(module: &JITModule, params: usize) -> Signature {
     sig
 }
 
-/// Ops per compiled function. Cranelift's compile time and memory grow superlinearly with
-/// function size (a 10 000-field function took 0.9 s and 231 MB unsplit, 0.3 s and 8.5 MB in
-/// 250-field chunks), so larger programs become chunk functions that an entry calls in order.
-/// Splitting at any op boundary is sound: a run's reserved capacity or ensured bytes persist in
-/// the buffer and the input across the call.
-pub(crate) const CHUNK_OPS: usize = 250;
-
 /// What one function of a compiled program is: a writer or reader body over a range of ops, or
 /// the entry of a split program, which calls its chunks in order.
 pub(crate) enum Body {
@@ -192,9 +187,13 @@ pub(crate) struct Plan {
 
 /// Declares every function of `prog` (writer, reader, their chunks) and returns the writer and
 /// reader entry points and the plans, chunks before the entries that call them.
+///
+/// Splitting at any op boundary is sound: a run's reserved capacity or ensured bytes persist in
+/// the buffer and the input across the call.
 pub(crate) fn plan(
     module: &mut JITModule,
     prog: &Program,
+    chunk_ops: usize,
 ) -> Result<(FuncId, FuncId, Vec<Plan>), JitError> {
     let mut plans = Vec::new();
     let write = plan_split(
@@ -203,6 +202,7 @@ pub(crate) fn plan(
         &format!("fj_write_{}", prog.ty.0),
         3,
         prog.write.len(),
+        chunk_ops,
         Body::Writer,
     )?;
     let read = plan_split(
@@ -211,6 +211,7 @@ pub(crate) fn plan(
         &format!("fj_read_{}", prog.ty.0),
         5,
         prog.read.len(),
+        chunk_ops,
         Body::Reader,
     )?;
     Ok((write, read, plans))
@@ -222,6 +223,7 @@ fn plan_split(
     name: &str,
     params: usize,
     n_ops: usize,
+    chunk_ops: usize,
     body: fn(std::ops::Range<usize>) -> Body,
 ) -> Result<FuncId, JitError> {
     let sig = entry_sig(module, params);
@@ -230,15 +232,15 @@ fn plan_split(
             .declare_function(name, Linkage::Local, &sig)
             .map_err(|e| JitError::Codegen(e.to_string()))
     };
-    if n_ops <= CHUNK_OPS {
+    if n_ops <= chunk_ops {
         let id = declare(module, name)?;
         plans.push(Plan { id, sig: sig.clone(), body: body(0..n_ops) });
         return Ok(id);
     }
     let mut chunks = Vec::new();
-    for (k, start) in (0..n_ops).step_by(CHUNK_OPS).enumerate() {
+    for (k, start) in (0..n_ops).step_by(chunk_ops).enumerate() {
         let id = declare(module, &format!("{name}_{k}"))?;
-        let range = start..(start + CHUNK_OPS).min(n_ops);
+        let range = start..(start + chunk_ops).min(n_ops);
         plans.push(Plan { id, sig: sig.clone(), body: body(range) });
         chunks.push(id);
     }
@@ -262,9 +264,9 @@ pub(crate) fn build(
             })
         }
         Body::Reader(ops) => {
-            let helpers = [READ_OP_SYMBOL, READ_VARINT_SYMBOL];
+            let helpers = [READ_OP_SYMBOL, READ_VARINT_SYMBOL, READ_FIELD_SYMBOL];
             define(module, plan.id, sig, &helpers, &[], |b, h, _| {
-                lower_reader(b, h[0], h[1], prog, ops.clone())
+                lower_reader(b, h[0], h[1], h[2], prog, ops.clone())
             })
         }
         Body::Entry(chunks) => define(module, plan.id, sig, &[], chunks, |b, _, crefs| {
@@ -614,6 +616,7 @@ fn lower_reader(
     b: &mut FunctionBuilder,
     helper: FuncRef,
     tail: FuncRef,
+    child: FuncRef,
     prog: &Program,
     ops: std::ops::Range<usize>,
 ) {
@@ -731,6 +734,39 @@ fn lower_reader(
                 } else {
                     call_op(b, &mut off, i);
                 }
+            }
+            ReadOp::GetField {
+                codec:
+                    Codec::String
+                    | Codec::Binary
+                    | Codec::Array(_)
+                    | Codec::Struct { with_meta: false, .. },
+                ..
+            } => {
+                // The direct helper; when it declines (2) the generic callback does the op.
+                flush(b, &mut off);
+                let at = b.use_var(pos);
+                b.ins().store(trusted(), at, pos_ptr, 0);
+                let opi = b.ins().iconst(types::I32, i as i64);
+                let one = b.ins().iconst(types::I32, 1);
+                let call = b.ins().call(child, &[env, pos_ptr, opi, one]);
+                let code = b.inst_results(call)[0];
+                let read = b.create_block();
+                let declined = b.create_block();
+                let generic = b.create_block();
+                let next = b.create_block();
+                b.ins().brif(code, declined, &[], read, &[]);
+                b.switch_to_block(declined);
+                let is_decline = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
+                b.ins().brif(is_decline, generic, &[], ret, &[code.into()]);
+                b.switch_to_block(generic);
+                call_op(b, &mut off, i);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(read);
+                let p = b.ins().load(PTR, trusted(), pos_ptr, 0);
+                b.def_var(pos, p);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(next);
             }
             ReadOp::GetNullableScalar { .. }
             | ReadOp::GetField { .. }

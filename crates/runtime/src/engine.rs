@@ -31,6 +31,7 @@ pub struct ForyJitBuilder {
     tier: Tier,
     verifier: bool,
     optimize: bool,
+    split_ops: usize,
     compile_threads: usize,
     max_compile_ops: usize,
     mode: Mode,
@@ -49,6 +50,7 @@ impl Default for ForyJitBuilder {
             tier: Tier::from_env().unwrap_or_default(),
             verifier: cfg!(debug_assertions),
             optimize: false,
+            split_ops: foryjit_jit::DEFAULT_SPLIT_OPS,
             compile_threads: (std::thread::available_parallelism().map_or(1, |n| n.get()) / 2)
                 .max(1),
             max_compile_ops: 1 << 20,
@@ -76,6 +78,14 @@ impl ForyJitBuilder {
     /// long; it may pay for types dominated by long runs of fixed-width fields.
     pub fn optimize(mut self, on: bool) -> Self {
         self.optimize = on;
+        self
+    }
+
+    /// Ops per compiled function (default 250, about 250 fields; at least 1): larger types are
+    /// compiled as several functions that an entry calls in order, because Cranelift's compile
+    /// time and memory grow superlinearly with function size.
+    pub fn split_ops(mut self, n: usize) -> Self {
+        self.split_ops = n.max(1);
         self
     }
 
@@ -205,7 +215,11 @@ impl ForyJitBuilder {
             shared: Arc::new(Shared::new(
                 catalog,
                 self.tier,
-                CompilerOptions { verifier: self.verifier, optimize: self.optimize },
+                CompilerOptions {
+                    verifier: self.verifier,
+                    optimize: self.optimize,
+                    split_ops: self.split_ops,
+                },
                 self.max_compile_ops,
                 hot,
                 self.inject_compile_panic_for,

@@ -10,8 +10,8 @@
 //! message reachable from it that nobody has claimed yet.
 
 use foryjit_interp::native::{
-    fj_read_op, fj_read_varint, fj_write_blob, fj_write_op, fj_write_struct, NativeReadFn,
-    NativeWriteFn,
+    fj_read_field, fj_read_op, fj_read_varint, fj_write_blob, fj_write_op, fj_write_struct,
+    NativeReadFn, NativeWriteFn,
 };
 use foryjit_interp::{Catalog, RemoteHook, RemoteType};
 use foryjit_jit::{CodeUnit, Compiler, CompilerOptions, Helpers};
@@ -183,6 +183,7 @@ fn helpers() -> Helpers {
         write_struct: fj_write_struct as *const u8,
         read_op: fj_read_op as *const u8,
         read_varint: fj_read_varint as *const u8,
+        read_field: fj_read_field as *const u8,
     }
 }
 
