@@ -123,37 +123,18 @@ pub(crate) fn call_read(
 pub unsafe extern "C" fn fj_write_op(env: *mut c_void, buf: *mut Buf, op: u32, count: u32) -> i32 {
     // SAFETY: per the contract, `env` is the live `WriteEnv` of the enclosing `call_write`.
     let env = unsafe { &mut *(env as *mut WriteEnv) };
-    // SAFETY: `buf` is the live buffer of that call.
-    let buf = unsafe { &mut *buf };
-    let max = buf.max;
-    // SAFETY: the buffer is a decomposed `Vec<u8>`; it is rebuilt below before anyone reads it.
-    let vec = unsafe { std::ptr::read(buf).into_vec() };
-    // A panic must not unwind into compiled code (it would abort): it becomes an error, and the
-    // buffer is replaced by an empty one (the vector was dropped while unwinding).
     let state = &mut *env;
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-        let mut vec = vec;
-        let range = op as usize..(op as usize).saturating_add(count as usize);
-        let result = match state.prog.write.get(range) {
-            Some(ops) => {
-                let mut w = Writer::new(&mut vec, max);
-                ops.iter()
-                    .try_for_each(|o| exec_write_op(state.ctx, &mut w, state.prog, o, state.fields))
-            }
-            None => Err(internal(vec.len())),
-        };
-        (vec, result)
-    }));
-    let result = match outcome {
-        Ok((vec, result)) => {
-            *buf = Buf::from_vec(vec, max);
-            result
-        }
-        Err(_) => {
-            *buf = Buf::from_vec(Vec::new(), max);
-            Err(panicked(0))
-        }
-    };
+    let range = op as usize..(op as usize).saturating_add(count as usize);
+    // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
+    let result = unsafe {
+        on_buffer(&mut *buf, |w| match state.prog.write.get(range) {
+            Some(ops) => ops
+                .iter()
+                .try_for_each(|o| exec_write_op(state.ctx, w, state.prog, o, state.fields)),
+            None => Err(internal(w.len())),
+        })
+    }
+    .unwrap_or_else(|| Err(panicked(0)));
     match result {
         Ok(()) => 0,
         Err(e) => {
@@ -161,6 +142,39 @@ pub unsafe extern "C" fn fj_write_op(env: *mut c_void, buf: *mut Buf, op: u32, c
             1
         }
     }
+}
+
+/// Runs `f` with a [`Writer`] over compiled code's buffer, then rebuilds the buffer. A panic
+/// must not unwind into compiled code (it would abort): it gives `None`, and the buffer is
+/// replaced by an empty one (the vector was dropped while unwinding).
+///
+/// # Safety
+/// `buf` must be a decomposed `Vec<u8>` (what `call_write` passes and compiled code keeps).
+unsafe fn on_buffer<R>(buf: &mut Buf, f: impl FnOnce(&mut Writer) -> R) -> Option<R> {
+    let max = buf.max;
+    // SAFETY: per the contract; the buffer is rebuilt below before anyone reads it.
+    let vec = unsafe { std::ptr::read(buf).into_vec() };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let mut vec = vec;
+        let r = f(&mut Writer::new(&mut vec, max));
+        (vec, r)
+    }));
+    match outcome {
+        Ok((vec, r)) => {
+            *buf = Buf::from_vec(vec, max);
+            Some(r)
+        }
+        Err(_) => {
+            *buf = Buf::from_vec(Vec::new(), max);
+            None
+        }
+    }
+}
+
+/// `e` named by field `field` of `prog`, as the interpreter's ops name their errors.
+fn within_field(prog: &Program, field: u32, e: Box<CodecError>) -> Box<CodecError> {
+    let name = prog.field_names.get(field as usize).cloned().unwrap_or_default();
+    e.within(PathSegment::Field(name))
 }
 
 /// Direct helper for compiled writers: writes op `op` — a non-nullable string, binary or
@@ -186,32 +200,15 @@ pub unsafe extern "C" fn fj_write_blob(
         return 2;
     };
     let Some(v) = fields.get(field.0 as usize) else { return 2 };
-    // SAFETY: `buf` is the live buffer of that call.
-    let buf = unsafe { &mut *buf };
-    let max = buf.max;
-    // SAFETY: the buffer is a decomposed `Vec<u8>`; it is rebuilt below before anyone reads it.
-    let vec = unsafe { std::ptr::read(buf).into_vec() };
     let policy = env.ctx.opts.string_policy;
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-        let mut vec = vec;
-        let written = {
-            let mut w = Writer::new(&mut vec, max);
-            matches!(write_blob(&mut w, codec, v, policy), Some(Ok(())))
-        };
-        (vec, written)
-    }));
-    match outcome {
-        Ok((vec, written)) => {
-            *buf = Buf::from_vec(vec, max);
-            if written {
-                0
-            } else {
-                2
-            }
-        }
-        Err(_) => {
-            // As in `fj_write_op`: the vector was dropped while unwinding; this is an error.
-            *buf = Buf::from_vec(Vec::new(), max);
+    // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
+    let written = unsafe {
+        on_buffer(&mut *buf, |w| matches!(write_blob(w, codec, v, policy), Some(Ok(()))))
+    };
+    match written {
+        Some(true) => 0,
+        Some(false) => 2,
+        None => {
             env.error = Some(panicked(0));
             1
         }
@@ -278,9 +275,7 @@ pub unsafe extern "C" fn fj_write_struct(
     if code == 0 {
         return 0;
     }
-    let e = error.unwrap_or_else(|| internal(b.len));
-    let name = prog.field_names.get(field.0 as usize).cloned().unwrap_or_default();
-    env.error = Some(e.within(PathSegment::Field(name)));
+    env.error = Some(within_field(prog, field.0, error.unwrap_or_else(|| internal(b.len))));
     1
 }
 
@@ -337,8 +332,7 @@ pub unsafe extern "C" fn fj_read_field(
             0
         }
         Err(e) => {
-            let name = prog.field_names.get(field.0 as usize).cloned().unwrap_or_default();
-            env.error = Some(e.within(PathSegment::Field(name)));
+            env.error = Some(within_field(prog, field.0, e));
             1
         }
     }

@@ -152,6 +152,34 @@ impl WriterVars {
     }
 }
 
+/// Branches on the code a direct helper returned: 0 goes on through `done`, 2 (declined,
+/// nothing done) through `generic` (the generic callback, which reports the error if there is
+/// one), anything else is returned through `ret`. Both paths meet in a new current block.
+fn emit_direct_outcome<S>(
+    b: &mut FunctionBuilder,
+    state: &mut S,
+    code: Val,
+    ret: cranelift_codegen::ir::Block,
+    generic: impl FnOnce(&mut FunctionBuilder, &mut S),
+    done: impl FnOnce(&mut FunctionBuilder, &mut S),
+) {
+    let ok = b.create_block();
+    let declined = b.create_block();
+    let fallback = b.create_block();
+    let next = b.create_block();
+    b.ins().brif(code, declined, &[], ok, &[]);
+    b.switch_to_block(declined);
+    let is_decline = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
+    b.ins().brif(is_decline, fallback, &[], ret, &[code.into()]);
+    b.switch_to_block(fallback);
+    generic(b, state);
+    b.ins().jump(next, &[]);
+    b.switch_to_block(ok);
+    done(b, state);
+    b.ins().jump(next, &[]);
+    b.switch_to_block(next);
+}
+
 /// A maximal group of consecutive non-nullable scalar writes compiled code encodes inline,
 /// starting at op `start`: their tags are all checked before anything is written, so the
 /// group has one branch to the failure exit.
@@ -363,21 +391,7 @@ fn lower_writer(
         let one = b.ins().iconst(types::I32, 1);
         let call = b.ins().call(helper, &[env, buf, opi, one]);
         let code = b.inst_results(call)[0];
-        let written = b.create_block();
-        let declined = b.create_block();
-        let generic = b.create_block();
-        let next = b.create_block();
-        b.ins().brif(code, declined, &[], written, &[]);
-        b.switch_to_block(declined);
-        let is_decline = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
-        b.ins().brif(is_decline, generic, &[], ret, &[code.into()]);
-        b.switch_to_block(generic);
-        call_op(b, v, i);
-        b.ins().jump(next, &[]);
-        b.switch_to_block(written);
-        reload(b, v);
-        b.ins().jump(next, &[]);
-        b.switch_to_block(next);
+        emit_direct_outcome(b, v, code, ret, |b, v| call_op(b, v, i), |b, v| reload(b, v));
     };
     // Goes on in a new block when `cond` holds, else to the failure exit for ops
     // `i..i + count`.
@@ -398,6 +412,7 @@ fn lower_writer(
     let mut i = ops.start;
     while i < ops.end {
         let op = &prog.write[i];
+        let group = inline_group(prog, i, ops.end);
         match op {
             WriteOp::Reserve { bytes: n } => {
                 v.flush(b);
@@ -419,8 +434,8 @@ fn lower_writer(
                 let hv = b.ins().iconst(types::I32, *h as i32 as i64);
                 v.put(b, hv, 4);
             }
-            WriteOp::PutScalar { .. } if inline_group(prog, i, ops.end) > 0 => {
-                let count = inline_group(prog, i, ops.end);
+            WriteOp::PutScalar { .. } if group > 0 => {
+                let count = group;
                 let group = &prog.write[i..i + count];
                 // Every tag first, one branch; then the stores.
                 let mut all = None;
@@ -751,22 +766,11 @@ fn lower_reader(
                 let one = b.ins().iconst(types::I32, 1);
                 let call = b.ins().call(child, &[env, pos_ptr, opi, one]);
                 let code = b.inst_results(call)[0];
-                let read = b.create_block();
-                let declined = b.create_block();
-                let generic = b.create_block();
-                let next = b.create_block();
-                b.ins().brif(code, declined, &[], read, &[]);
-                b.switch_to_block(declined);
-                let is_decline = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
-                b.ins().brif(is_decline, generic, &[], ret, &[code.into()]);
-                b.switch_to_block(generic);
-                call_op(b, &mut off, i);
-                b.ins().jump(next, &[]);
-                b.switch_to_block(read);
-                let p = b.ins().load(PTR, trusted(), pos_ptr, 0);
-                b.def_var(pos, p);
-                b.ins().jump(next, &[]);
-                b.switch_to_block(next);
+                let reload = |b: &mut FunctionBuilder, _: &mut i64| {
+                    let p = b.ins().load(PTR, trusted(), pos_ptr, 0);
+                    b.def_var(pos, p);
+                };
+                emit_direct_outcome(b, &mut off, code, ret, |b, o| call_op(b, o, i), reload);
             }
             ReadOp::GetNullableScalar { .. }
             | ReadOp::GetField { .. }
