@@ -19,6 +19,37 @@ pub(crate) struct NativeSlot {
     read: AtomicPtr<()>,
 }
 
+/// A message's program and compiled-code slot, for compiled code that calls the message's
+/// compiled code directly (see [`Catalog::native_link`]). The addresses it hands out stay valid
+/// for as long as the link is alive: whoever owns code that uses them keeps the link with it.
+#[derive(Debug, Clone)]
+pub struct NativeLink {
+    program: Arc<Program>,
+    slot: Arc<NativeSlot>,
+}
+
+impl NativeLink {
+    /// The program: what the callee's environment carries.
+    pub fn program_addr(&self) -> *const u8 {
+        Arc::as_ptr(&self.program) as *const u8
+    }
+
+    /// The number of fields of the message.
+    pub fn field_count(&self) -> usize {
+        self.program.field_count()
+    }
+
+    /// An `AtomicPtr` holding the compiled writer (`NativeWriteFn`), or null while interpreted.
+    pub fn write_slot_addr(&self) -> *const u8 {
+        &self.slot.write as *const AtomicPtr<()> as *const u8
+    }
+
+    /// An `AtomicPtr` holding the compiled reader (`NativeReadFn`), or null while interpreted.
+    pub fn read_slot_addr(&self) -> *const u8 {
+        &self.slot.read as *const AtomicPtr<()> as *const u8
+    }
+}
+
 /// Why registration failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogError {
@@ -255,6 +286,15 @@ impl Catalog {
             }
             _ => false,
         }
+    }
+
+    /// What compiled code of another type needs to call message `ty`'s compiled code
+    /// directly: its program and its slot. `None` if `ty` is not a message.
+    pub fn native_link(&self, ty: TypeIdx) -> Option<NativeLink> {
+        Some(NativeLink {
+            program: self.program(ty)?.clone(),
+            slot: self.native.get(ty.0 as usize)?.clone(),
+        })
     }
 
     /// True when compiled code serves message `ty`.

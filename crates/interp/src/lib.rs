@@ -28,7 +28,7 @@ pub mod native;
 mod read;
 mod write;
 
-pub use catalog::{Catalog, CatalogError, RemoteHook, RemoteType};
+pub use catalog::{Catalog, CatalogError, NativeLink, RemoteHook, RemoteType};
 use foryjit_wire::{CodecLimits, CodecResult, StringPolicy, Value};
 
 /// Per-engine options that affect encoding.

@@ -31,21 +31,103 @@ pub type NativeReadFn = unsafe extern "C" fn(
     fields: *mut Value,
 ) -> i32;
 
-struct WriteEnv<'c, 'a> {
-    ctx: &'c mut WriteCtx<'a>,
-    prog: &'c Program,
-    fields: &'c [Value],
+/// What a compiled writer is called with (`env`). `#[repr(C)]` at the offsets in
+/// `foryjit_wire::layout`: a compiled parent builds its child's environment on its own stack to
+/// call the child's compiled writer directly. Raw pointers, because compiled code copies them.
+#[repr(C)]
+struct WriteEnv<'a> {
+    ctx: *mut WriteCtx<'a>,
+    prog: *const Program,
+    fields: *const Value,
+    field_count: usize,
     error: Option<Box<CodecError>>,
 }
 
-struct ReadEnv<'c, 'a, 'd> {
-    ctx: &'c mut ReadCtx<'a>,
-    prog: &'c Program,
-    data: &'d [u8],
+/// What a compiled reader is called with (`env`); `#[repr(C)]` as [`WriteEnv`].
+#[repr(C)]
+struct ReadEnv<'a> {
+    ctx: *mut ReadCtx<'a>,
+    prog: *const Program,
+    data: *const u8,
+    data_len: usize,
     /// The fields being filled: compiled code and `fj_read_op` both write through this pointer.
     fields: *mut Value,
     field_count: usize,
     error: Option<Box<CodecError>>,
+}
+
+const _: () = {
+    use foryjit_wire::layout::*;
+    use std::mem::{offset_of, size_of};
+    assert!(offset_of!(WriteEnv, ctx) == ENV_CTX_OFFSET);
+    assert!(offset_of!(WriteEnv, prog) == ENV_PROG_OFFSET);
+    assert!(offset_of!(WriteEnv, fields) == WRITE_ENV_FIELDS_OFFSET);
+    assert!(offset_of!(WriteEnv, field_count) == WRITE_ENV_FIELD_COUNT_OFFSET);
+    assert!(offset_of!(WriteEnv, error) == WRITE_ENV_ERROR_OFFSET);
+    assert!(size_of::<WriteEnv>() == WRITE_ENV_SIZE);
+    assert!(offset_of!(ReadEnv, ctx) == ENV_CTX_OFFSET);
+    assert!(offset_of!(ReadEnv, prog) == ENV_PROG_OFFSET);
+    assert!(offset_of!(ReadEnv, data) == READ_ENV_DATA_OFFSET);
+    assert!(offset_of!(ReadEnv, data_len) == READ_ENV_LEN_OFFSET);
+    assert!(offset_of!(ReadEnv, fields) == READ_ENV_FIELDS_OFFSET);
+    assert!(offset_of!(ReadEnv, field_count) == READ_ENV_FIELD_COUNT_OFFSET);
+    assert!(offset_of!(ReadEnv, error) == READ_ENV_ERROR_OFFSET);
+    assert!(size_of::<ReadEnv>() == READ_ENV_SIZE);
+    // No error is an all-zero word: compiled code initialises a child's `error` with a 0 store.
+    assert!(size_of::<Option<Box<CodecError>>>() == 8);
+    assert!(offset_of!(WriteCtx, depth) == CTX_DEPTH_OFFSET);
+    assert!(offset_of!(WriteCtx, max_depth) == CTX_MAX_DEPTH_OFFSET);
+    assert!(offset_of!(ReadCtx, depth) == CTX_DEPTH_OFFSET);
+    assert!(offset_of!(ReadCtx, max_depth) == CTX_MAX_DEPTH_OFFSET);
+};
+
+impl<'a> WriteEnv<'a> {
+    /// The environment behind compiled code's `env` argument.
+    ///
+    /// # Safety
+    /// `env` must be a live `WriteEnv`: built by [`call_write`], or by compiled code for a
+    /// child from a live parent's context, a program kept alive by the code's links, and the
+    /// fields of a struct value the parent borrows; no other reference to it may be in use.
+    unsafe fn from_raw<'e>(env: *mut c_void) -> &'e mut WriteEnv<'a> {
+        // SAFETY: per the contract.
+        unsafe { &mut *(env as *mut WriteEnv<'a>) }
+    }
+
+    /// The context, the program and the fields.
+    fn parts(&mut self) -> (&mut WriteCtx<'a>, &Program, &[Value]) {
+        // SAFETY: every `WriteEnv` is built (see `from_raw`) with a live context no one else
+        // uses during the call, a live program, and `field_count` values at `fields`.
+        unsafe {
+            (&mut *self.ctx, &*self.prog, std::slice::from_raw_parts(self.fields, self.field_count))
+        }
+    }
+}
+
+impl<'a> ReadEnv<'a> {
+    /// The environment behind compiled code's `env` argument.
+    ///
+    /// # Safety
+    /// As [`WriteEnv::from_raw`]: built by [`call_read`] or by compiled code for a child, with
+    /// `fields` pointing at `field_count` initialised values that only this call fills.
+    unsafe fn from_raw<'e>(env: *mut c_void) -> &'e mut ReadEnv<'a> {
+        // SAFETY: per the contract.
+        unsafe { &mut *(env as *mut ReadEnv<'a>) }
+    }
+
+    /// The context, the program, the input and the fields being filled.
+    fn parts(&mut self) -> (&mut ReadCtx<'a>, &Program, &[u8], &mut [Value]) {
+        // SAFETY: every `ReadEnv` is built (see `from_raw`) with a live context, program and
+        // input, and `field_count` initialised values at `fields` that nothing else borrows
+        // while the compiled function runs.
+        unsafe {
+            (
+                &mut *self.ctx,
+                &*self.prog,
+                std::slice::from_raw_parts(self.data, self.data_len),
+                std::slice::from_raw_parts_mut(self.fields, self.field_count),
+            )
+        }
+    }
 }
 
 #[cold]
@@ -72,10 +154,11 @@ pub(crate) fn call_write(
     let max = w.max();
     let vec = std::mem::take(w.vec_mut());
     let mut buf = Buf::from_vec(vec, max);
-    let mut env = WriteEnv { ctx, prog, fields, error: None };
+    let mut env =
+        WriteEnv { ctx, prog, fields: fields.as_ptr(), field_count: fields.len(), error: None };
     // SAFETY: `f` was installed with the contract of `Catalog::install_native` (compiled for
     // `prog`, alive while the catalog is); `fields` holds `prog.field_count()` values; `buf`
-    // comes from a `Vec<u8>`; `env` outlives the call and is only used through `fj_write_op`.
+    // comes from a `Vec<u8>`; `env` outlives the call and is only used through the helpers.
     let code = unsafe { f(&mut env as *mut WriteEnv as *mut c_void, fields.as_ptr(), &mut buf) };
     // SAFETY: compiled code and `fj_write_op` keep `buf` a valid decomposed `Vec<u8>`.
     *w.vec_mut() = unsafe { buf.into_vec() };
@@ -99,7 +182,15 @@ pub(crate) fn call_read(
     let data = r.data();
     let mut pos = r.pos();
     let ptr = fields.as_mut_ptr();
-    let mut env = ReadEnv { ctx, prog, data, fields: ptr, field_count: fields.len(), error: None };
+    let mut env = ReadEnv {
+        ctx,
+        prog,
+        data: data.as_ptr(),
+        data_len: data.len(),
+        fields: ptr,
+        field_count: fields.len(),
+        error: None,
+    };
     // SAFETY: as in `call_write`; `ptr` points at `prog.field_count()` initialised `Null`s that
     // compiled code overwrites with POD variants only (everything else goes through
     // `fj_read_op`, which uses `env.fields`, the same memory), and `pos <= data.len()`.
@@ -119,18 +210,17 @@ pub(crate) fn call_read(
 /// stopping at the first error.
 ///
 /// # Safety
-/// `env` and `buf` must be the pointers `call_write` passed to the compiled function.
+/// `env` and `buf` must be the pointers the compiled function was called with (by
+/// `call_write`, or by a compiled parent for a child).
 pub unsafe extern "C" fn fj_write_op(env: *mut c_void, buf: *mut Buf, op: u32, count: u32) -> i32 {
-    // SAFETY: per the contract, `env` is the live `WriteEnv` of the enclosing `call_write`.
-    let env = unsafe { &mut *(env as *mut WriteEnv) };
-    let state = &mut *env;
+    // SAFETY: per the contract, `env` is the live environment of a compiled writer.
+    let env = unsafe { WriteEnv::from_raw(env) };
+    let (ctx, prog, fields) = env.parts();
     let range = op as usize..(op as usize).saturating_add(count as usize);
     // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
     let result = unsafe {
-        on_buffer(&mut *buf, |w| match state.prog.write.get(range) {
-            Some(ops) => ops
-                .iter()
-                .try_for_each(|o| exec_write_op(state.ctx, w, state.prog, o, state.fields)),
+        on_buffer(&mut *buf, |w| match prog.write.get(range) {
+            Some(ops) => ops.iter().try_for_each(|o| exec_write_op(ctx, w, prog, o, fields)),
             None => Err(internal(w.len())),
         })
     }
@@ -192,15 +282,15 @@ pub unsafe extern "C" fn fj_write_blob(
     op: u32,
     _count: u32,
 ) -> i32 {
-    // SAFETY: per the contract, `env` is the live `WriteEnv` of the enclosing `call_write`.
-    let env = unsafe { &mut *(env as *mut WriteEnv) };
-    let (prog, fields) = (env.prog, env.fields);
+    // SAFETY: per the contract, `env` is the live environment of a compiled writer.
+    let env = unsafe { WriteEnv::from_raw(env) };
+    let (ctx, prog, fields) = env.parts();
     let Some(WriteOp::PutField { field, codec, nullable: false }) = prog.write.get(op as usize)
     else {
         return 2;
     };
     let Some(v) = fields.get(field.0 as usize) else { return 2 };
-    let policy = env.ctx.opts.string_policy;
+    let policy = ctx.opts.string_policy;
     // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
     let written = unsafe {
         on_buffer(&mut *buf, |w| matches!(write_blob(w, codec, v, policy), Some(Ok(()))))
@@ -215,74 +305,34 @@ pub unsafe extern "C" fn fj_write_blob(
     }
 }
 
-/// Direct helper for compiled writers: writes op `op` — a struct field without type meta
-/// (`PutField` with `Codec::Struct { with_meta: false }`) whose value's type has compiled code —
-/// by calling that compiled writer on the same buffer, with the child's own environment. It
-/// loads the child's entry point from its slot on every call, so a child compiled later is
-/// picked up. Returns 0 when written; 2, having written nothing, when the value is null or of
-/// another kind or type, the child has no compiled code, the depth limit would be passed, or
-/// the flag byte has no reserved room: compiled code then hands the op to [`fj_write_op`],
-/// which does what the interpreter does. 1 is an error left in `env`, named by the field as
-/// the interpreter names it.
+/// Called by compiled writers when a nested struct's compiled writer, which they called
+/// directly with the environment `child` built on their stack, failed: moves the child's error
+/// into `env`, named by field op `op` as the interpreter names it, and returns 1.
 ///
 /// # Safety
-/// As [`fj_write_op`].
-pub unsafe extern "C" fn fj_write_struct(
+/// `env` as [`fj_write_op`]; `child` the child's environment after the call.
+pub unsafe extern "C" fn fj_write_nested_failed(
     env: *mut c_void,
-    buf: *mut Buf,
+    child: *mut c_void,
     op: u32,
     _count: u32,
 ) -> i32 {
-    // SAFETY: per the contract, `env` is the live `WriteEnv` of the enclosing `call_write`.
-    let env = unsafe { &mut *(env as *mut WriteEnv) };
-    let (prog, fields) = (env.prog, env.fields);
-    let Some(WriteOp::PutField { field, codec: Codec::Struct { ty, with_meta: false }, nullable }) =
-        prog.write.get(op as usize)
-    else {
-        return 2;
+    // SAFETY: per the contract; the child's call has returned, so nothing else uses it.
+    let (env, child) = unsafe { (WriteEnv::from_raw(env), WriteEnv::from_raw(child)) };
+    let error = child.error.take().unwrap_or_else(|| internal(0));
+    let (_, prog, _) = env.parts();
+    let error = match prog.write.get(op as usize) {
+        Some(WriteOp::PutField { field, .. }) => within_field(prog, field.0, error),
+        _ => error,
     };
-    let Some(Value::Struct(sv)) = fields.get(field.0 as usize) else { return 2 };
-    let cat = env.ctx.cat;
-    let (Some(child), Some(f)) = (cat.program(sv.ty), cat.native_write(sv.ty)) else { return 2 };
-    if sv.ty != *ty
-        || sv.fields.len() != child.field_count()
-        || env.ctx.depth >= env.ctx.opts.limits.max_depth
-    {
-        return 2;
-    }
-    // SAFETY: `buf` is the live buffer of that call.
-    let b = unsafe { &mut *buf };
-    if *nullable {
-        // What `write_flagged` writes for a present value, when its room is already there.
-        if b.cap - b.len < 1 || b.len > b.max {
-            return 2;
-        }
-        // SAFETY: `len < cap`: the byte is inside the buffer's allocation.
-        unsafe { *b.ptr.add(b.len) = flag::NOT_NULL };
-        b.len += 1;
-    }
-    env.ctx.depth += 1;
-    let mut child_env =
-        WriteEnv { ctx: &mut *env.ctx, prog: child, fields: sv.fields.as_slice(), error: None };
-    // SAFETY: `f` was installed for `sv.ty` with the contract of `Catalog::install_native`;
-    // `sv.fields` holds `child.field_count()` values; `buf` is the parent's live buffer, which
-    // compiled code and the callbacks keep a valid decomposed `Vec<u8>`; `child_env` outlives
-    // the call.
-    let code =
-        unsafe { f(&mut child_env as *mut WriteEnv as *mut c_void, sv.fields.as_ptr(), buf) };
-    let error = child_env.error.take();
-    env.ctx.depth -= 1;
-    if code == 0 {
-        return 0;
-    }
-    env.error = Some(within_field(prog, field.0, error.unwrap_or_else(|| internal(b.len))));
+    env.error = Some(error);
     1
 }
 
 /// Direct helper for compiled readers: reads op `op` — a field (`GetField`) of a string,
 /// binary, dense-array or struct-without-type-meta codec — with the interpreter's body reader,
-/// skipping the generic op dispatch (a struct runs the child's compiled reader, loaded from its
-/// slot on every call). Returns 0 when the field is read and `*pos` advanced; 2, having read
+/// skipping the generic op dispatch (compiled code sends a struct here while the child has no
+/// compiled reader). Returns 0 when the field is read and `*pos` advanced; 2, having read
 /// nothing, when the flag of a nullable field is not the plain present flag (null and reference
 /// flags, the end of the input) or the op has another shape: compiled code then hands the op
 /// to [`fj_read_op`]. 1 is an error left in `env`, named by the field as the interpreter names
@@ -296,9 +346,9 @@ pub unsafe extern "C" fn fj_read_field(
     op: u32,
     _count: u32,
 ) -> i32 {
-    // SAFETY: per the contract, `env` is the live `ReadEnv` of the enclosing `call_read`.
-    let env = unsafe { &mut *(env as *mut ReadEnv) };
-    let prog = env.prog;
+    // SAFETY: per the contract, `env` is the live environment of a compiled reader.
+    let env = unsafe { ReadEnv::from_raw(env) };
+    let (ctx, prog, data, fields) = env.parts();
     let Some(ReadOp::GetField { field, codec, nullable }) = prog.read.get(op as usize) else {
         return 2;
     };
@@ -312,22 +362,18 @@ pub unsafe extern "C" fn fj_read_field(
     let pos = unsafe { &mut *pos };
     let mut at = *pos;
     if *nullable {
-        match env.data.get(at) {
+        match data.get(at) {
             Some(&flag::NOT_NULL) => at += 1,
             _ => return 2,
         }
     }
-    let mut r = Reader::at(env.data, at);
-    let ctx = &mut *env.ctx;
+    let mut r = Reader::at(data, at);
     let result =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_body(ctx, &mut r, codec)))
             .unwrap_or_else(|_| Err(panicked(at)));
     *pos = r.pos();
     match result {
         Ok(v) => {
-            // SAFETY: `fields` points at `field_count` initialised values owned by
-            // `call_read`'s vector, not otherwise borrowed while the compiled function runs.
-            let fields = unsafe { std::slice::from_raw_parts_mut(env.fields, env.field_count) };
             put_field(fields, field.0, v);
             0
         }
@@ -379,23 +425,20 @@ pub unsafe extern "C" fn fj_read_varint(
 /// at `*pos`, stopping at the first error.
 ///
 /// # Safety
-/// `env` and `pos` must be the pointers `call_read` passed to the compiled function.
+/// `env` and `pos` must be the pointers the compiled function was called with (by `call_read`,
+/// or by a compiled parent for a child).
 pub unsafe extern "C" fn fj_read_op(env: *mut c_void, pos: *mut usize, op: u32, count: u32) -> i32 {
-    // SAFETY: per the contract, `env` is the live `ReadEnv` of the enclosing `call_read`.
-    let env = unsafe { &mut *(env as *mut ReadEnv) };
+    // SAFETY: per the contract, `env` is the live environment of a compiled reader.
+    let env = unsafe { ReadEnv::from_raw(env) };
+    let (ctx, prog, data, fields) = env.parts();
     // SAFETY: `pos` is the live position of that call.
     let pos = unsafe { &mut *pos };
-    let mut r = Reader::at(env.data, *pos);
-    // SAFETY: `fields` points at `field_count` initialised values owned by `call_read`'s vector,
-    // which is not otherwise borrowed while the compiled function runs.
-    let fields = unsafe { std::slice::from_raw_parts_mut(env.fields, env.field_count) };
+    let mut r = Reader::at(data, *pos);
     let at = *pos;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let range = op as usize..(op as usize).saturating_add(count as usize);
-        match env.prog.read.get(range) {
-            Some(ops) => {
-                ops.iter().try_for_each(|o| exec_read_op(env.ctx, &mut r, env.prog, o, fields))
-            }
+        match prog.read.get(range) {
+            Some(ops) => ops.iter().try_for_each(|o| exec_read_op(ctx, &mut r, prog, o, fields)),
             None => Err(internal(at)),
         }
     }))
@@ -408,4 +451,71 @@ pub unsafe extern "C" fn fj_read_op(env: *mut c_void, pos: *mut usize, op: u32, 
             1
         }
     }
+}
+
+/// Direct helper for compiled readers, before they call a nested struct's compiled reader
+/// themselves: for op `op` — a struct field without type meta — charges the child's fields
+/// against the memory budget, places a struct of all-`Null` fields in the field's slot and
+/// returns a pointer to those fields, which the child's reader fills. Returns null, having done
+/// nothing, when the op has another shape or the budget would be passed: compiled code then
+/// hands the op to [`fj_read_op`], which reports the error as the interpreter does.
+///
+/// # Safety
+/// `env` as [`fj_read_op`].
+pub unsafe extern "C" fn fj_read_nested_alloc(
+    env: *mut c_void,
+    _pos: *mut usize,
+    op: u32,
+    _count: u32,
+) -> *mut Value {
+    // SAFETY: per the contract, `env` is the live environment of a compiled reader.
+    let env = unsafe { ReadEnv::from_raw(env) };
+    let (ctx, prog, _, fields) = env.parts();
+    let Some(ReadOp::GetField { field, codec: Codec::Struct { ty, with_meta: false }, .. }) =
+        prog.read.get(op as usize)
+    else {
+        return std::ptr::null_mut();
+    };
+    let Some(child) = ctx.cat.program(*ty) else { return std::ptr::null_mut() };
+    let n = child.field_count();
+    let bytes = n.saturating_mul(crate::read::SLOT_BYTES);
+    if ctx.spent.saturating_add(bytes) > ctx.opts.limits.max_graph_memory_bytes
+        || fields.get(field.0 as usize).is_none()
+    {
+        return std::ptr::null_mut();
+    }
+    if ctx.charge(bytes, 0).is_err() {
+        return std::ptr::null_mut();
+    }
+    let mut values = Vec::new();
+    values.resize_with(n, Value::default);
+    put_field(fields, field.0, Value::Struct(StructValue::new(*ty, values)));
+    match fields.get_mut(field.0 as usize) {
+        Some(Value::Struct(sv)) => sv.fields.as_mut_ptr(),
+        _ => std::ptr::null_mut(),
+    }
+}
+
+/// Called by compiled readers when a nested struct's compiled reader, which they called
+/// directly with the environment `child` built on their stack, failed: moves the child's error
+/// into `env`, named by field op `op` as the interpreter names it, and returns 1.
+///
+/// # Safety
+/// `env` as [`fj_read_op`]; `child` the child's environment after the call.
+pub unsafe extern "C" fn fj_read_nested_failed(
+    env: *mut c_void,
+    child: *mut c_void,
+    op: u32,
+    _count: u32,
+) -> i32 {
+    // SAFETY: per the contract; the child's call has returned, so nothing else uses it.
+    let (env, child) = unsafe { (ReadEnv::from_raw(env), ReadEnv::from_raw(child)) };
+    let error = child.error.take().unwrap_or_else(|| internal(0));
+    let (_, prog, _, _) = env.parts();
+    let error = match prog.read.get(op as usize) {
+        Some(ReadOp::GetField { field, .. }) => within_field(prog, field.0, error),
+        _ => error,
+    };
+    env.error = Some(error);
+    1
 }

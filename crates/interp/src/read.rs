@@ -13,10 +13,15 @@ use foryjit_wire::{
 };
 use std::sync::Arc;
 
+/// `#[repr(C)]`: compiled code reads and bumps `depth` against `max_depth` when it calls a
+/// nested struct's compiled reader (offsets in `foryjit_wire::layout`).
+#[repr(C)]
 pub(crate) struct ReadCtx<'a> {
+    pub depth: u32,
+    /// `opts.limits.max_depth`, where compiled code finds it.
+    pub max_depth: u32,
     pub cat: &'a Catalog,
     pub opts: &'a Options,
-    pub depth: u32,
     pub meta: MetaStringReader,
     pub refs: RefTable,
     /// Compatible mode: the TypeDefs received in this root call, by meta-share index.
@@ -415,8 +420,8 @@ fn err(kind: ErrorKind, r: &Reader) -> Box<CodecError> {
 
 fn enter(ctx: &mut ReadCtx, r: &Reader) -> CodecResult<()> {
     ctx.depth += 1;
-    if ctx.depth > ctx.opts.limits.max_depth {
-        return Err(err(ErrorKind::DepthLimit(ctx.opts.limits.max_depth), r));
+    if ctx.depth > ctx.max_depth {
+        return Err(err(ErrorKind::DepthLimit(ctx.max_depth), r));
     }
     Ok(())
 }
@@ -463,6 +468,7 @@ fn read_root_with(
         cat,
         opts,
         depth: 0,
+        max_depth: opts.limits.max_depth,
         meta: MetaStringReader::new(),
         refs: RefTable::default(),
         defs,

@@ -11,10 +11,15 @@ use foryjit_wire::{
     UnknownStruct, Value, Writer,
 };
 
+/// `#[repr(C)]`: compiled code reads and bumps `depth` against `max_depth` when it calls a
+/// nested struct's compiled writer (offsets in `foryjit_wire::layout`).
+#[repr(C)]
 pub(crate) struct WriteCtx<'a> {
+    pub depth: u32,
+    /// `opts.limits.max_depth`, where compiled code finds it.
+    pub max_depth: u32,
     pub cat: &'a Catalog,
     pub opts: &'a Options,
-    pub depth: u32,
     pub meta: MetaStringWriter,
     /// Compatible mode: the TypeDefs this root call (or stream) has written, in meta-share order.
     pub defs: Vec<SharedDef>,
@@ -75,6 +80,7 @@ fn write_root_with(
         cat,
         opts,
         depth: 0,
+        max_depth: opts.limits.max_depth,
         meta: MetaStringWriter::new(),
         defs,
         graph: None,
@@ -105,6 +111,7 @@ pub(crate) fn write_graph(
         cat,
         opts,
         depth: 0,
+        max_depth: opts.limits.max_depth,
         meta: MetaStringWriter::new(),
         defs: Vec::new(),
         graph: Some(&graph.nodes),
@@ -183,6 +190,7 @@ pub(crate) fn write_struct_body_entry(
         cat,
         opts,
         depth: 0,
+        max_depth: opts.limits.max_depth,
         meta: MetaStringWriter::new(),
         defs: Vec::new(),
         graph: None,
@@ -199,8 +207,8 @@ pub(crate) fn write_struct_body_entry(
 
 fn enter(ctx: &mut WriteCtx, w: &Writer) -> CodecResult<()> {
     ctx.depth += 1;
-    if ctx.depth > ctx.opts.limits.max_depth {
-        return Err(err(ErrorKind::DepthLimit(ctx.opts.limits.max_depth), w));
+    if ctx.depth > ctx.max_depth {
+        return Err(err(ErrorKind::DepthLimit(ctx.max_depth), w));
     }
     Ok(())
 }

@@ -2,18 +2,22 @@
 //!
 //! The compiled tier: lowers a message's IR [`Program`] to native code with Cranelift. Compiled
 //! code inlines what is hot — the `Reserve`/`Ensure` check of each run, the tag checks of a run's
-//! scalar fields (one branch per run), fixed-width stores and loads at constant offsets, varints —
-//! and calls helpers whose addresses the caller supplies for everything else: two direct helpers
-//! for string/binary/array fields and nested struct fields (the latter calls the child's compiled
-//! writer), and two generic callbacks that run interpreter ops, used for every other op and for
-//! every error, so both tiers share one implementation of each op and fail identically.
+//! scalar fields (one branch per run), fixed-width stores and loads at constant offsets, varints,
+//! and nested struct fields, whose compiled code it calls directly through the child's slot with
+//! an environment built on its own stack. It calls helpers whose addresses the caller
+//! supplies for everything else: direct helpers for string/binary/array fields, and two generic
+//! callbacks that run interpreter ops, used for every other op and for every error, so both
+//! tiers share one implementation of each op and fail identically.
 //!
 //! ```text
 //! writer: extern "C" fn(env, fields: *const Value, buf: *mut Buf) -> i32
 //! reader: extern "C" fn(env, data: *const u8, len: usize, pos: *mut usize, fields: *mut Value) -> i32
 //! helpers: write_op(env, buf, op, count) -> i32,  read_op(env, pos, op, count) -> i32,
-//!          write_blob(env, buf, op, _) -> i32,    write_struct(env, buf, op, _) -> i32,
-//!          read_varint(data, len, pos, wide) -> u64, read_field(env, pos, op, _) -> i32
+//!          write_blob(env, buf, op, _) -> i32,    read_field(env, pos, op, _) -> i32,
+//!          read_varint(data, len, pos, wide) -> u64,
+//!          write_nested_failed(env, child_env, op, _) -> i32,
+//!          read_nested_alloc(env, pos, op, _) -> *mut Value,
+//!          read_nested_failed(env, child_env, op, _) -> i32
 //! ```
 //!
 //! Code memory is owned by a [`CodeUnit`] (one `JITModule` per compile job) and freed when it is
@@ -42,13 +46,16 @@
 //! let helpers = Helpers {
 //!     write_op: f,
 //!     write_blob: f,
-//!     write_struct: f,
+//!     write_nested_failed: f,
 //!     read_op: f,
 //!     read_varint: f,
 //!     read_field: f,
+//!     read_nested_alloc: f,
+//!     read_nested_failed: f,
 //! };
 //! let compiler = Compiler::new(CompilerOptions::default()).unwrap();
-//! let (unit, entry) = compiler.compile(&prog, helpers).unwrap();
+//! // No nested structs here, so no child links.
+//! let (unit, entry) = compiler.compile(&prog, helpers, &|_| None).unwrap();
 //! assert!(unit.code_bytes() > 0);
 //! assert!(!entry.write.is_null() && !entry.read.is_null());
 //! ```
@@ -62,9 +69,11 @@ use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Module, ModuleReloc};
-use foryjit_ir::Program;
+use foryjit_ir::{Codec, Program, ReadOp, WriteOp};
+use foryjit_wire::TypeIdx;
 use parking_lot::Mutex;
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::time::Instant;
 
 /// Why a program could not be compiled. The interpreter keeps serving the type.
@@ -89,9 +98,9 @@ pub struct Helpers {
     /// `unsafe extern "C" fn(env, buf, op, count) -> i32`: writes a non-nullable string, binary
     /// or array field op directly; 0 written, 2 declined (nothing written), else an error.
     pub write_blob: *const u8,
-    /// `unsafe extern "C" fn(env, buf, op, count) -> i32`: writes a struct field op by calling
-    /// the child's compiled writer; 0 written, 2 declined (nothing written), else an error.
-    pub write_struct: *const u8,
+    /// `unsafe extern "C" fn(env, child_env, op, count) -> i32`: after a nested struct's
+    /// compiled writer, called directly, failed: moves its error into `env`; returns 1.
+    pub write_nested_failed: *const u8,
     /// `unsafe extern "C" fn(env, pos, op, count) -> i32`: executes read ops `op..op + count`.
     pub read_op: *const u8,
     /// `unsafe extern "C" fn(data, len, pos, wide) -> u64`: reads a varint at `*pos` near the
@@ -100,9 +109,34 @@ pub struct Helpers {
     /// `unsafe extern "C" fn(env, pos, op, count) -> i32`: reads a string, binary, array or
     /// struct field op with the interpreter's body reader; 0 read, 2 declined, else an error.
     pub read_field: *const u8,
+    /// `unsafe extern "C" fn(env, pos, op, count) -> *mut Value`: before a nested struct's
+    /// compiled reader is called directly: places the struct in the field's slot and returns
+    /// its fields (null: declined, nothing done).
+    pub read_nested_alloc: *const u8,
+    /// `unsafe extern "C" fn(env, child_env, op, count) -> i32`: after a nested struct's
+    /// compiled reader, called directly, failed: moves its error into `env`; returns 1.
+    pub read_nested_failed: *const u8,
 }
 
-// SAFETY: the two addresses are of `extern "C"` functions with static lifetime; sharing the
+/// What compiled code needs to call the compiled code of a nested struct type directly: the
+/// addresses of its entry-point slots and of its program, which the caller keeps alive for as
+/// long as the code it compiles with them (see `foryjit_interp::NativeLink`).
+#[derive(Debug, Clone, Copy)]
+pub struct ChildLink {
+    /// An `AtomicPtr` with the child's writer (`NativeWriteFn`), null while it is interpreted.
+    pub write_slot: *const u8,
+    /// An `AtomicPtr` with the child's reader (`NativeReadFn`), null while it is interpreted.
+    pub read_slot: *const u8,
+    /// The child's program (what its environment carries).
+    pub program: *const u8,
+    /// The child's number of fields.
+    pub field_count: u32,
+}
+
+/// Finds the [`ChildLink`] of a struct type; `None` keeps that type's fields on the helpers.
+pub type Children<'a> = &'a dyn Fn(TypeIdx) -> Option<ChildLink>;
+
+// SAFETY: the addresses are of `extern "C"` functions with static lifetime; sharing the
 // addresses between threads is harmless.
 unsafe impl Send for Helpers {}
 // SAFETY: as above; the struct is read-only.
@@ -215,10 +249,19 @@ impl Compiler {
     /// Code generation of the program's functions (writer, reader, and their chunks when the
     /// program is split) runs in parallel on the current rayon pool: the engine's compile pool
     /// for background compiles, the global pool when a JIT-only engine compiles at registration.
-    pub fn compile(&self, prog: &Program, helpers: Helpers) -> Result<(CodeUnit, Entry), JitError> {
+    ///
+    /// A struct field without type meta whose type `children` links calls the child's compiled
+    /// code directly, through its slot (loaded on every call, so a child compiled later is picked
+    /// up without recompiling the parent); the interpreter serves it while the slot is empty.
+    pub fn compile(
+        &self,
+        prog: &Program,
+        helpers: Helpers,
+        children: Children,
+    ) -> Result<(CodeUnit, Entry), JitError> {
         let start = Instant::now();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.compile_inner(prog, helpers)
+            self.compile_inner(prog, helpers, children)
         }));
         let (unit, write, read) = result.map_err(|_| JitError::Panicked)??;
         let compile_micros = start.elapsed().as_micros() as u64;
@@ -229,11 +272,15 @@ impl Compiler {
         &self,
         prog: &Program,
         helpers: Helpers,
+        children: Children,
     ) -> Result<(CodeUnit, *const u8, *const u8), JitError> {
+        let links = child_links(prog, children);
         let mut builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
         builder.symbol(lower::WRITE_OP_SYMBOL, helpers.write_op);
         builder.symbol(lower::WRITE_BLOB_SYMBOL, helpers.write_blob);
-        builder.symbol(lower::WRITE_STRUCT_SYMBOL, helpers.write_struct);
+        builder.symbol(lower::WRITE_NESTED_FAILED_SYMBOL, helpers.write_nested_failed);
+        builder.symbol(lower::READ_NESTED_ALLOC_SYMBOL, helpers.read_nested_alloc);
+        builder.symbol(lower::READ_NESTED_FAILED_SYMBOL, helpers.read_nested_failed);
         builder.symbol(lower::READ_OP_SYMBOL, helpers.read_op);
         builder.symbol(lower::READ_VARINT_SYMBOL, helpers.read_varint);
         builder.symbol(lower::READ_FIELD_SYMBOL, helpers.read_field);
@@ -248,7 +295,7 @@ impl Compiler {
         for plans in plans.chunks(batch) {
             let mut pending = plans
                 .iter()
-                .map(|p| lower::build(&mut module, prog, p))
+                .map(|p| lower::build(&mut module, prog, &links, p))
                 .collect::<Result<Vec<_>, _>>()?;
             let generated: Vec<Result<Generated, JitError>> =
                 pending.par_iter_mut().map(|f| generate(isa, f)).collect();
@@ -267,6 +314,19 @@ impl Compiler {
         let unit = CodeUnit { module: Mutex::new(Some(module)), code_bytes };
         Ok((unit, write, read))
     }
+}
+
+/// The links of the struct types `prog`'s fields call without type meta.
+fn child_links(prog: &Program, children: Children) -> HashMap<TypeIdx, ChildLink> {
+    let writes = prog.write.iter().filter_map(|op| match op {
+        WriteOp::PutField { codec: Codec::Struct { ty, with_meta: false }, .. } => Some(*ty),
+        _ => None,
+    });
+    let reads = prog.read.iter().filter_map(|op| match op {
+        ReadOp::GetField { codec: Codec::Struct { ty, with_meta: false }, .. } => Some(*ty),
+        _ => None,
+    });
+    writes.chain(reads).filter_map(|ty| Some((ty, children(ty)?))).collect()
 }
 
 /// Machine code of one function, ready to be placed in the module.

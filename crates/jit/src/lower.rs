@@ -1,10 +1,10 @@
 //! IR → Cranelift IR.
 
-use crate::JitError;
+use crate::{ChildLink, JitError};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types, AbiParam, Endianness, FuncRef, InstBuilder, MemFlagsData, Signature, UserFuncName,
-    Value as Val,
+    types, AbiParam, Block, Endianness, FuncRef, InstBuilder, MemFlagsData, SigRef, Signature,
+    StackSlot, StackSlotData, StackSlotKind, UserFuncName, Value as Val,
 };
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -12,18 +12,29 @@ use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Linkage, Module};
 use foryjit_ir::{Codec, Program, ReadOp, Scalar, WriteOp};
 use foryjit_wire::layout::{
-    BUF_CAP_OFFSET, BUF_LEN_OFFSET, BUF_MAX_OFFSET, BUF_PTR_OFFSET, VALUE_PAYLOAD_OFFSET,
-    VALUE_SIZE, VALUE_TAG_OFFSET,
+    BUF_CAP_OFFSET, BUF_LEN_OFFSET, BUF_MAX_OFFSET, BUF_PTR_OFFSET, CTX_DEPTH_OFFSET,
+    CTX_MAX_DEPTH_OFFSET, ENV_CTX_OFFSET, ENV_PROG_OFFSET, READ_ENV_DATA_OFFSET,
+    READ_ENV_ERROR_OFFSET, READ_ENV_FIELDS_OFFSET, READ_ENV_FIELD_COUNT_OFFSET,
+    READ_ENV_LEN_OFFSET, READ_ENV_SIZE, RVEC_LEN_OFFSET, RVEC_PTR_OFFSET, STRUCT_TY_OFFSET,
+    VALUE_PAYLOAD_OFFSET, VALUE_SIZE, VALUE_TAG_OFFSET, WRITE_ENV_ERROR_OFFSET,
+    WRITE_ENV_FIELDS_OFFSET, WRITE_ENV_FIELD_COUNT_OFFSET, WRITE_ENV_SIZE,
 };
 use foryjit_wire::type_id::flag;
 use foryjit_wire::value::tag;
+use foryjit_wire::TypeIdx;
+use std::collections::HashMap;
 
 /// Symbol of the write-op callback (unique prefix: never resolved through `dlsym`).
 pub(crate) const WRITE_OP_SYMBOL: &str = "fj_interp_write_op";
 /// Symbol of the direct string / binary / array field writer.
 pub(crate) const WRITE_BLOB_SYMBOL: &str = "fj_interp_write_blob";
-/// Symbol of the direct nested-struct field writer (calls the child's compiled writer).
-pub(crate) const WRITE_STRUCT_SYMBOL: &str = "fj_interp_write_struct";
+/// Symbol of the helper that takes a failed child writer's error.
+pub(crate) const WRITE_NESTED_FAILED_SYMBOL: &str = "fj_interp_write_nested_failed";
+/// Symbol of the helper that places a nested struct before its compiled reader fills it
+/// (`fn(env, pos, op, count) -> *mut Value`).
+pub(crate) const READ_NESTED_ALLOC_SYMBOL: &str = "fj_interp_read_nested_alloc";
+/// Symbol of the helper that takes a failed child reader's error.
+pub(crate) const READ_NESTED_FAILED_SYMBOL: &str = "fj_interp_read_nested_failed";
 /// Symbol of the varint reader for the end of the input (`fn(data, len, pos, wide) -> u64`).
 pub(crate) const READ_VARINT_SYMBOL: &str = "fj_interp_read_varint";
 /// Symbol of the direct string / binary / array / struct field reader.
@@ -54,6 +65,13 @@ fn helper_sig(module: &JITModule) -> Signature {
     sig
 }
 
+/// `helper_sig`, returning a pointer.
+fn alloc_sig(module: &JITModule) -> Signature {
+    let mut sig = helper_sig(module);
+    sig.returns[0] = AbiParam::new(PTR);
+    sig
+}
+
 fn varint_sig(module: &JITModule) -> Signature {
     let mut sig = module.make_signature();
     sig.params.extend([AbiParam::new(PTR), AbiParam::new(PTR), AbiParam::new(PTR)]);
@@ -80,7 +98,11 @@ fn define(
     let cg = |e: &dyn std::fmt::Display| JitError::Codegen(e.to_string());
     let mut hids = Vec::with_capacity(helpers.len());
     for &h in helpers {
-        let sig = if h == READ_VARINT_SYMBOL { varint_sig(module) } else { helper_sig(module) };
+        let sig = match h {
+            READ_VARINT_SYMBOL => varint_sig(module),
+            READ_NESTED_ALLOC_SYMBOL => alloc_sig(module),
+            _ => helper_sig(module),
+        };
         hids.push(module.declare_function(h, Linkage::Import, &sig).map_err(|e| cg(&e))?);
     }
     let mut ctx = module.make_context();
@@ -281,20 +303,31 @@ fn plan_split(
 pub(crate) fn build(
     module: &mut JITModule,
     prog: &Program,
+    links: &HashMap<TypeIdx, ChildLink>,
     plan: &Plan,
 ) -> Result<PendingFn, JitError> {
     let sig = plan.sig.clone();
     match &plan.body {
         Body::Writer(ops) => {
-            let helpers = [WRITE_OP_SYMBOL, WRITE_BLOB_SYMBOL, WRITE_STRUCT_SYMBOL];
+            let helpers = [WRITE_OP_SYMBOL, WRITE_BLOB_SYMBOL, WRITE_NESTED_FAILED_SYMBOL];
+            let child_sig = entry_sig(module, 3);
             define(module, plan.id, sig, &helpers, &[], |b, h, _| {
-                lower_writer(b, h[0], h[1], h[2], prog, ops.clone())
+                let nested = Nested::new(b, links, child_sig, h[2]);
+                lower_writer(b, h[0], h[1], nested, prog, ops.clone())
             })
         }
         Body::Reader(ops) => {
-            let helpers = [READ_OP_SYMBOL, READ_VARINT_SYMBOL, READ_FIELD_SYMBOL];
+            let helpers = [
+                READ_OP_SYMBOL,
+                READ_VARINT_SYMBOL,
+                READ_FIELD_SYMBOL,
+                READ_NESTED_ALLOC_SYMBOL,
+                READ_NESTED_FAILED_SYMBOL,
+            ];
+            let child_sig = entry_sig(module, 5);
             define(module, plan.id, sig, &helpers, &[], |b, h, _| {
-                lower_reader(b, h[0], h[1], h[2], prog, ops.clone())
+                let nested = Nested::new(b, links, child_sig, h[4]);
+                lower_reader(b, h[0], h[1], h[2], h[3], nested, prog, ops.clone())
             })
         }
         Body::Entry(chunks) => define(module, plan.id, sig, &[], chunks, |b, _, crefs| {
@@ -320,11 +353,99 @@ pub(crate) fn build(
     }
 }
 
+/// Direct calls of nested structs' compiled code: the children's links, the signature their
+/// entry points are called with, the helper that takes a failed child's error, and the child
+/// environment's place on this function's stack (made when first needed, shared by every call).
+struct Nested<'l> {
+    links: &'l HashMap<TypeIdx, ChildLink>,
+    sig: SigRef,
+    failed: FuncRef,
+    env_slot: Option<StackSlot>,
+}
+
+impl<'l> Nested<'l> {
+    fn new(
+        b: &mut FunctionBuilder,
+        links: &'l HashMap<TypeIdx, ChildLink>,
+        sig: Signature,
+        failed: FuncRef,
+    ) -> Self {
+        Nested { links, sig: b.import_signature(sig), failed, env_slot: None }
+    }
+
+    /// The address of the child environment (`size` bytes, 8-aligned).
+    fn env_addr(&mut self, b: &mut FunctionBuilder, size: usize) -> Val {
+        let slot = *self.env_slot.get_or_insert_with(|| {
+            b.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                size as u32,
+                3,
+            ))
+        });
+        b.ins().stack_addr(PTR, slot, 0)
+    }
+
+    /// Loads the child's entry point from `slot` and the context's depth: returns the entry
+    /// point, the context, the depth and whether the call may go ahead (compiled code in the
+    /// slot, and one more level within the depth limit — else the interpreter does the op and
+    /// reports what it reports).
+    fn prepare(&self, b: &mut FunctionBuilder, env: Val, slot: *const u8) -> [Val; 4] {
+        let slot = b.ins().iconst(PTR, slot as i64);
+        let f = b.ins().atomic_load(PTR, trusted(), slot);
+        let compiled = b.ins().icmp_imm_s(IntCC::NotEqual, f, 0);
+        let ctx = b.ins().load(PTR, trusted(), env, ENV_CTX_OFFSET as i32);
+        let depth = b.ins().load(types::I32, trusted(), ctx, CTX_DEPTH_OFFSET as i32);
+        let max = b.ins().load(types::I32, trusted(), ctx, CTX_MAX_DEPTH_OFFSET as i32);
+        let room = b.ins().icmp(IntCC::UnsignedLessThan, depth, max);
+        let go = b.ins().band(compiled, room);
+        [f, ctx, depth, go]
+    }
+
+    /// Calls the child's entry point `f` with `args` after `env_args` (the child environment,
+    /// whose common part — context, program — is stored here) with the depth one higher, then
+    /// restores the depth. A failure goes to `ret` with the code the `failed` helper returns
+    /// (having moved the child's error into `env`, named by op `op`); success goes on in a new
+    /// block.
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &self,
+        b: &mut FunctionBuilder,
+        [f, ctx, depth, _]: [Val; 4],
+        env: Val,
+        child_env: Val,
+        link: &ChildLink,
+        args: &[Val],
+        op: usize,
+        ret: Block,
+    ) {
+        b.ins().store(trusted(), ctx, child_env, ENV_CTX_OFFSET as i32);
+        let prog = b.ins().iconst(PTR, link.program as i64);
+        b.ins().store(trusted(), prog, child_env, ENV_PROG_OFFSET as i32);
+        let deeper = b.ins().iadd_imm_s(depth, 1);
+        b.ins().store(trusted(), deeper, ctx, CTX_DEPTH_OFFSET as i32);
+        let mut all = vec![child_env];
+        all.extend_from_slice(args);
+        let call = b.ins().call_indirect(self.sig, f, &all);
+        let code = b.inst_results(call)[0];
+        b.ins().store(trusted(), depth, ctx, CTX_DEPTH_OFFSET as i32);
+        let failed = b.create_block();
+        let ok = b.create_block();
+        b.ins().brif(code, failed, &[], ok, &[]);
+        b.switch_to_block(failed);
+        let opi = b.ins().iconst(types::I32, op as i64);
+        let zero = b.ins().iconst(types::I32, 0);
+        let call = b.ins().call(self.failed, &[env, child_env, opi, zero]);
+        let code = b.inst_results(call)[0];
+        b.ins().jump(ret, &[code.into()]);
+        b.switch_to_block(ok);
+    }
+}
+
 fn lower_writer(
     b: &mut FunctionBuilder,
     helper: FuncRef,
     blob: FuncRef,
-    child: FuncRef,
+    mut nested: Nested,
     prog: &Program,
     ops: std::ops::Range<usize>,
 ) {
@@ -489,8 +610,72 @@ fn lower_writer(
                 nullable: false,
                 ..
             } => direct(b, &mut v, blob, i),
-            WriteOp::PutField { codec: Codec::Struct { with_meta: false, .. }, .. } => {
-                direct(b, &mut v, child, i)
+            WriteOp::PutField {
+                field,
+                codec: Codec::Struct { ty, with_meta: false },
+                nullable,
+            } if nested.links.contains_key(ty) => {
+                // The child's compiled writer, called directly on the same buffer when the value
+                // is a struct of the field's type and field count, the child is compiled and the
+                // depth allows; anything else (null, wrong kind, ...) is the interpreter's.
+                let Some(link) = nested.links.get(ty).copied() else {
+                    call_op(b, &mut v, i);
+                    i += 1;
+                    continue;
+                };
+                v.flush(b);
+                let addr = field_addr(b, field.0);
+                let generic = b.create_block();
+                let next = b.create_block();
+                let check = b.create_block();
+                let t = b.ins().uload8(types::I32, trusted(), addr, VALUE_TAG_OFFSET as i32);
+                let is_struct = b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(tag::STRUCT));
+                b.ins().brif(is_struct, check, &[], generic, &[]);
+                b.switch_to_block(check);
+                let payload = VALUE_PAYLOAD_OFFSET as i32;
+                let sty =
+                    b.ins().load(types::I32, trusted(), addr, payload + STRUCT_TY_OFFSET as i32);
+                let same_ty = b.ins().icmp_imm_s(IntCC::Equal, sty, i64::from(ty.0));
+                let n = b.ins().load(types::I32, trusted(), addr, payload + RVEC_LEN_OFFSET as i32);
+                let same_n = b.ins().icmp_imm_s(IntCC::Equal, n, i64::from(link.field_count));
+                let prepared = nested.prepare(b, env, link.write_slot);
+                let mut go = b.ins().band(same_ty, same_n);
+                go = b.ins().band(go, prepared[3]);
+                if *nullable {
+                    // room for the flag, as `fj_write_op` would find it after its `reserve`
+                    let (len, cap, max) = (b.use_var(v.len), b.use_var(v.cap), b.use_var(v.max));
+                    let room = b.ins().isub(cap, len);
+                    let has_room = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, room, 1);
+                    let in_limit = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, len, max);
+                    go = b.ins().band(go, has_room);
+                    go = b.ins().band(go, in_limit);
+                }
+                let call = b.create_block();
+                b.ins().brif(go, call, &[], generic, &[]);
+                b.switch_to_block(call);
+                if *nullable {
+                    let ff = b.ins().iconst(types::I32, i64::from(flag::NOT_NULL));
+                    v.put(b, ff, 1);
+                    v.flush(b);
+                }
+                let len = b.use_var(v.len);
+                b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
+                let child_env = nested.env_addr(b, WRITE_ENV_SIZE);
+                let child_fields =
+                    b.ins().load(PTR, trusted(), addr, payload + RVEC_PTR_OFFSET as i32);
+                b.ins().store(trusted(), child_fields, child_env, WRITE_ENV_FIELDS_OFFSET as i32);
+                let count = b.ins().iconst(PTR, i64::from(link.field_count));
+                b.ins().store(trusted(), count, child_env, WRITE_ENV_FIELD_COUNT_OFFSET as i32);
+                let none = b.ins().iconst(PTR, 0);
+                b.ins().store(trusted(), none, child_env, WRITE_ENV_ERROR_OFFSET as i32);
+                let args = [child_fields, buf];
+                nested.call(b, prepared, env, child_env, &link, &args, i, ret);
+                reload(b, &v);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(generic);
+                call_op(b, &mut v, i);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(next);
             }
             WriteOp::PutScalar { .. }
             | WriteOp::PutNullableScalar { .. }
@@ -627,11 +812,14 @@ fn emit_put_scalar(b: &mut FunctionBuilder, v: &mut WriterVars, s: Scalar, addr:
     v.put(b, x, 1);
 }
 
+#[allow(clippy::too_many_arguments)]
 fn lower_reader(
     b: &mut FunctionBuilder,
     helper: FuncRef,
     tail: FuncRef,
-    child: FuncRef,
+    field_helper: FuncRef,
+    alloc: FuncRef,
+    mut nested: Nested,
     prog: &Program,
     ops: std::ops::Range<usize>,
 ) {
@@ -690,6 +878,66 @@ fn lower_reader(
 
     for (i, op) in prog.read.iter().enumerate().take(ops.end).skip(ops.start) {
         match op {
+            ReadOp::GetField { field, codec: Codec::Struct { ty, with_meta: false }, nullable }
+                if nested.links.contains_key(ty) =>
+            {
+                // The child's compiled reader, called directly at the same position when the
+                // field is present (its plain flag, for a nullable one), the child is compiled,
+                // the depth allows and the struct's slots fit the memory budget; anything else
+                // (null and reference flags, the end of the input, ...) is the interpreter's.
+                let Some(link) = nested.links.get(ty).copied() else {
+                    call_op(b, &mut off, i);
+                    continue;
+                };
+                flush(b, &mut off);
+                let p = b.use_var(pos);
+                let generic = b.create_block();
+                let next = b.create_block();
+                let body_at = if *nullable {
+                    let present = b.create_block();
+                    let flagged = b.create_block();
+                    let has = b.ins().icmp(IntCC::UnsignedLessThan, p, end);
+                    b.ins().brif(has, present, &[], generic, &[]);
+                    b.switch_to_block(present);
+                    let at = b.ins().iadd(data, p);
+                    let f = b.ins().uload8(types::I32, bytes(), at, 0);
+                    let plain = b.ins().icmp_imm_s(IntCC::Equal, f, i64::from(flag::NOT_NULL));
+                    b.ins().brif(plain, flagged, &[], generic, &[]);
+                    b.switch_to_block(flagged);
+                    b.ins().iadd_imm_s(p, 1)
+                } else {
+                    p
+                };
+                let prepared = nested.prepare(b, env, link.read_slot);
+                let place = b.create_block();
+                b.ins().brif(prepared[3], place, &[], generic, &[]);
+                b.switch_to_block(place);
+                let opi = b.ins().iconst(types::I32, i as i64);
+                let zero = b.ins().iconst(types::I32, 0);
+                let call = b.ins().call(alloc, &[env, pos_ptr, opi, zero]);
+                let child_fields = b.inst_results(call)[0];
+                let placed = b.create_block();
+                b.ins().brif(child_fields, placed, &[], generic, &[]);
+                b.switch_to_block(placed);
+                let child_env = nested.env_addr(b, READ_ENV_SIZE);
+                b.ins().store(trusted(), data, child_env, READ_ENV_DATA_OFFSET as i32);
+                b.ins().store(trusted(), end, child_env, READ_ENV_LEN_OFFSET as i32);
+                b.ins().store(trusted(), child_fields, child_env, READ_ENV_FIELDS_OFFSET as i32);
+                let count = b.ins().iconst(PTR, i64::from(link.field_count));
+                b.ins().store(trusted(), count, child_env, READ_ENV_FIELD_COUNT_OFFSET as i32);
+                let none = b.ins().iconst(PTR, 0);
+                b.ins().store(trusted(), none, child_env, READ_ENV_ERROR_OFFSET as i32);
+                b.ins().store(trusted(), body_at, pos_ptr, 0);
+                let args = [data, end, pos_ptr, child_fields];
+                nested.call(b, prepared, env, child_env, &link, &args, i, ret);
+                let after = b.ins().load(PTR, trusted(), pos_ptr, 0);
+                b.def_var(pos, after);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(generic);
+                call_op(b, &mut off, i);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(next);
+            }
             ReadOp::Ensure { bytes: n, .. } => {
                 flush(b, &mut off);
                 let p = b.use_var(pos);
@@ -764,7 +1012,7 @@ fn lower_reader(
                 b.ins().store(trusted(), at, pos_ptr, 0);
                 let opi = b.ins().iconst(types::I32, i as i64);
                 let one = b.ins().iconst(types::I32, 1);
-                let call = b.ins().call(child, &[env, pos_ptr, opi, one]);
+                let call = b.ins().call(field_helper, &[env, pos_ptr, opi, one]);
                 let code = b.inst_results(call)[0];
                 let reload = |b: &mut FunctionBuilder, _: &mut i64| {
                     let p = b.ins().load(PTR, trusted(), pos_ptr, 0);

@@ -10,11 +10,12 @@
 //! message reachable from it that nobody has claimed yet.
 
 use foryjit_interp::native::{
-    fj_read_field, fj_read_op, fj_read_varint, fj_write_blob, fj_write_op, fj_write_struct,
-    NativeReadFn, NativeWriteFn,
+    fj_read_field, fj_read_nested_alloc, fj_read_nested_failed, fj_read_op, fj_read_varint,
+    fj_write_blob, fj_write_nested_failed, fj_write_op, NativeReadFn, NativeWriteFn,
 };
-use foryjit_interp::{Catalog, RemoteHook, RemoteType};
-use foryjit_jit::{CodeUnit, Compiler, CompilerOptions, Helpers};
+use foryjit_interp::{Catalog, NativeLink, RemoteHook, RemoteType};
+use foryjit_ir::Program;
+use foryjit_jit::{ChildLink, CodeUnit, Compiler, CompilerOptions, Entry, Helpers, JitError};
 use foryjit_schema::ResolvedType;
 use foryjit_wire::TypeIdx;
 use parking_lot::{Mutex, RwLock};
@@ -154,7 +155,7 @@ pub(crate) struct Shared {
     // Declared first so it drops first: it holds raw entry points into `code`.
     pub catalog: RwLock<Arc<Catalog>>,
     pub stats: Mutex<Vec<Option<TypeStats>>>,
-    pub code: Mutex<Vec<CodeUnit>>,
+    pub code: Mutex<Vec<Compiled>>,
     pub compiler: Option<Compiler>,
     /// Programs with more ops (writer + reader) stay interpreted.
     pub max_compile_ops: usize,
@@ -176,15 +177,49 @@ pub(crate) struct Shared {
     pub compiles_started: AtomicU64,
 }
 
+/// The code of one compile job, with the links its direct calls of nested structs use: the
+/// programs and slots whose addresses the code holds stay alive as long as the code.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    _unit: CodeUnit,
+    _links: Vec<NativeLink>,
+}
+
 fn helpers() -> Helpers {
     Helpers {
         write_op: fj_write_op as *const u8,
         write_blob: fj_write_blob as *const u8,
-        write_struct: fj_write_struct as *const u8,
+        write_nested_failed: fj_write_nested_failed as *const u8,
         read_op: fj_read_op as *const u8,
         read_varint: fj_read_varint as *const u8,
         read_field: fj_read_field as *const u8,
+        read_nested_alloc: fj_read_nested_alloc as *const u8,
+        read_nested_failed: fj_read_nested_failed as *const u8,
     }
+}
+
+/// Compiles `prog`, linking its nested struct fields to their types' slots in `cat`: returns
+/// the code (with the links it keeps alive) and its entry points.
+fn compile_linked(
+    compiler: &Compiler,
+    cat: &Catalog,
+    prog: &Program,
+) -> Result<(Compiled, usize, Entry), JitError> {
+    let links = std::cell::RefCell::new(Vec::new());
+    let children = |ty: TypeIdx| {
+        let link = cat.native_link(ty)?;
+        let child = ChildLink {
+            write_slot: link.write_slot_addr(),
+            read_slot: link.read_slot_addr(),
+            program: link.program_addr(),
+            field_count: u32::try_from(link.field_count()).ok()?,
+        };
+        links.borrow_mut().push(link);
+        Some(child)
+    };
+    let (unit, entry) = compiler.compile(prog, helpers(), &children)?;
+    let code_bytes = unit.code_bytes();
+    Ok((Compiled { _unit: unit, _links: links.into_inner() }, code_bytes, entry))
 }
 
 impl Shared {
@@ -346,12 +381,11 @@ impl Shared {
             );
             return;
         };
-        match compiler.compile(prog, helpers()) {
-            Ok((unit, entry)) => {
-                let code_bytes = unit.code_bytes();
+        match compile_linked(compiler, &cat, prog) {
+            Ok((unit, code_bytes, entry)) => {
                 // SAFETY: the entry points were compiled from exactly this program with the
                 // `foryjit_interp::native` ABI; `unit` goes into `self.code`, which outlives the
-                // catalog (drop order of `Shared`).
+                // catalog (drop order of `Shared`), with the links its direct calls use.
                 let installed = unsafe {
                     let w = std::mem::transmute::<*const u8, NativeWriteFn>(entry.write);
                     let r = std::mem::transmute::<*const u8, NativeReadFn>(entry.read);
@@ -432,10 +466,13 @@ impl Shared {
         if t.is_native() || prog.read.len() > self.max_compile_ops {
             return;
         }
+        // Recursive: in a JIT-only engine this runs inside a `deserialize` holding the lock,
+        // and a plain read would wait behind a queued writer that waits for that one.
+        let cat = self.catalog.read_recursive().clone();
         let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            compiler.compile(prog, helpers())
+            compile_linked(compiler, &cat, prog)
         }));
-        if let Ok(Ok((unit, entry))) = compiled {
+        if let Ok(Ok((unit, _, entry))) = compiled {
             // SAFETY: `entry.read` was compiled from exactly `t.reader` with the
             // `foryjit_interp::native` ABI; `unit` goes into `self.code`, which lives as long as
             // the engine, longer than any use of `t` through it.

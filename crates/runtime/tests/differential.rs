@@ -6,6 +6,7 @@
 //! Seeds: a fixed one always runs; `FORYJIT_SEED` adds another. The seed is printed on failure.
 
 use foryjit::{bf16, f16, ForyJit, StringPolicy, StructValue, Tier, TierState, Value};
+use foryjit::{FieldDesc, FieldType, IntEncoding, MessageDesc, SchemaDesc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -288,11 +289,19 @@ fn gen_struct(rng: &mut StdRng, fory: &ForyJit, schema: &Schema) -> Value {
     Value::Struct(StructValue::new(ty, fields))
 }
 
-/// A value that does not match the schema in one random way.
+/// A value that does not match the schema in one random way, at the top or (half of the time,
+/// when there is one) inside a nested struct, so that errors also come out of compiled code
+/// that a compiled parent called.
 fn corrupt(rng: &mut StdRng, v: &Value) -> Value {
     let mut v = v.clone();
     let Value::Struct(s) = &mut v else { return v };
     let n = s.fields.len();
+    let nested: Vec<usize> = (0..n).filter(|&i| matches!(s.fields[i], Value::Struct(_))).collect();
+    if !nested.is_empty() && rng.random_bool(0.5) {
+        let i = nested[rng.random_range(0..nested.len())];
+        s.fields[i] = corrupt(rng, &s.fields[i]);
+        return v;
+    }
     match rng.random_range(0..4) {
         0 => {
             let i = rng.random_range(0..n);
@@ -445,6 +454,71 @@ fn limits_and_limits_errors_agree() {
             .unwrap();
         assert_eq!(i.serialize(&v), j.serialize(&v), "max_output_bytes {max}");
     }
+}
+
+#[test]
+fn nested_calls_at_the_depth_limit_agree() {
+    // A compiled parent calls its child's compiled code directly and bumps the shared depth
+    // counter itself: chains of nested structs around the limit must succeed or fail exactly
+    // where the interpreter's do (same error, offset and path), writing and reading, through
+    // nullable and non-nullable struct fields.
+    // FDL makes every message field nullable; a descriptor can make one plain.
+    let schema = || {
+        let int = || FieldType::Int32(IntEncoding::Varint);
+        SchemaDesc::new("d")
+            .message(
+                MessageDesc::with_id("d.N", 1)
+                    .field(FieldDesc::new("v", 1, int()))
+                    .field(FieldDesc::new("next", 2, FieldType::named("d.N")).nullable())
+                    .field(FieldDesc::new("plain", 3, FieldType::named("d.M"))),
+            )
+            .message(
+                MessageDesc::with_id("d.M", 2)
+                    .field(FieldDesc::new("v", 1, int()))
+                    .field(FieldDesc::new("inner", 2, FieldType::named("d.N")).nullable()),
+            )
+            .message(
+                MessageDesc::with_id("d.W", 3)
+                    .field(FieldDesc::new("head", 1, FieldType::named("d.N")))
+                    .field(FieldDesc::new("tail", 2, int())),
+            )
+    };
+    let make = |tier, max_depth| {
+        let limits = foryjit::CodecLimits { max_depth, ..Default::default() };
+        let f = ForyJit::builder().tier(tier).limits(limits).build();
+        f.register_schema(schema()).unwrap();
+        f
+    };
+    let deep = make(Tier::Interpreter, 100);
+    let w_ty = deep.type_handle("d.W").unwrap();
+    // `len` nodes below `head`, linked alternately through `next` and through `plain.inner`.
+    let chain = |len: usize| {
+        let mut n = serde_json::Value::Null;
+        for k in (0..len).rev() {
+            let below = std::mem::take(&mut n);
+            n = if k % 2 == 0 {
+                serde_json::json!({"v": k, "next": below, "plain": {"v": k, "inner": null}})
+            } else {
+                serde_json::json!({"v": k, "next": null, "plain": {"v": k, "inner": below}})
+            };
+        }
+        deep.from_json(w_ty, &serde_json::json!({"head": n, "tail": 7}))
+    };
+    let mut failed = [0; 2];
+    for max_depth in 1..8 {
+        let (i, j) = (make(Tier::Interpreter, max_depth), make(Tier::Compiled, max_depth));
+        for len in 1..7 {
+            let w = chain(len).unwrap();
+            let (a, b) = (i.serialize(&w), j.serialize(&w));
+            assert_eq!(a, b, "serialize, max_depth {max_depth}, {len} levels");
+            let bytes = deep.serialize(&w).unwrap();
+            let (c, d) = (i.deserialize(&bytes), j.deserialize(&bytes));
+            assert!(same_result(&c, &d), "deserialize, max_depth {max_depth}, {len} levels");
+            failed[usize::from(a.is_err())] += 1;
+            failed[usize::from(c.is_err())] += 1;
+        }
+    }
+    assert!(failed[0] > 10 && failed[1] > 10, "succeeded, failed: {failed:?}");
 }
 
 #[test]

@@ -26,6 +26,40 @@ pub const BUF_MAX_OFFSET: usize = 24;
 /// Offset of the type index inside a [`StructValue`].
 pub const STRUCT_TY_OFFSET: usize = 16;
 
+// The environments compiled code is called with (`foryjit_interp::native`'s `WriteEnv` and
+// `ReadEnv`, `#[repr(C)]`; that crate asserts these offsets with `offset_of!`). A compiled
+// parent builds its child's environment on its stack to call the child's compiled code
+// directly, so it must know both layouts, and where the shared context keeps the depth.
+
+/// Offset of the context pointer in both environments.
+pub const ENV_CTX_OFFSET: usize = 0;
+/// Offset of the program pointer in both environments.
+pub const ENV_PROG_OFFSET: usize = 8;
+/// `WriteEnv`: the fields being written.
+pub const WRITE_ENV_FIELDS_OFFSET: usize = 16;
+/// `WriteEnv`: their count.
+pub const WRITE_ENV_FIELD_COUNT_OFFSET: usize = 24;
+/// `WriteEnv`: the error a callback left (`Option<Box<_>>`, null when none).
+pub const WRITE_ENV_ERROR_OFFSET: usize = 32;
+/// Size of a `WriteEnv`.
+pub const WRITE_ENV_SIZE: usize = 40;
+/// `ReadEnv`: the input's first byte.
+pub const READ_ENV_DATA_OFFSET: usize = 16;
+/// `ReadEnv`: the input's length.
+pub const READ_ENV_LEN_OFFSET: usize = 24;
+/// `ReadEnv`: the fields being filled.
+pub const READ_ENV_FIELDS_OFFSET: usize = 32;
+/// `ReadEnv`: their count.
+pub const READ_ENV_FIELD_COUNT_OFFSET: usize = 40;
+/// `ReadEnv`: the error a callback left (`Option<Box<_>>`, null when none).
+pub const READ_ENV_ERROR_OFFSET: usize = 48;
+/// Size of a `ReadEnv`.
+pub const READ_ENV_SIZE: usize = 56;
+/// Offset of the `u32` nesting depth in both contexts (`WriteCtx`, `ReadCtx`).
+pub const CTX_DEPTH_OFFSET: usize = 0;
+/// Offset of the `u32` depth limit in both contexts.
+pub const CTX_MAX_DEPTH_OFFSET: usize = 4;
+
 const _: () = assert!(std::mem::size_of::<Value>() == VALUE_SIZE);
 const _: () = assert!(std::mem::align_of::<Value>() == 8);
 const _: () = assert!(std::mem::size_of::<RVec<Value>>() == 16);
