@@ -128,11 +128,16 @@ fn wide_json(n: usize) -> serde_json::Value {
 }
 
 fn engine(tier: Tier) -> ForyJit {
+    engine_with(tier, false)
+}
+
+fn engine_with(tier: Tier, quick_regalloc: bool) -> ForyJit {
     // Threshold 0: the tiered engine compiles at registration (the scenario measured here is a
     // compile running beside live traffic, not the hotness counters).
     ForyJit::builder()
         .tier(tier)
         .verifier(false)
+        .quick_regalloc(quick_regalloc)
         .compile_threshold_calls(0)
         .schema_limits(Limits { max_fields_per_type: 16 * 1024, ..Limits::default() })
         .build()
@@ -155,9 +160,16 @@ fn mib(kib: i64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
-/// Time to native per size; returns nothing, prints a table.
-fn time_to_native() {
-    println!("### Time to native (Tier::Compiled, verifier off)");
+/// Time to native per size, with the default or the single-pass register allocator; returns
+/// nothing, prints a table.
+fn time_to_native(quick_regalloc: bool) {
+    if quick_regalloc {
+        println!(
+            "### Time to native with `quick_regalloc(true)` (single-pass register allocation)"
+        );
+    } else {
+        println!("### Time to native (Tier::Compiled, verifier off)");
+    }
     println!();
     println!(
         "Fields: {} in turn, every tenth a string. Median of the repetitions, each in a fresh \
@@ -185,7 +197,7 @@ fn time_to_native() {
             let t = Instant::now();
             let desc = SchemaDesc::from_idl(&fdl).expect("generated FDL parses");
             parse.push(t.elapsed().as_secs_f64() * 1e6);
-            let fory = engine(Tier::Compiled);
+            let fory = engine_with(Tier::Compiled, quick_regalloc);
             let t = Instant::now();
             fory.register_schema(desc).expect("generated type compiles");
             register.push(t.elapsed().as_secs_f64() * 1e6);
@@ -432,7 +444,8 @@ fn main() {
     if args.iter().any(|a| a == "--test") {
         return;
     }
-    time_to_native();
+    time_to_native(false);
+    time_to_native(true);
     peak_memory();
     latency_during_compile();
 }
