@@ -157,6 +157,9 @@ pub struct Catalog {
     /// Each union's cases: id and the codec of the case's declared type.
     unions: Vec<Option<UnionCases>>,
     native: Vec<Arc<NativeSlot>>,
+    /// Per message: the bytes every payload with a root of that type starts with, when they are
+    /// always the same (see `write::root_prefix`).
+    root_prefix: Vec<Option<Arc<[u8]>>>,
     /// Received TypeDefs. Shared by the clones of one registry state; a registration starts a
     /// fresh cache (a type unknown before may be known now).
     remote: Arc<RwLock<RemoteCache>>,
@@ -251,6 +254,9 @@ impl Catalog {
             self.unions.push(c);
             self.native.push(Arc::default());
         }
+        let prefixes: Vec<_> =
+            ids.iter().map(|&idx| crate::write::root_prefix(self, idx)).collect();
+        self.root_prefix.extend(prefixes);
         self.remote = Arc::default();
         Ok(ids)
     }
@@ -258,6 +264,17 @@ impl Catalog {
     /// The registry.
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// The fixed start of a payload whose root is a struct of `ty`, if it has one.
+    pub(crate) fn root_prefix(&self, ty: TypeIdx) -> Option<&[u8]> {
+        self.root_prefix.get(ty.0 as usize)?.as_deref()
+    }
+
+    /// Forgets every root prefix, so that roots take the general path (to test the two agree).
+    #[cfg(test)]
+    pub(crate) fn clear_root_prefixes(&mut self) {
+        self.root_prefix.iter_mut().for_each(|p| *p = None);
     }
 
     /// The program of message `ty`.

@@ -30,6 +30,23 @@ pub(crate) struct WriteCtx<'a> {
     pub next_ref: u32,
 }
 
+impl<'a> WriteCtx<'a> {
+    /// The context of one root call: depth 0, nothing written yet.
+    fn new(cat: &'a Catalog, opts: &'a Options) -> Self {
+        WriteCtx {
+            depth: 0,
+            max_depth: opts.limits.max_depth,
+            cat,
+            opts,
+            meta: MetaStringWriter::new(),
+            defs: Vec::new(),
+            graph: None,
+            ref_ids: Vec::new(),
+            next_ref: 0,
+        }
+    }
+}
+
 /// A TypeDef already on the wire: one of ours, or one kept in an unknown-struct value
 /// (identified by its header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,27 +93,54 @@ fn write_root_with(
     out: &mut Vec<u8>,
     defs: Vec<SharedDef>,
 ) -> (CodecResult<()>, Vec<SharedDef>) {
-    let mut ctx = WriteCtx {
-        cat,
-        opts,
-        depth: 0,
-        max_depth: opts.limits.max_depth,
-        meta: MetaStringWriter::new(),
-        defs,
-        graph: None,
-        ref_ids: Vec::new(),
-        next_ref: 0,
-    };
+    let mut ctx = WriteCtx { defs, ..WriteCtx::new(cat, opts) };
     let r = write_root_in(&mut ctx, value, out);
     (r, ctx.defs)
 }
 
 fn write_root_in(ctx: &mut WriteCtx, value: &Value, out: &mut Vec<u8>) -> CodecResult<()> {
-    let mut w = Writer::new(out, ctx.opts.limits.max_output_bytes);
+    let max = ctx.opts.limits.max_output_bytes;
+    let mut w = Writer::new(out, max);
+    if let Value::Struct(sv) = value {
+        // The common root: a struct whose header, flag and type meta are always the same bytes
+        // (see `root_prefix`) — one copy, then the body, as below. Only when the limit cannot
+        // be reached by the prefix, so that a limit error is the one the path below reports.
+        if let Some(prefix) = ctx.cat.root_prefix(sv.ty) {
+            if w.len().saturating_add(prefix.len()) <= max {
+                w.put_bytes(prefix)?;
+                write_nested_struct(ctx, &mut w, sv)?;
+                return w.check_limit();
+            }
+        }
+    }
     w.reserve(1)?;
     w.put_u8(tid::HEADER_XLANG);
     write_flagged(ctx, &mut w, value, true, write_dynamic)?;
     w.check_limit()
+}
+
+/// The bytes a payload whose root is a struct of `ty` starts with — the header, the present
+/// flag and the type meta, what `write_root_in` writes before the body — when they do not
+/// depend on the call: in same-schema mode, for a message registered by id (a named type's meta
+/// strings and a compatible-mode TypeDef depend on what the call has written before). Computed
+/// once per type by the catalog with the writer's own functions.
+pub(crate) fn root_prefix(cat: &Catalog, ty: TypeIdx) -> Option<std::sync::Arc<[u8]>> {
+    let info = cat.registry().get(ty)?;
+    if cat.mode() != Mode::SameSchema
+        || !matches!(**info, TypeInfo::Message(_))
+        || !matches!(info.registration(), Registration::Id(_))
+    {
+        return None;
+    }
+    let opts = Options::default();
+    let mut ctx = WriteCtx::new(cat, &opts);
+    let mut out = Vec::new();
+    let mut w = Writer::new(&mut out, usize::MAX);
+    w.reserve(2).ok()?;
+    w.put_u8(tid::HEADER_XLANG);
+    w.put_u8(flag::NOT_NULL);
+    write_user_type_meta(&mut ctx, &mut w, ty).ok()?;
+    Some(out.into())
 }
 
 /// Writes a [`Graph`] (graph mode): each `Value::Ref` is written as `00` + its node the first
@@ -108,15 +152,9 @@ pub(crate) fn write_graph(
     out: &mut Vec<u8>,
 ) -> CodecResult<()> {
     let mut ctx = WriteCtx {
-        cat,
-        opts,
-        depth: 0,
-        max_depth: opts.limits.max_depth,
-        meta: MetaStringWriter::new(),
-        defs: Vec::new(),
         graph: Some(&graph.nodes),
         ref_ids: vec![None; graph.nodes.len()],
-        next_ref: 0,
+        ..WriteCtx::new(cat, opts)
     };
     write_root_in(&mut ctx, &graph.root, out)
 }
@@ -186,17 +224,7 @@ pub(crate) fn write_struct_body_entry(
     out: &mut Vec<u8>,
 ) -> CodecResult<()> {
     let mut w = Writer::new(out, opts.limits.max_output_bytes);
-    let mut ctx = WriteCtx {
-        cat,
-        opts,
-        depth: 0,
-        max_depth: opts.limits.max_depth,
-        meta: MetaStringWriter::new(),
-        defs: Vec::new(),
-        graph: None,
-        ref_ids: Vec::new(),
-        next_ref: 0,
-    };
+    let mut ctx = WriteCtx::new(cat, opts);
     let prog = cat
         .program(sv.ty)
         .ok_or_else(|| err(ErrorKind::UnregisteredType(format!("#{}", sv.ty.0)), &w))?
@@ -1078,4 +1106,53 @@ fn write_map(
     }
     ctx.depth -= 1;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use foryjit_schema::{FieldDesc, FieldType, IntEncoding, MessageDesc, SchemaDesc};
+
+    /// A struct root written through its precomputed prefix gives exactly the bytes and the
+    /// errors of the general path, under every output limit.
+    #[test]
+    fn root_prefix_path_equals_the_general_path() {
+        let mut fast = Catalog::default();
+        let ids = fast
+            .register(
+                SchemaDesc::new("t").message(
+                    MessageDesc::with_id("t.P", 300)
+                        .field(FieldDesc::new("x", 1, FieldType::Int32(IntEncoding::Varint)))
+                        .field(FieldDesc::new("s", 2, FieldType::String)),
+                ),
+            )
+            .unwrap();
+        let p = ids[0];
+        let mut slow = fast.clone();
+        slow.clear_root_prefixes();
+        assert_eq!(fast.root_prefix(p), Some(&[0x01, 0xff, 0x1b, 0xac, 0x02][..]));
+        assert_eq!(slow.root_prefix(p), None);
+        let values = [
+            Value::Struct(StructValue::new(p, vec![Value::Int32(-9), Value::string("hello")])),
+            Value::Struct(StructValue::new(p, vec![Value::string("wrong"), Value::string("")])),
+            Value::Struct(StructValue::new(p, vec![Value::Int32(1)])),
+            Value::Struct(StructValue::new(TypeIdx(99), vec![])),
+        ];
+        for v in &values {
+            for max in (0..24).chain([usize::MAX]) {
+                let opts = Options {
+                    limits: foryjit_wire::CodecLimits {
+                        max_output_bytes: max,
+                        ..Default::default()
+                    },
+                    ..Options::default()
+                };
+                let (mut a, mut b) = (vec![7], vec![7]);
+                let ra = crate::serialize(&fast, &opts, v, &mut a);
+                let rb = crate::serialize(&slow, &opts, v, &mut b);
+                assert_eq!(ra, rb, "{v:?} with max_output_bytes {max}");
+                assert_eq!(a, b, "{v:?} with max_output_bytes {max}");
+            }
+        }
+    }
 }
