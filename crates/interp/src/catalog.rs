@@ -314,6 +314,14 @@ impl Catalog {
         })
     }
 
+    /// The member count of enum `ty` when its members are exactly the wire values
+    /// `0..count` (compiled code then checks membership with one comparison).
+    pub fn dense_enum(&self, ty: TypeIdx) -> Option<u32> {
+        let e = self.registry.enumeration(ty)?;
+        let count = u32::try_from(e.members.len()).ok()?;
+        (0..count).all(|v| e.member_by_value(v).is_some()).then_some(count)
+    }
+
     /// True when compiled code serves message `ty`.
     pub fn is_native(&self, ty: TypeIdx) -> bool {
         self.native_write(ty).is_some()

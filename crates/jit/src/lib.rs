@@ -54,7 +54,7 @@
 //!     read_nested_failed: f,
 //! };
 //! let compiler = Compiler::new(CompilerOptions::default()).unwrap();
-//! // No nested structs here, so no child links.
+//! // No nested structs or enums here, so nothing to link.
 //! let (unit, entry) = compiler.compile(&prog, helpers, &|_| None).unwrap();
 //! assert!(unit.code_bytes() > 0);
 //! assert!(!entry.write.is_null() && !entry.read.is_null());
@@ -133,8 +133,21 @@ pub struct ChildLink {
     pub field_count: u32,
 }
 
-/// Finds the [`ChildLink`] of a struct type; `None` keeps that type's fields on the helpers.
-pub type Children<'a> = &'a dyn Fn(TypeIdx) -> Option<ChildLink>;
+/// What compiled code may rely on about a user type that a program's fields name.
+#[derive(Debug, Clone, Copy)]
+pub enum TypeLink {
+    /// A message: its nested struct fields call its compiled code directly.
+    Message(ChildLink),
+    /// An enum whose members are exactly the wire values `0..count`: its fields are written and
+    /// read inline, with that range as the membership check.
+    DenseEnum {
+        /// The number of members.
+        count: u32,
+    },
+}
+
+/// Finds the [`TypeLink`] of a user type; `None` keeps that type's fields on the helpers.
+pub type Links<'a> = &'a dyn Fn(TypeIdx) -> Option<TypeLink>;
 
 // SAFETY: the addresses are of `extern "C"` functions with static lifetime; sharing the
 // addresses between threads is harmless.
@@ -259,18 +272,18 @@ impl Compiler {
     /// program is split) runs in parallel on the current rayon pool: the engine's compile pool
     /// for background compiles, the global pool when a JIT-only engine compiles at registration.
     ///
-    /// A struct field without type meta whose type `children` links calls the child's compiled
+    /// A struct field without type meta whose type `links` links calls the child's compiled
     /// code directly, through its slot (loaded on every call, so a child compiled later is picked
     /// up without recompiling the parent); the interpreter serves it while the slot is empty.
     pub fn compile(
         &self,
         prog: &Program,
         helpers: Helpers,
-        children: Children,
+        links: Links,
     ) -> Result<(CodeUnit, Entry), JitError> {
         let start = Instant::now();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.compile_inner(prog, helpers, children)
+            self.compile_inner(prog, helpers, links)
         }));
         let (unit, write, read) = result.map_err(|_| JitError::Panicked)??;
         let compile_micros = start.elapsed().as_micros() as u64;
@@ -281,9 +294,9 @@ impl Compiler {
         &self,
         prog: &Program,
         helpers: Helpers,
-        children: Children,
+        links: Links,
     ) -> Result<(CodeUnit, *const u8, *const u8), JitError> {
-        let links = child_links(prog, children);
+        let links = resolve_links(prog, links);
         let mut builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
         builder.symbol(lower::WRITE_OP_SYMBOL, helpers.write_op);
         builder.symbol(lower::WRITE_BLOB_SYMBOL, helpers.write_blob);
@@ -325,17 +338,41 @@ impl Compiler {
     }
 }
 
-/// The links of the struct types `prog`'s fields call without type meta.
-fn child_links(prog: &Program, children: Children) -> HashMap<TypeIdx, ChildLink> {
+/// What the lowering knows about the user types of a program's fields.
+#[derive(Debug, Default)]
+pub(crate) struct Resolved {
+    /// Struct types the program's fields name without type meta.
+    pub children: HashMap<TypeIdx, ChildLink>,
+    /// Dense enums the program's fields name: their member counts.
+    pub enums: HashMap<TypeIdx, u32>,
+}
+
+fn resolve_links(prog: &Program, links: Links) -> Resolved {
     let writes = prog.write.iter().filter_map(|op| match op {
-        WriteOp::PutField { codec: Codec::Struct { ty, with_meta: false }, .. } => Some(*ty),
+        WriteOp::PutField { codec, .. } => Some(codec),
         _ => None,
     });
     let reads = prog.read.iter().filter_map(|op| match op {
-        ReadOp::GetField { codec: Codec::Struct { ty, with_meta: false }, .. } => Some(*ty),
+        ReadOp::GetField { codec, .. } => Some(codec),
         _ => None,
     });
-    writes.chain(reads).filter_map(|ty| Some((ty, children(ty)?))).collect()
+    let mut resolved = Resolved::default();
+    for codec in writes.chain(reads) {
+        match codec {
+            Codec::Struct { ty, with_meta: false } => {
+                if let Some(TypeLink::Message(l)) = links(*ty) {
+                    resolved.children.insert(*ty, l);
+                }
+            }
+            Codec::Enum(ty) => {
+                if let Some(TypeLink::DenseEnum { count }) = links(*ty) {
+                    resolved.enums.insert(*ty, count);
+                }
+            }
+            _ => {}
+        }
+    }
+    resolved
 }
 
 /// Machine code of one function, ready to be placed in the module.

@@ -1,6 +1,6 @@
 //! IR → Cranelift IR.
 
-use crate::{ChildLink, JitError};
+use crate::{ChildLink, JitError, Resolved};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     types, AbiParam, Block, Endianness, FuncRef, InstBuilder, MemFlagsData, SigRef, Signature,
@@ -13,11 +13,11 @@ use cranelift_module::{FuncId, Linkage, Module};
 use foryjit_ir::{Codec, Program, ReadOp, Scalar, WriteOp};
 use foryjit_wire::layout::{
     BUF_CAP_OFFSET, BUF_LEN_OFFSET, BUF_MAX_OFFSET, BUF_PTR_OFFSET, CTX_DEPTH_OFFSET,
-    CTX_MAX_DEPTH_OFFSET, ENV_CTX_OFFSET, ENV_PROG_OFFSET, READ_ENV_DATA_OFFSET,
-    READ_ENV_ERROR_OFFSET, READ_ENV_FIELDS_OFFSET, READ_ENV_FIELD_COUNT_OFFSET,
-    READ_ENV_LEN_OFFSET, READ_ENV_SIZE, RVEC_LEN_OFFSET, RVEC_PTR_OFFSET, STRUCT_TY_OFFSET,
-    VALUE_PAYLOAD_OFFSET, VALUE_SIZE, VALUE_TAG_OFFSET, WRITE_ENV_ERROR_OFFSET,
-    WRITE_ENV_FIELDS_OFFSET, WRITE_ENV_FIELD_COUNT_OFFSET, WRITE_ENV_SIZE,
+    CTX_MAX_DEPTH_OFFSET, ENUM_TY_OFFSET, ENUM_VALUE_OFFSET, ENV_CTX_OFFSET, ENV_PROG_OFFSET,
+    READ_ENV_DATA_OFFSET, READ_ENV_ERROR_OFFSET, READ_ENV_FIELDS_OFFSET,
+    READ_ENV_FIELD_COUNT_OFFSET, READ_ENV_LEN_OFFSET, READ_ENV_SIZE, RVEC_LEN_OFFSET,
+    RVEC_PTR_OFFSET, STRUCT_TY_OFFSET, VALUE_PAYLOAD_OFFSET, VALUE_SIZE, VALUE_TAG_OFFSET,
+    WRITE_ENV_ERROR_OFFSET, WRITE_ENV_FIELDS_OFFSET, WRITE_ENV_FIELD_COUNT_OFFSET, WRITE_ENV_SIZE,
 };
 use foryjit_wire::type_id::flag;
 use foryjit_wire::value::tag;
@@ -303,7 +303,7 @@ fn plan_split(
 pub(crate) fn build(
     module: &mut JITModule,
     prog: &Program,
-    links: &HashMap<TypeIdx, ChildLink>,
+    links: &Resolved,
     plan: &Plan,
 ) -> Result<PendingFn, JitError> {
     let sig = plan.sig.clone();
@@ -312,8 +312,8 @@ pub(crate) fn build(
             let helpers = [WRITE_OP_SYMBOL, WRITE_BLOB_SYMBOL, WRITE_NESTED_FAILED_SYMBOL];
             let child_sig = entry_sig(module, 3);
             define(module, plan.id, sig, &helpers, &[], |b, h, _| {
-                let nested = Nested::new(b, links, child_sig, h[2]);
-                lower_writer(b, h[0], h[1], nested, prog, ops.clone())
+                let nested = Nested::new(b, &links.children, child_sig, h[2]);
+                lower_writer(b, h[0], h[1], nested, &links.enums, prog, ops.clone())
             })
         }
         Body::Reader(ops) => {
@@ -326,8 +326,9 @@ pub(crate) fn build(
             ];
             let child_sig = entry_sig(module, 5);
             define(module, plan.id, sig, &helpers, &[], |b, h, _| {
-                let nested = Nested::new(b, links, child_sig, h[4]);
-                lower_reader(b, h[0], h[1], h[2], h[3], nested, prog, ops.clone())
+                let nested = Nested::new(b, &links.children, child_sig, h[4]);
+                let enums = &links.enums;
+                lower_reader(b, h[0], h[1], h[2], h[3], nested, enums, prog, ops.clone())
             })
         }
         Body::Entry(chunks) => define(module, plan.id, sig, &[], chunks, |b, _, crefs| {
@@ -446,6 +447,7 @@ fn lower_writer(
     helper: FuncRef,
     blob: FuncRef,
     mut nested: Nested,
+    enums: &HashMap<TypeIdx, u32>,
     prog: &Program,
     ops: std::ops::Range<usize>,
 ) {
@@ -610,6 +612,78 @@ fn lower_writer(
                 nullable: false,
                 ..
             } => direct(b, &mut v, blob, i),
+            WriteOp::PutField { field, codec: Codec::Enum(ty), nullable }
+                if enums.contains_key(ty) =>
+            {
+                // A dense enum inline: the value's type and its wire value within the members'
+                // range, then a varint, when the room is there as the interpreter's `reserve`
+                // would find it; anything else (another kind, an unknown value, growth) is the
+                // interpreter's.
+                let count = enums.get(ty).copied().unwrap_or(0);
+                v.flush(b);
+                let addr = field_addr(b, field.0);
+                let generic = b.create_block();
+                let next = b.create_block();
+                let t = b.ins().uload8(types::I32, trusted(), addr, VALUE_TAG_OFFSET as i32);
+                let (len, cap, max) = (b.use_var(v.len), b.use_var(v.cap), b.use_var(v.max));
+                let room = b.ins().isub(cap, len);
+                let in_limit = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, len, max);
+                if *nullable {
+                    // what `write_flagged` does for a null: room for its `reserve(6)`, the flag
+                    let null = b.create_block();
+                    let write_null = b.create_block();
+                    let present = b.create_block();
+                    let is_null = b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(tag::NULL));
+                    b.ins().brif(is_null, null, &[], present, &[]);
+                    b.switch_to_block(null);
+                    let has = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, room, 6);
+                    let ok = b.ins().band(has, in_limit);
+                    b.ins().brif(ok, write_null, &[], generic, &[]);
+                    b.switch_to_block(write_null);
+                    let fd = b.ins().iconst(types::I32, i64::from(flag::NULL));
+                    v.put(b, fd, 1);
+                    v.flush(b);
+                    b.ins().jump(next, &[]);
+                    b.switch_to_block(present);
+                }
+                let check = b.create_block();
+                let write = b.create_block();
+                let is_enum = b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(tag::ENUM));
+                b.ins().brif(is_enum, check, &[], generic, &[]);
+                b.switch_to_block(check);
+                let payload = VALUE_PAYLOAD_OFFSET as i32;
+                let ety =
+                    b.ins().load(types::I32, trusted(), addr, payload + ENUM_TY_OFFSET as i32);
+                let same = b.ins().icmp_imm_s(IntCC::Equal, ety, i64::from(ty.0));
+                let x =
+                    b.ins().load(types::I32, trusted(), addr, payload + ENUM_VALUE_OFFSET as i32);
+                let known = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, x, i64::from(count));
+                // the flag, then the varint's 8-byte store (its `reserve(5)` and slack); that
+                // `reserve` also wants the length after the flag within the limit
+                let need = 8 + i64::from(*nullable);
+                let has = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, room, need);
+                let within = if *nullable {
+                    b.ins().icmp(IntCC::UnsignedLessThan, len, max)
+                } else {
+                    in_limit
+                };
+                let mut ok = b.ins().band(same, known);
+                ok = b.ins().band(ok, has);
+                ok = b.ins().band(ok, within);
+                b.ins().brif(ok, write, &[], generic, &[]);
+                b.switch_to_block(write);
+                if *nullable {
+                    let ff = b.ins().iconst(types::I32, i64::from(flag::NOT_NULL));
+                    v.put(b, ff, 1);
+                    v.flush(b);
+                }
+                emit_put_varint32(b, &mut v, Scalar::VarU32, x);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(generic);
+                call_op(b, &mut v, i);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(next);
+            }
             WriteOp::PutField {
                 field,
                 codec: Codec::Struct { ty, with_meta: false },
@@ -708,9 +782,8 @@ fn lower_writer(
 /// the byte count from `clz`, the continuation bits shifted into all bytes but the last, and
 /// one 8-byte store (the run's `Reserve` includes `RESERVE_SLACK` bytes for the
 /// part of the word past the varint, which the next write overwrites).
-fn emit_put_varint32(b: &mut FunctionBuilder, v: &mut WriterVars, s: Scalar, addr: Val) {
+fn emit_put_varint32(b: &mut FunctionBuilder, v: &mut WriterVars, s: Scalar, x: Val) {
     const _: () = assert!(foryjit_ir::RESERVE_SLACK >= 8);
-    let x = b.ins().load(types::I32, trusted(), addr, VALUE_PAYLOAD_OFFSET as i32);
     let x = if s == Scalar::VarI32 {
         let sh = b.ins().ishl_imm_u(x, 1);
         let sign = b.ins().sshr_imm_u(x, 31);
@@ -758,7 +831,8 @@ fn emit_put_scalar(b: &mut FunctionBuilder, v: &mut WriterVars, s: Scalar, addr:
     }
     v.flush(b);
     if matches!(s, Scalar::VarI32 | Scalar::VarU32) {
-        emit_put_varint32(b, v, s, addr);
+        let x = b.ins().load(types::I32, trusted(), addr, payload);
+        emit_put_varint32(b, v, s, x);
         return;
     }
     // Varints: the value as an unsigned 64-bit integer, zigzagged for signed kinds.
@@ -820,6 +894,7 @@ fn lower_reader(
     field_helper: FuncRef,
     alloc: FuncRef,
     mut nested: Nested,
+    enums: &HashMap<TypeIdx, u32>,
     prog: &Program,
     ops: std::ops::Range<usize>,
 ) {
@@ -878,6 +953,73 @@ fn lower_reader(
 
     for (i, op) in prog.read.iter().enumerate().take(ops.end).skip(ops.start) {
         match op {
+            ReadOp::GetField { field, codec: Codec::Enum(ty), nullable }
+                if enums.contains_key(ty) =>
+            {
+                // A dense enum inline: its varint, then the members' range as the membership
+                // check; an unknown value, like a malformed varint, goes to the failure exit
+                // from the op's start, and a nullable field's null or reference flag to the
+                // interpreter.
+                let count = enums.get(ty).copied().unwrap_or(0);
+                let ty = i64::from(ty.0);
+                flush(b, &mut off);
+                let p = b.use_var(pos);
+                // a nullable field: (next, generic), where the interpreter reads the others
+                let mut exits = None;
+                if *nullable {
+                    let next = b.create_block();
+                    let generic = b.create_block();
+                    exits = Some((next, generic));
+                    let present = b.create_block();
+                    let flagged = b.create_block();
+                    let has = b.ins().icmp(IntCC::UnsignedLessThan, p, end);
+                    b.ins().brif(has, present, &[], generic, &[]);
+                    b.switch_to_block(present);
+                    let at = b.ins().iadd(data, p);
+                    let f = b.ins().uload8(types::I32, bytes(), at, 0);
+                    let plain = b.ins().icmp_imm_s(IntCC::Equal, f, i64::from(flag::NOT_NULL));
+                    b.ins().brif(plain, flagged, &[], generic, &[]);
+                    b.switch_to_block(flagged);
+                    let after = b.ins().iadd_imm_s(p, 1);
+                    b.def_var(pos, after);
+                }
+                let store_enum = |b: &mut FunctionBuilder, field: u32, _: u8, x: Val| {
+                    let known = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, x, i64::from(count));
+                    let store = b.create_block();
+                    let opi = b.ins().iconst(types::I32, i as i64);
+                    let one = b.ins().iconst(types::I32, 1);
+                    b.ins().brif(known, store, &[], fail, &[opi.into(), one.into(), p.into()]);
+                    b.switch_to_block(store);
+                    let slot = b.ins().iadd_imm_s(fields, i64::from(field) * VALUE_SIZE as i64);
+                    let tv = b.ins().iconst(types::I8, i64::from(tag::ENUM));
+                    b.ins().store(trusted(), tv, slot, VALUE_TAG_OFFSET as i32);
+                    let payload = VALUE_PAYLOAD_OFFSET as i32;
+                    let tyv = b.ins().iconst(types::I32, ty);
+                    b.ins().store(trusted(), tyv, slot, payload + ENUM_TY_OFFSET as i32);
+                    b.ins().store(trusted(), x, slot, payload + ENUM_VALUE_OFFSET as i32);
+                };
+                emit_get_varint(
+                    b,
+                    pos,
+                    data,
+                    end,
+                    pos_ptr,
+                    tail,
+                    Scalar::VarU32,
+                    field.0,
+                    &store_enum,
+                    fail,
+                    i,
+                    Some(p),
+                );
+                if let Some((next, generic)) = exits {
+                    b.ins().jump(next, &[]);
+                    b.switch_to_block(generic);
+                    call_op(b, &mut off, i);
+                    b.ins().jump(next, &[]);
+                    b.switch_to_block(next);
+                }
+            }
             ReadOp::GetField { field, codec: Codec::Struct { ty, with_meta: false }, nullable }
                 if nested.links.contains_key(ty) =>
             {
@@ -993,6 +1135,7 @@ fn lower_reader(
                         &store_slot,
                         fail,
                         i,
+                        None,
                     );
                 } else {
                     call_op(b, &mut off, i);
@@ -1053,7 +1196,7 @@ fn lower_reader(
 /// is malformed (the failure exit, as in the interpreter). Near the end of the input, and for
 /// the 9-byte form of a 64-bit varint, the interpreter's own varint reader runs through the
 /// `fj_interp_read_varint` helper; when it fails the op goes to the failure exit from the
-/// varint's start, and the interpreter reports exactly the error it reports on its own.
+/// varint's start (or from `retry_at`, where the op began), and the interpreter reports exactly the error it reports on its own.
 #[allow(clippy::too_many_arguments)]
 fn emit_get_varint(
     b: &mut FunctionBuilder,
@@ -1067,12 +1210,13 @@ fn emit_get_varint(
     store_slot: &dyn Fn(&mut FunctionBuilder, u32, u8, Val),
     fail: cranelift_codegen::ir::Block,
     op_index: usize,
+    retry_at: Option<Val>,
 ) {
     let is64 = matches!(s, Scalar::VarI64 | Scalar::VarU64);
     let start = b.use_var(pos);
     let opi = b.ins().iconst(types::I32, op_index as i64);
     let one = b.ins().iconst(types::I32, 1);
-    let fail_args = [opi.into(), one.into(), start.into()];
+    let fail_args = [opi.into(), one.into(), retry_at.unwrap_or(start).into()];
     // done(pos after, value)
     let done = b.create_block();
     b.append_block_param(done, types::I64);

@@ -15,7 +15,9 @@ use foryjit_interp::native::{
 };
 use foryjit_interp::{Catalog, NativeLink, RemoteHook, RemoteType};
 use foryjit_ir::Program;
-use foryjit_jit::{ChildLink, CodeUnit, Compiler, CompilerOptions, Entry, Helpers, JitError};
+use foryjit_jit::{
+    ChildLink, CodeUnit, Compiler, CompilerOptions, Entry, Helpers, JitError, TypeLink,
+};
 use foryjit_schema::ResolvedType;
 use foryjit_wire::TypeIdx;
 use parking_lot::{Mutex, RwLock};
@@ -198,7 +200,8 @@ fn helpers() -> Helpers {
     }
 }
 
-/// Compiles `prog`, linking its nested struct fields to their types' slots in `cat`: returns
+/// Compiles `prog`, linking its nested struct fields to their types' slots in `cat` and its
+/// dense enums to their member counts: returns
 /// the code (with the links it keeps alive) and its entry points.
 fn compile_linked(
     compiler: &Compiler,
@@ -206,7 +209,10 @@ fn compile_linked(
     prog: &Program,
 ) -> Result<(Compiled, usize, Entry), JitError> {
     let links = std::cell::RefCell::new(Vec::new());
-    let children = |ty: TypeIdx| {
+    let resolve = |ty: TypeIdx| {
+        if let Some(count) = cat.dense_enum(ty) {
+            return Some(TypeLink::DenseEnum { count });
+        }
         let link = cat.native_link(ty)?;
         let child = ChildLink {
             write_slot: link.write_slot_addr(),
@@ -215,9 +221,9 @@ fn compile_linked(
             field_count: u32::try_from(link.field_count()).ok()?,
         };
         links.borrow_mut().push(link);
-        Some(child)
+        Some(TypeLink::Message(child))
     };
-    let (unit, entry) = compiler.compile(prog, helpers(), &children)?;
+    let (unit, entry) = compiler.compile(prog, helpers(), &resolve)?;
     let code_bytes = unit.code_bytes();
     Ok((Compiled { _unit: unit, _links: links.into_inner() }, code_bytes, entry))
 }

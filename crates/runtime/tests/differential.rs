@@ -38,12 +38,13 @@ enum Kind {
     ListStr,
     MapStrI32,
     Enum,
+    DenseEnum,
     Inner,
     Dec,
     Uni,
 }
 
-const KINDS: [Kind; 29] = [
+const KINDS: [Kind; 30] = [
     Kind::Bool,
     Kind::I8,
     Kind::I16,
@@ -70,6 +71,7 @@ const KINDS: [Kind; 29] = [
     Kind::ListStr,
     Kind::MapStrI32,
     Kind::Enum,
+    Kind::DenseEnum,
     Kind::Inner,
     Kind::Dec,
     Kind::Uni,
@@ -103,6 +105,7 @@ fn fdl_type(k: Kind) -> &'static str {
         Kind::ListStr => "list<string>",
         Kind::MapStrI32 => "map<string, int32>",
         Kind::Enum => "E",
+        Kind::DenseEnum => "F",
         Kind::Inner => "Inner",
         Kind::Dec => "decimal",
         Kind::Uni => "U",
@@ -117,6 +120,7 @@ struct Schema {
 fn gen_schema(rng: &mut StdRng, n: usize) -> Schema {
     let mut fdl = String::from(
         "package d;\nenum E [id=2] { A = 0; B = 7; C = 3; }\n\
+         enum F [id=5] { X = 0; Y = 1; Z = 2; }\n\
          message Inner [id=3] { int32 a = 1; optional string s = 2; fixed int64 f = 3; }\n\
          union U [id=4] { string s = 0; int64 n = 1; Inner inner = 2; }\n\
          message M [id=1] {\n",
@@ -248,6 +252,10 @@ fn gen_value(rng: &mut StdRng, fory: &ForyJit, k: Kind) -> Value {
             let value = [0u32, 7, 3][rng.random_range(0..3)];
             Value::Enum(foryjit::EnumValue { ty, value })
         }
+        Kind::DenseEnum => {
+            let ty = fory.type_handle("d.F").map(|h| h.index()).unwrap_or(foryjit::TypeIdx(0));
+            Value::Enum(foryjit::EnumValue { ty, value: rng.random_range(0..3) })
+        }
         Kind::Inner => {
             let ty = fory.type_handle("d.Inner").map(|h| h.index()).unwrap_or(foryjit::TypeIdx(0));
             let s = if rng.random() { Value::string(gen_string(rng)) } else { Value::Null };
@@ -300,6 +308,15 @@ fn corrupt(rng: &mut StdRng, v: &Value) -> Value {
     if !nested.is_empty() && rng.random_bool(0.5) {
         let i = nested[rng.random_range(0..nested.len())];
         s.fields[i] = corrupt(rng, &s.fields[i]);
+        return v;
+    }
+    let enums: Vec<usize> = (0..n).filter(|&i| matches!(s.fields[i], Value::Enum(_))).collect();
+    if !enums.is_empty() && rng.random_bool(0.2) {
+        // a value no member has
+        let i = enums[rng.random_range(0..enums.len())];
+        if let Value::Enum(e) = &mut s.fields[i] {
+            e.value = [3, 200, u32::MAX][rng.random_range(0..3)];
+        }
         return v;
     }
     match rng.random_range(0..4) {

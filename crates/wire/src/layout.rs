@@ -25,6 +25,10 @@ pub const BUF_CAP_OFFSET: usize = 16;
 pub const BUF_MAX_OFFSET: usize = 24;
 /// Offset of the type index inside a [`StructValue`].
 pub const STRUCT_TY_OFFSET: usize = 16;
+/// Offset of the type index inside an [`crate::EnumValue`].
+pub const ENUM_TY_OFFSET: usize = 0;
+/// Offset of the `u32` wire value inside an [`crate::EnumValue`].
+pub const ENUM_VALUE_OFFSET: usize = 4;
 
 // The environments compiled code is called with (`foryjit_interp::native`'s `WriteEnv` and
 // `ReadEnv`, `#[repr(C)]`; that crate asserts these offsets with `offset_of!`). A compiled
@@ -64,6 +68,8 @@ const _: () = assert!(std::mem::size_of::<Value>() == VALUE_SIZE);
 const _: () = assert!(std::mem::align_of::<Value>() == 8);
 const _: () = assert!(std::mem::size_of::<RVec<Value>>() == 16);
 const _: () = assert!(std::mem::offset_of!(StructValue, ty) == STRUCT_TY_OFFSET);
+const _: () = assert!(std::mem::offset_of!(crate::EnumValue, ty) == ENUM_TY_OFFSET);
+const _: () = assert!(std::mem::offset_of!(crate::EnumValue, value) == ENUM_VALUE_OFFSET);
 const _: () = assert!(std::mem::offset_of!(crate::Buf, ptr) == BUF_PTR_OFFSET);
 const _: () = assert!(std::mem::offset_of!(crate::Buf, len) == BUF_LEN_OFFSET);
 const _: () = assert!(std::mem::offset_of!(crate::Buf, cap) == BUF_CAP_OFFSET);
