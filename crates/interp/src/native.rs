@@ -11,7 +11,9 @@
 //! A nonzero return is an error whose details the callback left in `env`.
 
 use crate::read::{exec_read_op, put_field, read_body, ReadCtx};
-use crate::write::{exec_write_op, write_blob, WriteCtx};
+use crate::write::{
+    enter, exec_write_op, write_blob, write_collection_head, write_flagged, WriteCtx,
+};
 use foryjit_ir::{Codec, Program, ReadOp, WriteOp};
 use foryjit_wire::type_id::flag;
 use foryjit_wire::{
@@ -307,7 +309,8 @@ pub unsafe extern "C" fn fj_write_blob(
 
 /// Called by compiled writers when a nested struct's compiled writer, which they called
 /// directly with the environment `child` built on their stack, failed: moves the child's error
-/// into `env`, named by field op `op` as the interpreter names it, and returns 1.
+/// into `env`, named by field op `op` (and by element `elem - 1` of that field's list when
+/// `elem` is not 0) as the interpreter names it, and returns 1.
 ///
 /// # Safety
 /// `env` as [`fj_write_op`]; `child` the child's environment after the call.
@@ -315,11 +318,14 @@ pub unsafe extern "C" fn fj_write_nested_failed(
     env: *mut c_void,
     child: *mut c_void,
     op: u32,
-    _count: u32,
+    elem: u32,
 ) -> i32 {
     // SAFETY: per the contract; the child's call has returned, so nothing else uses it.
     let (env, child) = unsafe { (WriteEnv::from_raw(env), WriteEnv::from_raw(child)) };
-    let error = child.error.take().unwrap_or_else(|| internal(0));
+    let mut error = child.error.take().unwrap_or_else(|| internal(0));
+    if let Some(i) = elem.checked_sub(1) {
+        error = error.within(PathSegment::Index(i as usize));
+    }
     let (_, prog, _) = env.parts();
     let error = match prog.write.get(op as usize) {
         Some(WriteOp::PutField { field, .. }) => within_field(prog, field.0, error),
@@ -327,6 +333,70 @@ pub unsafe extern "C" fn fj_write_nested_failed(
     };
     env.error = Some(error);
     1
+}
+
+/// Direct helper for compiled writers, before they write the elements of a list of structs
+/// themselves: for op `op` — a list field (`PutField`) whose elements are structs — checks that
+/// every element can go straight to the element type's compiled writer (a struct of that type
+/// and field count; no null, no reference) and that the depth allows the list's and the
+/// elements' levels; then writes what the interpreter writes before the first element (the
+/// field's flag, the length, the collection header, the element type meta) with the
+/// interpreter's own functions, and enters the list's level of depth, which compiled code
+/// leaves after the last element. Returns 0 when that is done; 2, having done nothing, for
+/// anything else (an empty list, another kind of value, ...): compiled code then hands the op
+/// to [`fj_write_op`]. 1 is an error left in `env` (a limit while writing the head).
+///
+/// # Safety
+/// As [`fj_write_op`].
+pub unsafe extern "C" fn fj_write_list_head(
+    env: *mut c_void,
+    buf: *mut Buf,
+    op: u32,
+    _count: u32,
+) -> i32 {
+    // SAFETY: per the contract, `env` is the live environment of a compiled writer.
+    let env = unsafe { WriteEnv::from_raw(env) };
+    let (ctx, prog, fields) = env.parts();
+    let Some(WriteOp::PutField { field, codec: Codec::List(elem), nullable }) =
+        prog.write.get(op as usize)
+    else {
+        return 2;
+    };
+    let (Codec::Struct { ty, with_meta: false }, false) = (&elem.codec, elem.declared) else {
+        return 2;
+    };
+    let Some(v @ Value::List(items)) = fields.get(field.0 as usize) else { return 2 };
+    let Some(child) = ctx.cat.program(*ty) else { return 2 };
+    let direct = |v: &Value| matches!(v, Value::Struct(sv) if sv.ty == *ty && sv.fields.len() == child.field_count());
+    if items.is_empty() || ctx.depth.saturating_add(2) > ctx.max_depth || !items.iter().all(direct)
+    {
+        return 2;
+    }
+    let head = |ctx: &mut WriteCtx, w: &mut Writer, _: &Value| {
+        write_collection_head(ctx, w, elem, items)?;
+        enter(ctx, w)
+    };
+    // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
+    let written = unsafe {
+        on_buffer(&mut *buf, |w| {
+            if *nullable {
+                write_flagged(ctx, w, v, true, head)
+            } else {
+                head(ctx, w, v)
+            }
+        })
+    };
+    match written {
+        Some(Ok(())) => 0,
+        Some(Err(e)) => {
+            env.error = Some(within_field(prog, field.0, e));
+            1
+        }
+        None => {
+            env.error = Some(panicked(0));
+            1
+        }
+    }
 }
 
 /// Direct helper for compiled readers: reads op `op` — a field (`GetField`) of a string,

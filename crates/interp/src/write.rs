@@ -161,7 +161,7 @@ pub(crate) fn write_graph(
 
 /// The flag of a value at a position that carries one (`fd` null, `ff` value; in a graph, `00`
 /// + the node the first time a `Ref` is met, `fe <id>` after), then the body through `body`.
-fn write_flagged(
+pub(crate) fn write_flagged(
     ctx: &mut WriteCtx,
     w: &mut Writer,
     v: &Value,
@@ -233,7 +233,7 @@ pub(crate) fn write_struct_body_entry(
     w.check_limit()
 }
 
-fn enter(ctx: &mut WriteCtx, w: &Writer) -> CodecResult<()> {
+pub(crate) fn enter(ctx: &mut WriteCtx, w: &Writer) -> CodecResult<()> {
     ctx.depth += 1;
     if ctx.depth > ctx.max_depth {
         return Err(err(ErrorKind::DepthLimit(ctx.max_depth), w));
@@ -724,13 +724,47 @@ fn write_typed_collection(
     elem: &ElemCodec,
     items: &[Value],
 ) -> CodecResult<()> {
+    let Some(head) = write_collection_head(ctx, w, elem, items)? else { return Ok(()) };
+    let body_codec = head.plain.as_ref().unwrap_or(&elem.codec);
+    enter(ctx, w)?;
+    for (i, v) in items.iter().enumerate() {
+        let r = if head.flagged {
+            write_flagged(ctx, w, v, true, |ctx, w, v| write_body(ctx, w, body_codec, v))
+        } else {
+            write_body(ctx, w, body_codec, v)
+        };
+        r.map_err(|e| e.within(PathSegment::Index(i)))?;
+    }
+    ctx.depth -= 1;
+    Ok(())
+}
+
+/// How the elements of a typed collection follow its head.
+pub(crate) struct CollectionHead {
+    /// Each element carries a flag.
+    pub flagged: bool,
+    /// The elements' body codec when it is not the declared one (struct elements, whose type
+    /// meta the head carries).
+    pub plain: Option<Codec>,
+}
+
+/// What a typed collection writes before its first element: the length, then (when there are
+/// elements) the header and the element type meta. `None` when nothing follows: an empty
+/// collection, or one of `any` elements, which this writes whole.
+pub(crate) fn write_collection_head(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    elem: &ElemCodec,
+    items: &[Value],
+) -> CodecResult<Option<CollectionHead>> {
     w.reserve(6)?;
     w.put_varu32(items.len() as u32);
     if items.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     if let Codec::Any = elem.codec {
-        return write_dynamic_elements(ctx, w, items);
+        write_dynamic_elements(ctx, w, items)?;
+        return Ok(None);
     }
     let has_null = items.iter().any(Value::is_null);
     if has_null && !elem.nullable {
@@ -747,35 +781,18 @@ fn write_typed_collection(
     if has_ref {
         header |= 0x01;
     }
-    let body_codec: &Codec;
-    let plain;
+    let mut plain = None;
     if elem.declared {
         header |= 0x04;
         w.put_u8(header);
-        body_codec = &elem.codec;
     } else {
         w.put_u8(header);
-        match &elem.codec {
-            Codec::Struct { ty, .. } => {
-                write_user_type_meta(ctx, w, *ty)?;
-                plain = Codec::Struct { ty: *ty, with_meta: false };
-                body_codec = &plain;
-            }
-            c => body_codec = c,
+        if let Codec::Struct { ty, .. } = &elem.codec {
+            write_user_type_meta(ctx, w, *ty)?;
+            plain = Some(Codec::Struct { ty: *ty, with_meta: false });
         }
     }
-    enter(ctx, w)?;
-    let flagged = header & 0x03 != 0;
-    for (i, v) in items.iter().enumerate() {
-        let r = if flagged {
-            write_flagged(ctx, w, v, true, |ctx, w, v| write_body(ctx, w, body_codec, v))
-        } else {
-            write_body(ctx, w, body_codec, v)
-        };
-        r.map_err(|e| e.within(PathSegment::Index(i)))?;
-    }
-    ctx.depth -= 1;
-    Ok(())
+    Ok(Some(CollectionHead { flagged: header & 0x03 != 0, plain }))
 }
 
 /// Same "class" in the sense pyfory uses for collection headers and map chunks.

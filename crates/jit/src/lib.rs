@@ -15,7 +15,8 @@
 //! helpers: write_op(env, buf, op, count) -> i32,  read_op(env, pos, op, count) -> i32,
 //!          write_blob(env, buf, op, _) -> i32,    read_field(env, pos, op, _) -> i32,
 //!          read_varint(data, len, pos, wide) -> u64,
-//!          write_nested_failed(env, child_env, op, _) -> i32,
+//!          write_nested_failed(env, child_env, op, elem) -> i32,
+//!          write_list_head(env, buf, op, _) -> i32,
 //!          read_nested_alloc(env, pos, op, _) -> *mut Value,
 //!          read_nested_failed(env, child_env, op, _) -> i32
 //! ```
@@ -47,6 +48,7 @@
 //!     write_op: f,
 //!     write_blob: f,
 //!     write_nested_failed: f,
+//!     write_list_head: f,
 //!     read_op: f,
 //!     read_varint: f,
 //!     read_field: f,
@@ -98,9 +100,13 @@ pub struct Helpers {
     /// `unsafe extern "C" fn(env, buf, op, count) -> i32`: writes a non-nullable string, binary
     /// or array field op directly; 0 written, 2 declined (nothing written), else an error.
     pub write_blob: *const u8,
-    /// `unsafe extern "C" fn(env, child_env, op, count) -> i32`: after a nested struct's
-    /// compiled writer, called directly, failed: moves its error into `env`; returns 1.
+    /// `unsafe extern "C" fn(env, child_env, op, elem) -> i32`: after a nested struct's
+    /// compiled writer, called directly, failed: moves its error into `env` (named by list
+    /// element `elem - 1` when `elem` is not 0); returns 1.
     pub write_nested_failed: *const u8,
+    /// `unsafe extern "C" fn(env, buf, op, count) -> i32`: writes the head of a list of structs
+    /// whose elements compiled code then writes itself; 0 written, 2 declined, else an error.
+    pub write_list_head: *const u8,
     /// `unsafe extern "C" fn(env, pos, op, count) -> i32`: executes read ops `op..op + count`.
     pub read_op: *const u8,
     /// `unsafe extern "C" fn(data, len, pos, wide) -> u64`: reads a varint at `*pos` near the
@@ -301,6 +307,7 @@ impl Compiler {
         builder.symbol(lower::WRITE_OP_SYMBOL, helpers.write_op);
         builder.symbol(lower::WRITE_BLOB_SYMBOL, helpers.write_blob);
         builder.symbol(lower::WRITE_NESTED_FAILED_SYMBOL, helpers.write_nested_failed);
+        builder.symbol(lower::WRITE_LIST_HEAD_SYMBOL, helpers.write_list_head);
         builder.symbol(lower::READ_NESTED_ALLOC_SYMBOL, helpers.read_nested_alloc);
         builder.symbol(lower::READ_NESTED_FAILED_SYMBOL, helpers.read_nested_failed);
         builder.symbol(lower::READ_OP_SYMBOL, helpers.read_op);
@@ -362,6 +369,13 @@ fn resolve_links(prog: &Program, links: Links) -> Resolved {
             Codec::Struct { ty, with_meta: false } => {
                 if let Some(TypeLink::Message(l)) = links(*ty) {
                     resolved.children.insert(*ty, l);
+                }
+            }
+            Codec::List(elem) => {
+                if let (Codec::Struct { ty, .. }, false) = (&elem.codec, elem.declared) {
+                    if let Some(TypeLink::Message(l)) = links(*ty) {
+                        resolved.children.insert(*ty, l);
+                    }
                 }
             }
             Codec::Enum(ty) => {

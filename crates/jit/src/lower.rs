@@ -28,6 +28,9 @@ use std::collections::HashMap;
 pub(crate) const WRITE_OP_SYMBOL: &str = "fj_interp_write_op";
 /// Symbol of the direct string / binary / array field writer.
 pub(crate) const WRITE_BLOB_SYMBOL: &str = "fj_interp_write_blob";
+/// Symbol of the helper that writes a list of structs' head before compiled code writes its
+/// elements.
+pub(crate) const WRITE_LIST_HEAD_SYMBOL: &str = "fj_interp_write_list_head";
 /// Symbol of the helper that takes a failed child writer's error.
 pub(crate) const WRITE_NESTED_FAILED_SYMBOL: &str = "fj_interp_write_nested_failed";
 /// Symbol of the helper that places a nested struct before its compiled reader fills it
@@ -309,11 +312,16 @@ pub(crate) fn build(
     let sig = plan.sig.clone();
     match &plan.body {
         Body::Writer(ops) => {
-            let helpers = [WRITE_OP_SYMBOL, WRITE_BLOB_SYMBOL, WRITE_NESTED_FAILED_SYMBOL];
+            let helpers = [
+                WRITE_OP_SYMBOL,
+                WRITE_BLOB_SYMBOL,
+                WRITE_NESTED_FAILED_SYMBOL,
+                WRITE_LIST_HEAD_SYMBOL,
+            ];
             let child_sig = entry_sig(module, 3);
             define(module, plan.id, sig, &helpers, &[], |b, h, _| {
                 let nested = Nested::new(b, &links.children, child_sig, h[2]);
-                lower_writer(b, h[0], h[1], nested, &links.enums, prog, ops.clone())
+                lower_writer(b, [h[0], h[1], h[3]], nested, &links.enums, prog, ops.clone())
             })
         }
         Body::Reader(ops) => {
@@ -351,6 +359,15 @@ pub(crate) fn build(
             let code = b.block_params(fail)[0];
             b.ins().return_(&[code]);
         }),
+    }
+}
+
+/// The link of a list's element type, when its elements are structs whose compiled writer
+/// compiled code calls directly.
+fn list_child(nested: &Nested, elem: &foryjit_ir::ElemCodec) -> Option<ChildLink> {
+    match elem.codec {
+        Codec::Struct { ty, .. } if !elem.declared => nested.links.get(&ty).copied(),
+        _ => None,
     }
 }
 
@@ -405,8 +422,8 @@ impl<'l> Nested<'l> {
     /// Calls the child's entry point `f` with `args` after `env_args` (the child environment,
     /// whose common part — context, program — is stored here) with the depth one higher, then
     /// restores the depth. A failure goes to `ret` with the code the `failed` helper returns
-    /// (having moved the child's error into `env`, named by op `op`); success goes on in a new
-    /// block.
+    /// (having moved the child's error into `env`, named by op `op` and, when `elem` (an `i32`)
+    /// is not 0, by element `elem - 1`); success goes on in a new block.
     #[allow(clippy::too_many_arguments)]
     fn call(
         &self,
@@ -416,7 +433,7 @@ impl<'l> Nested<'l> {
         child_env: Val,
         link: &ChildLink,
         args: &[Val],
-        op: usize,
+        (op, elem): (usize, Val),
         ret: Block,
     ) {
         b.ins().store(trusted(), ctx, child_env, ENV_CTX_OFFSET as i32);
@@ -434,8 +451,7 @@ impl<'l> Nested<'l> {
         b.ins().brif(code, failed, &[], ok, &[]);
         b.switch_to_block(failed);
         let opi = b.ins().iconst(types::I32, op as i64);
-        let zero = b.ins().iconst(types::I32, 0);
-        let call = b.ins().call(self.failed, &[env, child_env, opi, zero]);
+        let call = b.ins().call(self.failed, &[env, child_env, opi, elem]);
         let code = b.inst_results(call)[0];
         b.ins().jump(ret, &[code.into()]);
         b.switch_to_block(ok);
@@ -444,8 +460,7 @@ impl<'l> Nested<'l> {
 
 fn lower_writer(
     b: &mut FunctionBuilder,
-    helper: FuncRef,
-    blob: FuncRef,
+    [helper, blob, list_head]: [FuncRef; 3],
     mut nested: Nested,
     enums: &HashMap<TypeIdx, u32>,
     prog: &Program,
@@ -612,6 +627,85 @@ fn lower_writer(
                 nullable: false,
                 ..
             } => direct(b, &mut v, blob, i),
+            WriteOp::PutField { field, codec: Codec::List(elem), .. }
+                if list_child(&nested, elem).is_some() =>
+            {
+                // A list of structs: the head through `fj_interp_write_list_head` (which checks
+                // that every element can go straight to the child's compiled writer and enters
+                // the list's level of depth), then a loop calling that writer for each element,
+                // then the level left. The interpreter writes anything else.
+                let Some(link) = list_child(&nested, elem) else {
+                    call_op(b, &mut v, i);
+                    i += 1;
+                    continue;
+                };
+                v.flush(b);
+                let addr = field_addr(b, field.0);
+                let generic = b.create_block();
+                let next = b.create_block();
+                let head = b.create_block();
+                let prepared = nested.prepare(b, env, link.write_slot);
+                b.ins().brif(prepared[3], head, &[], generic, &[]);
+                b.switch_to_block(head);
+                let len = b.use_var(v.len);
+                b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
+                let opi = b.ins().iconst(types::I32, i as i64);
+                let zero = b.ins().iconst(types::I32, 0);
+                let call = b.ins().call(list_head, &[env, buf, opi, zero]);
+                let code = b.inst_results(call)[0];
+                let setup = b.create_block();
+                let not_written = b.create_block();
+                b.ins().brif(code, not_written, &[], setup, &[]);
+                b.switch_to_block(not_written);
+                let declined = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
+                b.ins().brif(declined, generic, &[], ret, &[code.into()]);
+
+                b.switch_to_block(setup);
+                let payload = VALUE_PAYLOAD_OFFSET as i32;
+                let items = b.ins().load(PTR, trusted(), addr, payload + RVEC_PTR_OFFSET as i32);
+                let n = b.ins().uload32(trusted(), addr, payload + RVEC_LEN_OFFSET as i32);
+                // the depth inside the list (the head entered its level)
+                let [f, ctx, _, go] = prepared;
+                let depth = b.ins().load(types::I32, trusted(), ctx, CTX_DEPTH_OFFSET as i32);
+                let child_env = nested.env_addr(b, WRITE_ENV_SIZE);
+                let count = b.ins().iconst(PTR, i64::from(link.field_count));
+                b.ins().store(trusted(), count, child_env, WRITE_ENV_FIELD_COUNT_OFFSET as i32);
+                let none = b.ins().iconst(PTR, 0);
+                b.ins().store(trusted(), none, child_env, WRITE_ENV_ERROR_OFFSET as i32);
+                let header = b.create_block();
+                b.append_block_param(header, PTR);
+                let body = b.create_block();
+                let exit = b.create_block();
+                let start = b.ins().iconst(PTR, 0);
+                b.ins().jump(header, &[start.into()]);
+
+                b.switch_to_block(header);
+                let k = b.block_params(header)[0];
+                let done = b.ins().icmp(IntCC::Equal, k, n);
+                b.ins().brif(done, exit, &[], body, &[]);
+                b.switch_to_block(body);
+                let at = b.ins().imul_imm_s(k, VALUE_SIZE as i64);
+                let e = b.ins().iadd(items, at);
+                let child_fields =
+                    b.ins().load(PTR, trusted(), e, payload + RVEC_PTR_OFFSET as i32);
+                b.ins().store(trusted(), child_fields, child_env, WRITE_ENV_FIELDS_OFFSET as i32);
+                let k1 = b.ins().iadd_imm_s(k, 1);
+                let elem_no = b.ins().ireduce(types::I32, k1);
+                let args = [child_fields, buf];
+                let inside = [f, ctx, depth, go];
+                nested.call(b, inside, env, child_env, &link, &args, (i, elem_no), ret);
+                b.ins().jump(header, &[k1.into()]);
+
+                b.switch_to_block(exit);
+                let outside = b.ins().iadd_imm_s(depth, -1);
+                b.ins().store(trusted(), outside, ctx, CTX_DEPTH_OFFSET as i32);
+                reload(b, &v);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(generic);
+                call_op(b, &mut v, i);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(next);
+            }
             WriteOp::PutField { field, codec: Codec::Enum(ty), nullable }
                 if enums.contains_key(ty) =>
             {
@@ -743,7 +837,8 @@ fn lower_writer(
                 let none = b.ins().iconst(PTR, 0);
                 b.ins().store(trusted(), none, child_env, WRITE_ENV_ERROR_OFFSET as i32);
                 let args = [child_fields, buf];
-                nested.call(b, prepared, env, child_env, &link, &args, i, ret);
+                let no_elem = b.ins().iconst(types::I32, 0);
+                nested.call(b, prepared, env, child_env, &link, &args, (i, no_elem), ret);
                 reload(b, &v);
                 b.ins().jump(next, &[]);
                 b.switch_to_block(generic);
@@ -1071,7 +1166,8 @@ fn lower_reader(
                 b.ins().store(trusted(), none, child_env, READ_ENV_ERROR_OFFSET as i32);
                 b.ins().store(trusted(), body_at, pos_ptr, 0);
                 let args = [data, end, pos_ptr, child_fields];
-                nested.call(b, prepared, env, child_env, &link, &args, i, ret);
+                let no_elem = b.ins().iconst(types::I32, 0);
+                nested.call(b, prepared, env, child_env, &link, &args, (i, no_elem), ret);
                 let after = b.ins().load(PTR, trusted(), pos_ptr, 0);
                 b.def_var(pos, after);
                 b.ins().jump(next, &[]);

@@ -40,11 +40,12 @@ enum Kind {
     Enum,
     DenseEnum,
     Inner,
+    ListInner,
     Dec,
     Uni,
 }
 
-const KINDS: [Kind; 30] = [
+const KINDS: [Kind; 31] = [
     Kind::Bool,
     Kind::I8,
     Kind::I16,
@@ -73,6 +74,7 @@ const KINDS: [Kind; 30] = [
     Kind::Enum,
     Kind::DenseEnum,
     Kind::Inner,
+    Kind::ListInner,
     Kind::Dec,
     Kind::Uni,
 ];
@@ -107,6 +109,7 @@ fn fdl_type(k: Kind) -> &'static str {
         Kind::Enum => "E",
         Kind::DenseEnum => "F",
         Kind::Inner => "Inner",
+        Kind::ListInner => "list<Inner>",
         Kind::Dec => "decimal",
         Kind::Uni => "U",
     }
@@ -264,6 +267,9 @@ fn gen_value(rng: &mut StdRng, fory: &ForyJit, k: Kind) -> Value {
                 vec![Value::Int32(rng.random()), s, Value::Int64(rng.random())],
             ))
         }
+        Kind::ListInner => Value::list(
+            (0..rng.random_range(0..4)).map(|_| gen_value(rng, fory, Kind::Inner)).collect(),
+        ),
         Kind::Dec => {
             let unscaled = if rng.random() { rng.random::<i64>() as i128 } else { rng.random() };
             Value::Decimal(foryjit::Decimal::from_i128(unscaled, rng.random_range(-20..20)))
@@ -308,6 +314,22 @@ fn corrupt(rng: &mut StdRng, v: &Value) -> Value {
     if !nested.is_empty() && rng.random_bool(0.5) {
         let i = nested[rng.random_range(0..nested.len())];
         s.fields[i] = corrupt(rng, &s.fields[i]);
+        return v;
+    }
+    // an element of a list of structs: corrupted, null, or of another kind
+    let lists: Vec<usize> = (0..n)
+        .filter(|&i| matches!(&s.fields[i], Value::List(l) if matches!(l.first(), Some(Value::Struct(_)))))
+        .collect();
+    if !lists.is_empty() && rng.random_bool(0.4) {
+        let i = lists[rng.random_range(0..lists.len())];
+        if let Value::List(items) = &mut s.fields[i] {
+            let k = rng.random_range(0..items.len());
+            items[k] = match rng.random_range(0..3) {
+                0 => corrupt(rng, &items[k]),
+                1 => Value::Null,
+                _ => Value::Int32(5),
+            };
+        }
         return v;
     }
     let enums: Vec<usize> = (0..n).filter(|&i| matches!(s.fields[i], Value::Enum(_))).collect();
