@@ -500,7 +500,7 @@ fn nested_calls_at_the_depth_limit_agree() {
     // A compiled parent calls its child's compiled code directly and bumps the shared depth
     // counter itself: chains of nested structs around the limit must succeed or fail exactly
     // where the interpreter's do (same error, offset and path), writing and reading, through
-    // nullable and non-nullable struct fields.
+    // nullable and non-nullable struct fields and lists of structs (a list is a level too).
     // FDL makes every message field nullable; a descriptor can make one plain.
     let schema = || {
         let int = || FieldType::Int32(IntEncoding::Varint);
@@ -509,7 +509,8 @@ fn nested_calls_at_the_depth_limit_agree() {
                 MessageDesc::with_id("d.N", 1)
                     .field(FieldDesc::new("v", 1, int()))
                     .field(FieldDesc::new("next", 2, FieldType::named("d.N")).nullable())
-                    .field(FieldDesc::new("plain", 3, FieldType::named("d.M"))),
+                    .field(FieldDesc::new("plain", 3, FieldType::named("d.M")))
+                    .field(FieldDesc::new("kids", 4, FieldType::list(FieldType::named("d.N")))),
             )
             .message(
                 MessageDesc::with_id("d.M", 2)
@@ -530,15 +531,25 @@ fn nested_calls_at_the_depth_limit_agree() {
     };
     let deep = make(Tier::Interpreter, 100);
     let w_ty = deep.type_handle("d.W").unwrap();
-    // `len` nodes below `head`, linked alternately through `next` and through `plain.inner`.
+    // `len` nodes below `head`, linked in turn through `next`, `plain.inner` and `kids`.
     let chain = |len: usize| {
         let mut n = serde_json::Value::Null;
         for k in (0..len).rev() {
             let below = std::mem::take(&mut n);
-            n = if k % 2 == 0 {
-                serde_json::json!({"v": k, "next": below, "plain": {"v": k, "inner": null}})
-            } else {
-                serde_json::json!({"v": k, "next": null, "plain": {"v": k, "inner": below}})
+            let leaf = serde_json::json!({"v": 9, "next": null, "plain": {"v": 9, "inner": null}, "kids": []});
+            n = match k % 3 {
+                0 => {
+                    serde_json::json!({"v": k, "next": below, "plain": {"v": k, "inner": null}, "kids": [leaf]})
+                }
+                1 => {
+                    serde_json::json!({"v": k, "next": null, "plain": {"v": k, "inner": below}, "kids": []})
+                }
+                _ if below.is_null() => {
+                    serde_json::json!({"v": k, "next": null, "plain": {"v": k, "inner": null}, "kids": []})
+                }
+                _ => {
+                    serde_json::json!({"v": k, "next": null, "plain": {"v": k, "inner": null}, "kids": [leaf, below]})
+                }
             };
         }
         deep.from_json(w_ty, &serde_json::json!({"head": n, "tail": 7}))
@@ -546,7 +557,7 @@ fn nested_calls_at_the_depth_limit_agree() {
     let mut failed = [0; 2];
     for max_depth in 1..8 {
         let (i, j) = (make(Tier::Interpreter, max_depth), make(Tier::Compiled, max_depth));
-        for len in 1..7 {
+        for len in 1..8 {
             let w = chain(len).unwrap();
             let (a, b) = (i.serialize(&w), j.serialize(&w));
             assert_eq!(a, b, "serialize, max_depth {max_depth}, {len} levels");
