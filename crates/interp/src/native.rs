@@ -12,7 +12,8 @@
 
 use crate::read::{exec_read_op, put_field, read_body, ReadCtx};
 use crate::write::{
-    enter, exec_write_op, write_blob, write_collection_head, write_flagged, WriteCtx,
+    enter, exec_write_op, write_blob, write_collection_head, write_flagged, write_user_type_meta,
+    WriteCtx,
 };
 use foryjit_ir::{Codec, Program, ReadOp, WriteOp};
 use foryjit_wire::type_id::flag;
@@ -336,7 +337,8 @@ pub unsafe extern "C" fn fj_write_nested_failed(
 }
 
 /// Direct helper for compiled writers, before they write the elements of a list of structs
-/// themselves: for op `op` — a list field (`PutField`) whose elements are structs — checks that
+/// themselves: for op `op` — a list field (`PutField`) whose elements are structs of
+/// `field_count` fields (what compiled code will tell the child) — checks that
 /// every element can go straight to the element type's compiled writer (a struct of that type
 /// and field count; no null, no reference) and that the depth allows the list's and the
 /// elements' levels; then writes what the interpreter writes before the first element (the
@@ -352,7 +354,7 @@ pub unsafe extern "C" fn fj_write_list_head(
     env: *mut c_void,
     buf: *mut Buf,
     op: u32,
-    _count: u32,
+    field_count: u32,
 ) -> i32 {
     // SAFETY: per the contract, `env` is the live environment of a compiled writer.
     let env = unsafe { WriteEnv::from_raw(env) };
@@ -362,11 +364,16 @@ pub unsafe extern "C" fn fj_write_list_head(
     else {
         return 2;
     };
-    let (Codec::Struct { ty, with_meta: false }, false) = (&elem.codec, elem.declared) else {
+    // Struct elements carry their type meta once, in the head; each body is plain.
+    let (Codec::Struct { ty, .. }, false) = (&elem.codec, elem.declared) else {
         return 2;
     };
     let Some(v @ Value::List(items)) = fields.get(field.0 as usize) else { return 2 };
-    let Some(child) = ctx.cat.program(*ty) else { return 2 };
+    // The field count compiled code gives the child's environment must be the program's.
+    let Some(child) = ctx.cat.program(*ty).filter(|c| c.field_count() == field_count as usize)
+    else {
+        return 2;
+    };
     let direct = |v: &Value| matches!(v, Value::Struct(sv) if sv.ty == *ty && sv.fields.len() == child.field_count());
     if items.is_empty() || ctx.depth.saturating_add(2) > ctx.max_depth || !items.iter().all(direct)
     {
@@ -376,6 +383,63 @@ pub unsafe extern "C" fn fj_write_list_head(
         write_collection_head(ctx, w, elem, items)?;
         enter(ctx, w)
     };
+    // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
+    let written = unsafe {
+        on_buffer(&mut *buf, |w| {
+            if *nullable {
+                write_flagged(ctx, w, v, true, head)
+            } else {
+                head(ctx, w, v)
+            }
+        })
+    };
+    match written {
+        Some(Ok(())) => 0,
+        Some(Err(e)) => {
+            env.error = Some(within_field(prog, field.0, e));
+            1
+        }
+        None => {
+            env.error = Some(panicked(0));
+            1
+        }
+    }
+}
+
+/// Direct helper for compiled writers, before they call a nested struct's compiled writer
+/// themselves for a struct field *with* type meta (compatible mode): for op `op` — a
+/// `PutField` of such a struct, of `field_count` fields (what compiled code will tell the
+/// child) — writes what the interpreter writes before the body: the field's flag and the type
+/// meta (the TypeDef, or a reference to one this call already wrote), with the interpreter's
+/// own functions. Returns 0 when written; 2, having written nothing, when the value is not a
+/// struct of the field's type and field count (compiled code then hands the op to
+/// [`fj_write_op`]); 1 is an error left in `env`.
+///
+/// # Safety
+/// As [`fj_write_op`].
+pub unsafe extern "C" fn fj_write_struct_head(
+    env: *mut c_void,
+    buf: *mut Buf,
+    op: u32,
+    field_count: u32,
+) -> i32 {
+    // SAFETY: per the contract, `env` is the live environment of a compiled writer.
+    let env = unsafe { WriteEnv::from_raw(env) };
+    let (ctx, prog, fields) = env.parts();
+    let Some(WriteOp::PutField { field, codec: Codec::Struct { ty, with_meta: true }, nullable }) =
+        prog.write.get(op as usize)
+    else {
+        return 2;
+    };
+    let Some(v @ Value::Struct(sv)) = fields.get(field.0 as usize) else { return 2 };
+    let count = field_count as usize;
+    if sv.ty != *ty
+        || sv.fields.len() != count
+        || ctx.cat.program(*ty).map(|p| p.field_count()) != Some(count)
+    {
+        return 2;
+    }
+    let head = |ctx: &mut WriteCtx, w: &mut Writer, _: &Value| write_user_type_meta(ctx, w, *ty);
     // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
     let written = unsafe {
         on_buffer(&mut *buf, |w| {
@@ -524,7 +588,8 @@ pub unsafe extern "C" fn fj_read_op(env: *mut c_void, pos: *mut usize, op: u32, 
 }
 
 /// Direct helper for compiled readers, before they call a nested struct's compiled reader
-/// themselves: for op `op` — a struct field without type meta — charges the child's fields
+/// themselves: for op `op` — a struct field without type meta, of `field_count` fields (what
+/// compiled code will tell the child) — charges the child's fields
 /// against the memory budget, places a struct of all-`Null` fields in the field's slot and
 /// returns a pointer to those fields, which the child's reader fills. Returns null, having done
 /// nothing, when the op has another shape or the budget would be passed: compiled code then
@@ -536,7 +601,7 @@ pub unsafe extern "C" fn fj_read_nested_alloc(
     env: *mut c_void,
     _pos: *mut usize,
     op: u32,
-    _count: u32,
+    field_count: u32,
 ) -> *mut Value {
     // SAFETY: per the contract, `env` is the live environment of a compiled reader.
     let env = unsafe { ReadEnv::from_raw(env) };
@@ -546,7 +611,11 @@ pub unsafe extern "C" fn fj_read_nested_alloc(
     else {
         return std::ptr::null_mut();
     };
-    let Some(child) = ctx.cat.program(*ty) else { return std::ptr::null_mut() };
+    // The field count compiled code gives the child's environment must be the program's.
+    let Some(child) = ctx.cat.program(*ty).filter(|c| c.field_count() == field_count as usize)
+    else {
+        return std::ptr::null_mut();
+    };
     let n = child.field_count();
     let bytes = n.saturating_mul(crate::read::SLOT_BYTES);
     if ctx.spent.saturating_add(bytes) > ctx.opts.limits.max_graph_memory_bytes

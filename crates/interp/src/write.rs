@@ -610,7 +610,11 @@ fn write_union_case(
 }
 
 /// Type meta of a registered user type: kind + id, or the named kind + meta strings.
-fn write_user_type_meta(ctx: &mut WriteCtx, w: &mut Writer, ty: TypeIdx) -> CodecResult<()> {
+pub(crate) fn write_user_type_meta(
+    ctx: &mut WriteCtx,
+    w: &mut Writer,
+    ty: TypeIdx,
+) -> CodecResult<()> {
     let cat = ctx.cat;
     let info = cat
         .registry()

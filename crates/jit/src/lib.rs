@@ -16,7 +16,8 @@
 //!          write_blob(env, buf, op, _) -> i32,    read_field(env, pos, op, _) -> i32,
 //!          read_varint(data, len, pos, wide) -> u64,
 //!          write_nested_failed(env, child_env, op, elem) -> i32,
-//!          write_list_head(env, buf, op, _) -> i32,
+//!          write_list_head(env, buf, op, fields) -> i32,
+//!          write_struct_head(env, buf, op, fields) -> i32,
 //!          read_nested_alloc(env, pos, op, _) -> *mut Value,
 //!          read_nested_failed(env, child_env, op, _) -> i32
 //! ```
@@ -49,6 +50,7 @@
 //!     write_blob: f,
 //!     write_nested_failed: f,
 //!     write_list_head: f,
+//!     write_struct_head: f,
 //!     read_op: f,
 //!     read_varint: f,
 //!     read_field: f,
@@ -104,9 +106,14 @@ pub struct Helpers {
     /// compiled writer, called directly, failed: moves its error into `env` (named by list
     /// element `elem - 1` when `elem` is not 0); returns 1.
     pub write_nested_failed: *const u8,
-    /// `unsafe extern "C" fn(env, buf, op, count) -> i32`: writes the head of a list of structs
-    /// whose elements compiled code then writes itself; 0 written, 2 declined, else an error.
+    /// `unsafe extern "C" fn(env, buf, op, fields) -> i32`: writes the head of a list of structs
+    /// (of `fields` fields each) whose elements compiled code then writes itself; 0 written, 2
+    /// declined, else an error.
     pub write_list_head: *const u8,
+    /// `unsafe extern "C" fn(env, buf, op, fields) -> i32`: writes the flag and type meta of a
+    /// struct field with type meta (of `fields` fields) before compiled code calls the child's
+    /// writer; 0 written, 2 declined, else an error.
+    pub write_struct_head: *const u8,
     /// `unsafe extern "C" fn(env, pos, op, count) -> i32`: executes read ops `op..op + count`.
     pub read_op: *const u8,
     /// `unsafe extern "C" fn(data, len, pos, wide) -> u64`: reads a varint at `*pos` near the
@@ -115,9 +122,9 @@ pub struct Helpers {
     /// `unsafe extern "C" fn(env, pos, op, count) -> i32`: reads a string, binary, array or
     /// struct field op with the interpreter's body reader; 0 read, 2 declined, else an error.
     pub read_field: *const u8,
-    /// `unsafe extern "C" fn(env, pos, op, count) -> *mut Value`: before a nested struct's
-    /// compiled reader is called directly: places the struct in the field's slot and returns
-    /// its fields (null: declined, nothing done).
+    /// `unsafe extern "C" fn(env, pos, op, fields) -> *mut Value`: before a nested struct's
+    /// compiled reader is called directly: places the struct (of `fields` fields) in the
+    /// field's slot and returns its fields (null: declined, nothing done).
     pub read_nested_alloc: *const u8,
     /// `unsafe extern "C" fn(env, child_env, op, count) -> i32`: after a nested struct's
     /// compiled reader, called directly, failed: moves its error into `env`; returns 1.
@@ -308,6 +315,7 @@ impl Compiler {
         builder.symbol(lower::WRITE_BLOB_SYMBOL, helpers.write_blob);
         builder.symbol(lower::WRITE_NESTED_FAILED_SYMBOL, helpers.write_nested_failed);
         builder.symbol(lower::WRITE_LIST_HEAD_SYMBOL, helpers.write_list_head);
+        builder.symbol(lower::WRITE_STRUCT_HEAD_SYMBOL, helpers.write_struct_head);
         builder.symbol(lower::READ_NESTED_ALLOC_SYMBOL, helpers.read_nested_alloc);
         builder.symbol(lower::READ_NESTED_FAILED_SYMBOL, helpers.read_nested_failed);
         builder.symbol(lower::READ_OP_SYMBOL, helpers.read_op);
@@ -366,12 +374,14 @@ fn resolve_links(prog: &Program, links: Links) -> Resolved {
     let mut resolved = Resolved::default();
     for codec in writes.chain(reads) {
         match codec {
-            Codec::Struct { ty, with_meta: false } => {
+            // with type meta too: writes put it through a helper, then call the child directly
+            Codec::Struct { ty, .. } => {
                 if let Some(TypeLink::Message(l)) = links(*ty) {
                     resolved.children.insert(*ty, l);
                 }
             }
             Codec::List(elem) => {
+                // struct elements carry their type meta once, in the head; each body is plain
                 if let (Codec::Struct { ty, .. }, false) = (&elem.codec, elem.declared) {
                     if let Some(TypeLink::Message(l)) = links(*ty) {
                         resolved.children.insert(*ty, l);

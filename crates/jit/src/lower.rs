@@ -31,6 +31,9 @@ pub(crate) const WRITE_BLOB_SYMBOL: &str = "fj_interp_write_blob";
 /// Symbol of the helper that writes a list of structs' head before compiled code writes its
 /// elements.
 pub(crate) const WRITE_LIST_HEAD_SYMBOL: &str = "fj_interp_write_list_head";
+/// Symbol of the helper that writes a nested struct's flag and type meta before compiled code
+/// calls its compiled writer (struct fields with type meta).
+pub(crate) const WRITE_STRUCT_HEAD_SYMBOL: &str = "fj_interp_write_struct_head";
 /// Symbol of the helper that takes a failed child writer's error.
 pub(crate) const WRITE_NESTED_FAILED_SYMBOL: &str = "fj_interp_write_nested_failed";
 /// Symbol of the helper that places a nested struct before its compiled reader fills it
@@ -317,11 +320,12 @@ pub(crate) fn build(
                 WRITE_BLOB_SYMBOL,
                 WRITE_NESTED_FAILED_SYMBOL,
                 WRITE_LIST_HEAD_SYMBOL,
+                WRITE_STRUCT_HEAD_SYMBOL,
             ];
             let child_sig = entry_sig(module, 3);
             define(module, plan.id, sig, &helpers, &[], |b, h, _| {
                 let nested = Nested::new(b, &links.children, child_sig, h[2]);
-                lower_writer(b, [h[0], h[1], h[3]], nested, &links.enums, prog, ops.clone())
+                lower_writer(b, [h[0], h[1], h[3], h[4]], nested, &links.enums, prog, ops.clone())
             })
         }
         Body::Reader(ops) => {
@@ -366,6 +370,7 @@ pub(crate) fn build(
 /// compiled code calls directly.
 fn list_child(nested: &Nested, elem: &foryjit_ir::ElemCodec) -> Option<ChildLink> {
     match elem.codec {
+        // Struct elements carry their type meta once, in the head; each body is plain.
         Codec::Struct { ty, .. } if !elem.declared => nested.links.get(&ty).copied(),
         _ => None,
     }
@@ -460,7 +465,7 @@ impl<'l> Nested<'l> {
 
 fn lower_writer(
     b: &mut FunctionBuilder,
-    [helper, blob, list_head]: [FuncRef; 3],
+    [helper, blob, list_head, struct_head]: [FuncRef; 4],
     mut nested: Nested,
     enums: &HashMap<TypeIdx, u32>,
     prog: &Program,
@@ -650,8 +655,8 @@ fn lower_writer(
                 let len = b.use_var(v.len);
                 b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
                 let opi = b.ins().iconst(types::I32, i as i64);
-                let zero = b.ins().iconst(types::I32, 0);
-                let call = b.ins().call(list_head, &[env, buf, opi, zero]);
+                let fc = b.ins().iconst(types::I32, i64::from(link.field_count));
+                let call = b.ins().call(list_head, &[env, buf, opi, fc]);
                 let code = b.inst_results(call)[0];
                 let setup = b.create_block();
                 let not_written = b.create_block();
@@ -778,14 +783,14 @@ fn lower_writer(
                 b.ins().jump(next, &[]);
                 b.switch_to_block(next);
             }
-            WriteOp::PutField {
-                field,
-                codec: Codec::Struct { ty, with_meta: false },
-                nullable,
-            } if nested.links.contains_key(ty) => {
+            WriteOp::PutField { field, codec: Codec::Struct { ty, with_meta }, nullable }
+                if nested.links.contains_key(ty) =>
+            {
                 // The child's compiled writer, called directly on the same buffer when the value
                 // is a struct of the field's type and field count, the child is compiled and the
-                // depth allows; anything else (null, wrong kind, ...) is the interpreter's.
+                // depth allows; anything else (null, wrong kind, ...) is the interpreter's. With
+                // type meta (compatible mode), the flag and the type meta go through
+                // `fj_interp_write_struct_head` first.
                 let Some(link) = nested.links.get(ty).copied() else {
                     call_op(b, &mut v, i);
                     i += 1;
@@ -809,7 +814,7 @@ fn lower_writer(
                 let prepared = nested.prepare(b, env, link.write_slot);
                 let mut go = b.ins().band(same_ty, same_n);
                 go = b.ins().band(go, prepared[3]);
-                if *nullable {
+                if *nullable && !*with_meta {
                     // room for the flag, as `fj_write_op` would find it after its `reserve`
                     let (len, cap, max) = (b.use_var(v.len), b.use_var(v.cap), b.use_var(v.max));
                     let room = b.ins().isub(cap, len);
@@ -821,7 +826,22 @@ fn lower_writer(
                 let call = b.create_block();
                 b.ins().brif(go, call, &[], generic, &[]);
                 b.switch_to_block(call);
-                if *nullable {
+                if *with_meta {
+                    let len = b.use_var(v.len);
+                    b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
+                    let opi = b.ins().iconst(types::I32, i as i64);
+                    let fc = b.ins().iconst(types::I32, i64::from(link.field_count));
+                    let call = b.ins().call(struct_head, &[env, buf, opi, fc]);
+                    let code = b.inst_results(call)[0];
+                    let written = b.create_block();
+                    let not_written = b.create_block();
+                    b.ins().brif(code, not_written, &[], written, &[]);
+                    b.switch_to_block(not_written);
+                    let declined = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
+                    b.ins().brif(declined, generic, &[], ret, &[code.into()]);
+                    b.switch_to_block(written);
+                    reload(b, &v);
+                } else if *nullable {
                     let ff = b.ins().iconst(types::I32, i64::from(flag::NOT_NULL));
                     v.put(b, ff, 1);
                     v.flush(b);
@@ -1150,8 +1170,8 @@ fn lower_reader(
                 b.ins().brif(prepared[3], place, &[], generic, &[]);
                 b.switch_to_block(place);
                 let opi = b.ins().iconst(types::I32, i as i64);
-                let zero = b.ins().iconst(types::I32, 0);
-                let call = b.ins().call(alloc, &[env, pos_ptr, opi, zero]);
+                let fc = b.ins().iconst(types::I32, i64::from(link.field_count));
+                let call = b.ins().call(alloc, &[env, pos_ptr, opi, fc]);
                 let child_fields = b.inst_results(call)[0];
                 let placed = b.create_block();
                 b.ins().brif(child_fields, placed, &[], generic, &[]);

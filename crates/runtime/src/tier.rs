@@ -11,8 +11,8 @@
 
 use foryjit_interp::native::{
     fj_read_field, fj_read_nested_alloc, fj_read_nested_failed, fj_read_op, fj_read_varint,
-    fj_write_blob, fj_write_list_head, fj_write_nested_failed, fj_write_op, NativeReadFn,
-    NativeWriteFn,
+    fj_write_blob, fj_write_list_head, fj_write_nested_failed, fj_write_op, fj_write_struct_head,
+    NativeReadFn, NativeWriteFn,
 };
 use foryjit_interp::{Catalog, NativeLink, RemoteHook, RemoteType};
 use foryjit_ir::Program;
@@ -194,6 +194,7 @@ fn helpers() -> Helpers {
         write_blob: fj_write_blob as *const u8,
         write_nested_failed: fj_write_nested_failed as *const u8,
         write_list_head: fj_write_list_head as *const u8,
+        write_struct_head: fj_write_struct_head as *const u8,
         read_op: fj_read_op as *const u8,
         read_varint: fj_read_varint as *const u8,
         read_field: fj_read_field as *const u8,
