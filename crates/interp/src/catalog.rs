@@ -159,7 +159,7 @@ pub struct Catalog {
     native: Vec<Arc<NativeSlot>>,
     /// Per message: the bytes every payload with a root of that type starts with, when they are
     /// always the same (see `write::root_prefix`).
-    root_prefix: Vec<Option<Arc<[u8]>>>,
+    root_prefix: Vec<Option<Arc<crate::write::RootPrefix>>>,
     /// Received TypeDefs. Shared by the clones of one registry state; a registration starts a
     /// fresh cache (a type unknown before may be known now).
     remote: Arc<RwLock<RemoteCache>>,
@@ -255,7 +255,7 @@ impl Catalog {
             self.native.push(Arc::default());
         }
         let prefixes: Vec<_> =
-            ids.iter().map(|&idx| crate::write::root_prefix(self, idx)).collect();
+            ids.iter().map(|&idx| crate::write::root_prefix(self, idx).map(Arc::new)).collect();
         self.root_prefix.extend(prefixes);
         self.remote = Arc::default();
         Ok(ids)
@@ -267,7 +267,7 @@ impl Catalog {
     }
 
     /// The fixed start of a payload whose root is a struct of `ty`, if it has one.
-    pub(crate) fn root_prefix(&self, ty: TypeIdx) -> Option<&[u8]> {
+    pub(crate) fn root_prefix(&self, ty: TypeIdx) -> Option<&crate::write::RootPrefix> {
         self.root_prefix.get(ty.0 as usize)?.as_deref()
     }
 

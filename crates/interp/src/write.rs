@@ -103,11 +103,13 @@ fn write_root_in(ctx: &mut WriteCtx, value: &Value, out: &mut Vec<u8>) -> CodecR
     let mut w = Writer::new(out, max);
     if let Value::Struct(sv) = value {
         // The common root: a struct whose header, flag and type meta are always the same bytes
-        // (see `root_prefix`) — one copy, then the body, as below. Only when the limit cannot
-        // be reached by the prefix, so that a limit error is the one the path below reports.
+        // (see `root_prefix`) — one copy, then the body, as below. Only when no TypeDef was
+        // shared before (a stream's later messages reference theirs) and the limit cannot be
+        // reached by the prefix, so that a limit error is the one the path below reports.
         if let Some(prefix) = ctx.cat.root_prefix(sv.ty) {
-            if w.len().saturating_add(prefix.len()) <= max {
-                w.put_bytes(prefix)?;
+            if ctx.defs.is_empty() && w.len().saturating_add(prefix.bytes.len()) <= max {
+                w.put_bytes(&prefix.bytes)?;
+                ctx.defs.extend_from_slice(&prefix.defs);
                 write_nested_struct(ctx, &mut w, sv)?;
                 return w.check_limit();
             }
@@ -119,17 +121,27 @@ fn write_root_in(ctx: &mut WriteCtx, value: &Value, out: &mut Vec<u8>) -> CodecR
     w.check_limit()
 }
 
-/// The bytes a payload whose root is a struct of `ty` starts with — the header, the present
-/// flag and the type meta, what `write_root_in` writes before the body — when they do not
-/// depend on the call: in same-schema mode, for a message registered by id (a named type's meta
-/// strings and a compatible-mode TypeDef depend on what the call has written before). Computed
-/// once per type by the catalog with the writer's own functions.
-pub(crate) fn root_prefix(cat: &Catalog, ty: TypeIdx) -> Option<std::sync::Arc<[u8]>> {
+/// The start of every payload whose root is a struct of one type, when it does not depend on
+/// the call (see [`root_prefix`]).
+#[derive(Debug, Clone)]
+pub(crate) struct RootPrefix {
+    /// The header, the present flag and the type meta.
+    pub bytes: Box<[u8]>,
+    /// The TypeDefs those bytes put on the wire (compatible mode), in meta-share order.
+    pub defs: Box<[SharedDef]>,
+}
+
+/// What `write_root_in` writes before the body of a struct root of `ty` — the header, the
+/// present flag and the type meta — when it does not depend on the call, given that nothing
+/// was written before (a fresh meta-string and meta-share state): for a message registered by
+/// id, and in compatible mode for one described by a TypeDef (a named type's meta strings in
+/// same-schema mode depend on what the call wrote). Computed once per type by the catalog with
+/// the writer's own functions, with the TypeDefs it shares.
+pub(crate) fn root_prefix(cat: &Catalog, ty: TypeIdx) -> Option<RootPrefix> {
     let info = cat.registry().get(ty)?;
-    if cat.mode() != Mode::SameSchema
-        || !matches!(**info, TypeInfo::Message(_))
-        || !matches!(info.registration(), Registration::Id(_))
-    {
+    let by_id = matches!(info.registration(), Registration::Id(_));
+    let by_typedef = cat.mode() == Mode::Compatible && cat.typedef(ty).is_some();
+    if !matches!(**info, TypeInfo::Message(_)) || !(by_id || by_typedef) {
         return None;
     }
     let opts = Options::default();
@@ -140,7 +152,7 @@ pub(crate) fn root_prefix(cat: &Catalog, ty: TypeIdx) -> Option<std::sync::Arc<[
     w.put_u8(tid::HEADER_XLANG);
     w.put_u8(flag::NOT_NULL);
     write_user_type_meta(&mut ctx, &mut w, ty).ok()?;
-    Some(out.into())
+    Some(RootPrefix { bytes: out.into(), defs: ctx.defs.into() })
 }
 
 /// Writes a [`Graph`] (graph mode): each `Value::Ref` is written as `00` + its node the first
@@ -1138,7 +1150,13 @@ mod tests {
     /// errors of the general path, under every output limit.
     #[test]
     fn root_prefix_path_equals_the_general_path() {
-        let mut fast = Catalog::default();
+        for mode in [Mode::SameSchema, Mode::Compatible] {
+            check_root_prefix(mode);
+        }
+    }
+
+    fn check_root_prefix(mode: Mode) {
+        let mut fast = Catalog::new(foryjit_schema::Limits::default(), mode);
         let ids = fast
             .register(
                 SchemaDesc::new("t").message(
@@ -1151,8 +1169,17 @@ mod tests {
         let p = ids[0];
         let mut slow = fast.clone();
         slow.clear_root_prefixes();
-        assert_eq!(fast.root_prefix(p), Some(&[0x01, 0xff, 0x1b, 0xac, 0x02][..]));
-        assert_eq!(slow.root_prefix(p), None);
+        let prefix = fast.root_prefix(p).map(|r| r.bytes.to_vec());
+        if mode == Mode::SameSchema {
+            assert_eq!(prefix.as_deref(), Some(&[0x01, 0xff, 0x1b, 0xac, 0x02][..]));
+        } else {
+            // kind, a new TypeDef (index 0), the TypeDef
+            let def = fast.typedef(p).map(|d| d.to_vec()).unwrap_or_default();
+            let mut expect = vec![0x01, 0xff, tid::COMPATIBLE_STRUCT as u8, 0x00];
+            expect.extend_from_slice(&def);
+            assert_eq!(prefix, Some(expect));
+        }
+        assert!(slow.root_prefix(p).is_none());
         let values = [
             Value::Struct(StructValue::new(p, vec![Value::Int32(-9), Value::string("hello")])),
             Value::Struct(StructValue::new(p, vec![Value::string("wrong"), Value::string("")])),
