@@ -1,5 +1,6 @@
-//! Calling compiled struct bodies, and the two callbacks compiled code uses for every op it does
-//! not inline. The compiled tier lives in another crate; this module only knows the ABI:
+//! Calling compiled struct bodies, the two callbacks compiled code uses for every op it does
+//! not inline, and the direct helpers it calls around its own work. The compiled tier lives in
+//! another crate; this module only knows the ABI:
 //!
 //! ```text
 //! write: unsafe extern "C" fn(env, fields: *const Value, buf: *mut Buf) -> i32
@@ -8,7 +9,12 @@
 //! callbacks: fj_write_op(env, buf, op, count) -> i32, fj_read_op(env, pos, op, count) -> i32
 //!            (each runs ops `op..op + count` in order and stops at the first error)
 //! ```
-//! A nonzero return is an error whose details the callback left in `env`.
+//! A nonzero return is an error whose details the callback left in `env`. `env` is a
+//! `#[repr(C)]` environment (offsets in `foryjit_wire::layout`): compiled code builds one on its
+//! stack to call a nested struct's compiled code directly. The direct helpers (`fj_write_blob`,
+//! `fj_write_list_head`, `fj_write_struct_head`, `fj_read_field`, `fj_read_nested_alloc`, ...)
+//! run the interpreter's own functions, and either do their part or decline having done
+//! nothing, so that every error comes from the interpreter.
 
 use crate::read::{exec_read_op, put_field, read_body, ReadCtx};
 use crate::write::{
