@@ -342,6 +342,38 @@ pub unsafe extern "C" fn fj_write_nested_failed(
     1
 }
 
+/// What the head helpers write before compiled code takes over: the field's flag when it is
+/// nullable (as `write_field` does), then `head`, on compiled code's buffer. An error is named
+/// by field `field` of `prog`, as the interpreter names it.
+///
+/// # Safety
+/// `buf` must be a decomposed `Vec<u8>` (what `call_write` passes and compiled code keeps).
+unsafe fn write_field_head(
+    buf: *mut Buf,
+    ctx: &mut WriteCtx,
+    prog: &Program,
+    field: u32,
+    nullable: bool,
+    v: &Value,
+    head: impl FnOnce(&mut WriteCtx, &mut Writer, &Value) -> CodecResult<()>,
+) -> Result<(), Box<CodecError>> {
+    // SAFETY: per the contract.
+    let written = unsafe {
+        on_buffer(&mut *buf, |w| {
+            if nullable {
+                write_flagged(ctx, w, v, true, head)
+            } else {
+                head(ctx, w, v)
+            }
+        })
+    };
+    match written {
+        Some(Ok(())) => Ok(()),
+        Some(Err(e)) => Err(within_field(prog, field, e)),
+        None => Err(panicked(0)),
+    }
+}
+
 /// Direct helper for compiled writers, before they write the elements of a list of structs
 /// themselves: for op `op` — a list field (`PutField`) whose elements are structs of
 /// `field_count` fields (what compiled code will tell the child) — checks that
@@ -390,23 +422,10 @@ pub unsafe extern "C" fn fj_write_list_head(
         enter(ctx, w)
     };
     // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
-    let written = unsafe {
-        on_buffer(&mut *buf, |w| {
-            if *nullable {
-                write_flagged(ctx, w, v, true, head)
-            } else {
-                head(ctx, w, v)
-            }
-        })
-    };
-    match written {
-        Some(Ok(())) => 0,
-        Some(Err(e)) => {
-            env.error = Some(within_field(prog, field.0, e));
-            1
-        }
-        None => {
-            env.error = Some(panicked(0));
+    match unsafe { write_field_head(buf, ctx, prog, field.0, *nullable, v, head) } {
+        Ok(()) => 0,
+        Err(e) => {
+            env.error = Some(e);
             1
         }
     }
@@ -447,23 +466,10 @@ pub unsafe extern "C" fn fj_write_struct_head(
     }
     let head = |ctx: &mut WriteCtx, w: &mut Writer, _: &Value| write_user_type_meta(ctx, w, *ty);
     // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
-    let written = unsafe {
-        on_buffer(&mut *buf, |w| {
-            if *nullable {
-                write_flagged(ctx, w, v, true, head)
-            } else {
-                head(ctx, w, v)
-            }
-        })
-    };
-    match written {
-        Some(Ok(())) => 0,
-        Some(Err(e)) => {
-            env.error = Some(within_field(prog, field.0, e));
-            1
-        }
-        None => {
-            env.error = Some(panicked(0));
+    match unsafe { write_field_head(buf, ctx, prog, field.0, *nullable, v, head) } {
+        Ok(()) => 0,
+        Err(e) => {
+            env.error = Some(e);
             1
         }
     }

@@ -191,21 +191,32 @@ fn emit_direct_outcome<S>(
     generic: impl FnOnce(&mut FunctionBuilder, &mut S),
     done: impl FnOnce(&mut FunctionBuilder, &mut S),
 ) {
-    let ok = b.create_block();
-    let declined = b.create_block();
     let fallback = b.create_block();
     let next = b.create_block();
-    b.ins().brif(code, declined, &[], ok, &[]);
-    b.switch_to_block(declined);
-    let is_decline = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
-    b.ins().brif(is_decline, fallback, &[], ret, &[code.into()]);
+    branch_on_outcome(b, code, ret, fallback);
+    done(b, state);
+    b.ins().jump(next, &[]);
     b.switch_to_block(fallback);
     generic(b, state);
     b.ins().jump(next, &[]);
-    b.switch_to_block(ok);
-    done(b, state);
-    b.ins().jump(next, &[]);
     b.switch_to_block(next);
+}
+
+/// Branches on the code a direct helper returned: 0 goes on in a new current block, 2
+/// (declined, nothing done) to `declined`, anything else is returned through `ret`.
+fn branch_on_outcome(
+    b: &mut FunctionBuilder,
+    code: Val,
+    ret: cranelift_codegen::ir::Block,
+    declined: cranelift_codegen::ir::Block,
+) {
+    let ok = b.create_block();
+    let other = b.create_block();
+    b.ins().brif(code, other, &[], ok, &[]);
+    b.switch_to_block(other);
+    let is_decline = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
+    b.ins().brif(is_decline, declined, &[], ret, &[code.into()]);
+    b.switch_to_block(ok);
 }
 
 /// A maximal group of consecutive non-nullable scalar writes compiled code encodes inline,
@@ -396,8 +407,14 @@ impl<'l> Nested<'l> {
         Nested { links, sig: b.import_signature(sig), failed, env_slot: None }
     }
 
-    /// The address of the child environment (`size` bytes, 8-aligned).
-    fn env_addr(&mut self, b: &mut FunctionBuilder, size: usize) -> Val {
+    /// The address of the child environment of a writer (`reader` false) or reader, with its
+    /// field count (`link`'s) and an empty error cell stored; the rest is the caller's.
+    fn env_for(&mut self, b: &mut FunctionBuilder, link: &ChildLink, reader: bool) -> Val {
+        let (size, count_at, error_at) = if reader {
+            (READ_ENV_SIZE, READ_ENV_FIELD_COUNT_OFFSET, READ_ENV_ERROR_OFFSET)
+        } else {
+            (WRITE_ENV_SIZE, WRITE_ENV_FIELD_COUNT_OFFSET, WRITE_ENV_ERROR_OFFSET)
+        };
         let slot = *self.env_slot.get_or_insert_with(|| {
             b.create_sized_stack_slot(StackSlotData::new(
                 StackSlotKind::ExplicitSlot,
@@ -405,7 +422,12 @@ impl<'l> Nested<'l> {
                 3,
             ))
         });
-        b.ins().stack_addr(PTR, slot, 0)
+        let env = b.ins().stack_addr(PTR, slot, 0);
+        let count = b.ins().iconst(PTR, i64::from(link.field_count));
+        b.ins().store(trusted(), count, env, count_at as i32);
+        let none = b.ins().iconst(PTR, 0);
+        b.ins().store(trusted(), none, env, error_at as i32);
+        env
     }
 
     /// Loads the child's entry point from `slot` and the context's depth: returns the entry
@@ -536,6 +558,25 @@ fn lower_writer(
         let code = b.inst_results(call)[0];
         emit_direct_outcome(b, v, code, ret, |b, v| call_op(b, v, i), |b, v| reload(b, v));
     };
+    // Calls a head helper (`fj_interp_write_list_head`, `fj_interp_write_struct_head`) for op
+    // `i`, whose child has `field_count` fields: when it wrote (0), reloads the buffer and goes
+    // on in a new block; when it declined (2), goes to `generic`; else returns its code.
+    let call_head = |b: &mut FunctionBuilder,
+                     v: &mut WriterVars,
+                     helper: FuncRef,
+                     i: usize,
+                     field_count: u32,
+                     generic: Block| {
+        v.flush(b);
+        let len = b.use_var(v.len);
+        b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
+        let opi = b.ins().iconst(types::I32, i as i64);
+        let fc = b.ins().iconst(types::I32, i64::from(field_count));
+        let call = b.ins().call(helper, &[env, buf, opi, fc]);
+        let code = b.inst_results(call)[0];
+        branch_on_outcome(b, code, ret, generic);
+        reload(b, v);
+    };
     // Goes on in a new block when `cond` holds, else to the failure exit for ops
     // `i..i + count`.
     let or_fail =
@@ -652,31 +693,14 @@ fn lower_writer(
                 let prepared = nested.prepare(b, env, link.write_slot);
                 b.ins().brif(prepared[3], head, &[], generic, &[]);
                 b.switch_to_block(head);
-                let len = b.use_var(v.len);
-                b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
-                let opi = b.ins().iconst(types::I32, i as i64);
-                let fc = b.ins().iconst(types::I32, i64::from(link.field_count));
-                let call = b.ins().call(list_head, &[env, buf, opi, fc]);
-                let code = b.inst_results(call)[0];
-                let setup = b.create_block();
-                let not_written = b.create_block();
-                b.ins().brif(code, not_written, &[], setup, &[]);
-                b.switch_to_block(not_written);
-                let declined = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
-                b.ins().brif(declined, generic, &[], ret, &[code.into()]);
-
-                b.switch_to_block(setup);
+                call_head(b, &mut v, list_head, i, link.field_count, generic);
                 let payload = VALUE_PAYLOAD_OFFSET as i32;
                 let items = b.ins().load(PTR, trusted(), addr, payload + RVEC_PTR_OFFSET as i32);
                 let n = b.ins().uload32(trusted(), addr, payload + RVEC_LEN_OFFSET as i32);
                 // the depth inside the list (the head entered its level)
                 let [f, ctx, _, go] = prepared;
                 let depth = b.ins().load(types::I32, trusted(), ctx, CTX_DEPTH_OFFSET as i32);
-                let child_env = nested.env_addr(b, WRITE_ENV_SIZE);
-                let count = b.ins().iconst(PTR, i64::from(link.field_count));
-                b.ins().store(trusted(), count, child_env, WRITE_ENV_FIELD_COUNT_OFFSET as i32);
-                let none = b.ins().iconst(PTR, 0);
-                b.ins().store(trusted(), none, child_env, WRITE_ENV_ERROR_OFFSET as i32);
+                let child_env = nested.env_for(b, &link, false);
                 let header = b.create_block();
                 b.append_block_param(header, PTR);
                 let body = b.create_block();
@@ -827,20 +851,7 @@ fn lower_writer(
                 b.ins().brif(go, call, &[], generic, &[]);
                 b.switch_to_block(call);
                 if *with_meta {
-                    let len = b.use_var(v.len);
-                    b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
-                    let opi = b.ins().iconst(types::I32, i as i64);
-                    let fc = b.ins().iconst(types::I32, i64::from(link.field_count));
-                    let call = b.ins().call(struct_head, &[env, buf, opi, fc]);
-                    let code = b.inst_results(call)[0];
-                    let written = b.create_block();
-                    let not_written = b.create_block();
-                    b.ins().brif(code, not_written, &[], written, &[]);
-                    b.switch_to_block(not_written);
-                    let declined = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
-                    b.ins().brif(declined, generic, &[], ret, &[code.into()]);
-                    b.switch_to_block(written);
-                    reload(b, &v);
+                    call_head(b, &mut v, struct_head, i, link.field_count, generic);
                 } else if *nullable {
                     let ff = b.ins().iconst(types::I32, i64::from(flag::NOT_NULL));
                     v.put(b, ff, 1);
@@ -848,14 +859,10 @@ fn lower_writer(
                 }
                 let len = b.use_var(v.len);
                 b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
-                let child_env = nested.env_addr(b, WRITE_ENV_SIZE);
+                let child_env = nested.env_for(b, &link, false);
                 let child_fields =
                     b.ins().load(PTR, trusted(), addr, payload + RVEC_PTR_OFFSET as i32);
                 b.ins().store(trusted(), child_fields, child_env, WRITE_ENV_FIELDS_OFFSET as i32);
-                let count = b.ins().iconst(PTR, i64::from(link.field_count));
-                b.ins().store(trusted(), count, child_env, WRITE_ENV_FIELD_COUNT_OFFSET as i32);
-                let none = b.ins().iconst(PTR, 0);
-                b.ins().store(trusted(), none, child_env, WRITE_ENV_ERROR_OFFSET as i32);
                 let args = [child_fields, buf];
                 let no_elem = b.ins().iconst(types::I32, 0);
                 nested.call(b, prepared, env, child_env, &link, &args, (i, no_elem), ret);
@@ -1059,6 +1066,22 @@ fn lower_reader(
         let p = b.ins().load(PTR, trusted(), pos_ptr, 0);
         b.def_var(pos, p);
     };
+    // A nullable field's flag at `p`: goes on after it in a new block when it is the plain
+    // present flag, else (null and reference flags, the end of the input) to `generic`;
+    // returns the position after the flag.
+    let after_plain_flag = |b: &mut FunctionBuilder, p: Val, generic: Block| {
+        let present = b.create_block();
+        let flagged = b.create_block();
+        let has = b.ins().icmp(IntCC::UnsignedLessThan, p, end);
+        b.ins().brif(has, present, &[], generic, &[]);
+        b.switch_to_block(present);
+        let at = b.ins().iadd(data, p);
+        let f = b.ins().uload8(types::I32, bytes(), at, 0);
+        let plain = b.ins().icmp_imm_s(IntCC::Equal, f, i64::from(flag::NOT_NULL));
+        b.ins().brif(plain, flagged, &[], generic, &[]);
+        b.switch_to_block(flagged);
+        b.ins().iadd_imm_s(p, 1)
+    };
     let store_slot = |b: &mut FunctionBuilder, field: u32, t: u8, x: Val| {
         let slot = b.ins().iadd_imm_s(fields, i64::from(field) * VALUE_SIZE as i64);
         let tv = b.ins().iconst(types::I8, i64::from(t));
@@ -1085,17 +1108,7 @@ fn lower_reader(
                     let next = b.create_block();
                     let generic = b.create_block();
                     exits = Some((next, generic));
-                    let present = b.create_block();
-                    let flagged = b.create_block();
-                    let has = b.ins().icmp(IntCC::UnsignedLessThan, p, end);
-                    b.ins().brif(has, present, &[], generic, &[]);
-                    b.switch_to_block(present);
-                    let at = b.ins().iadd(data, p);
-                    let f = b.ins().uload8(types::I32, bytes(), at, 0);
-                    let plain = b.ins().icmp_imm_s(IntCC::Equal, f, i64::from(flag::NOT_NULL));
-                    b.ins().brif(plain, flagged, &[], generic, &[]);
-                    b.switch_to_block(flagged);
-                    let after = b.ins().iadd_imm_s(p, 1);
+                    let after = after_plain_flag(b, p, generic);
                     b.def_var(pos, after);
                 }
                 let store_enum = |b: &mut FunctionBuilder, field: u32, _: u8, x: Val| {
@@ -1150,21 +1163,7 @@ fn lower_reader(
                 let p = b.use_var(pos);
                 let generic = b.create_block();
                 let next = b.create_block();
-                let body_at = if *nullable {
-                    let present = b.create_block();
-                    let flagged = b.create_block();
-                    let has = b.ins().icmp(IntCC::UnsignedLessThan, p, end);
-                    b.ins().brif(has, present, &[], generic, &[]);
-                    b.switch_to_block(present);
-                    let at = b.ins().iadd(data, p);
-                    let f = b.ins().uload8(types::I32, bytes(), at, 0);
-                    let plain = b.ins().icmp_imm_s(IntCC::Equal, f, i64::from(flag::NOT_NULL));
-                    b.ins().brif(plain, flagged, &[], generic, &[]);
-                    b.switch_to_block(flagged);
-                    b.ins().iadd_imm_s(p, 1)
-                } else {
-                    p
-                };
+                let body_at = if *nullable { after_plain_flag(b, p, generic) } else { p };
                 let prepared = nested.prepare(b, env, link.read_slot);
                 let place = b.create_block();
                 b.ins().brif(prepared[3], place, &[], generic, &[]);
@@ -1176,14 +1175,10 @@ fn lower_reader(
                 let placed = b.create_block();
                 b.ins().brif(child_fields, placed, &[], generic, &[]);
                 b.switch_to_block(placed);
-                let child_env = nested.env_addr(b, READ_ENV_SIZE);
+                let child_env = nested.env_for(b, &link, true);
                 b.ins().store(trusted(), data, child_env, READ_ENV_DATA_OFFSET as i32);
                 b.ins().store(trusted(), end, child_env, READ_ENV_LEN_OFFSET as i32);
                 b.ins().store(trusted(), child_fields, child_env, READ_ENV_FIELDS_OFFSET as i32);
-                let count = b.ins().iconst(PTR, i64::from(link.field_count));
-                b.ins().store(trusted(), count, child_env, READ_ENV_FIELD_COUNT_OFFSET as i32);
-                let none = b.ins().iconst(PTR, 0);
-                b.ins().store(trusted(), none, child_env, READ_ENV_ERROR_OFFSET as i32);
                 b.ins().store(trusted(), body_at, pos_ptr, 0);
                 let args = [data, end, pos_ptr, child_fields];
                 let no_elem = b.ins().iconst(types::I32, 0);
