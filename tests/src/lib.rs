@@ -34,3 +34,28 @@ pub const NUMERIC_STRUCT_JSON: &str = include_str!("../data/NumericStruct.json")
 pub const SAMPLE_JSON: &str = include_str!("../data/Sample.json");
 /// `bench.MediaContent`.
 pub const MEDIA_CONTENT_JSON: &str = include_str!("../data/MediaContent.json");
+
+/// The seed of a randomized suite: `FORYJIT_SEED` (decimal or `0x` hex) when set, `random` for
+/// a fresh one from the clock (printed by the suites on failure), else `default`, so that CI runs
+/// the same cases every time.
+///
+/// # Panics
+/// When `FORYJIT_SEED` is set to something that is neither a number nor `random` (a test
+/// harness setting, not input).
+pub fn seed_from_env(default: u64) -> u64 {
+    let Ok(s) = std::env::var("FORYJIT_SEED") else { return default };
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("random") {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1);
+        eprintln!("FORYJIT_SEED=random picked {nanos}");
+        return nanos;
+    }
+    let parsed = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => s.parse(),
+    };
+    parsed.unwrap_or_else(|_| panic!("FORYJIT_SEED={s:?} is neither a u64 nor `random`"))
+}

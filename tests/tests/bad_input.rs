@@ -848,17 +848,7 @@ impl Rng {
 const DEFAULT_SEED: u64 = 0x5eed_f0e7_2026_0001;
 
 fn seed() -> u64 {
-    match std::env::var("FORYJIT_SEED") {
-        Ok(s) => {
-            let s = s.trim();
-            let parsed = match s.strip_prefix("0x") {
-                Some(h) => u64::from_str_radix(h, 16),
-                None => s.parse(),
-            };
-            parsed.unwrap_or_else(|_| panic!("FORYJIT_SEED={s} is not a u64"))
-        }
-        Err(_) => DEFAULT_SEED,
-    }
+    foryjit_tests::seed_from_env(DEFAULT_SEED)
 }
 
 /// A random mutation of `base`.

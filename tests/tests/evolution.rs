@@ -84,10 +84,7 @@ const NAMED_V2: Version = Version {
 };
 
 fn seed() -> u64 {
-    match std::env::var("FORYJIT_SEED") {
-        Ok(s) => s.trim().parse().unwrap_or_else(|_| panic!("FORYJIT_SEED={s:?} is not a u64")),
-        Err(_) => FIXED_SEED,
-    }
+    foryjit_tests::seed_from_env(FIXED_SEED)
 }
 
 /// The schema of a version as foryjit registers it.

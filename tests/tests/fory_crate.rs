@@ -1722,17 +1722,7 @@ const DEFAULT_SEED: u64 = 0x0f0e_5eed_2026_0707;
 const RANDOM_CASES: usize = 300;
 
 fn seed() -> u64 {
-    match std::env::var("FORYJIT_SEED") {
-        Ok(s) => {
-            let s = s.trim();
-            let parsed = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-                Some(h) => u64::from_str_radix(h, 16),
-                None => s.parse(),
-            };
-            parsed.unwrap_or_else(|_| panic!("FORYJIT_SEED={s} is not a number"))
-        }
-        Err(_) => DEFAULT_SEED,
-    }
+    foryjit_tests::seed_from_env(DEFAULT_SEED)
 }
 
 // ---------------------------------------------------------------------------------------------
