@@ -1,15 +1,16 @@
 //! The catalog: registered types, their IR programs and their precomputed type meta.
 
 use crate::native::{NativeReadFn, NativeWriteFn};
+use arc_swap::ArcSwap;
 use foryjit_ir::{build_program, build_remote_reader, IrError, Mode, Program};
 use foryjit_schema::typedef::{self, DefKind, TypeDef, TypeDefError, TypeIdent};
 use foryjit_schema::{Registration, Registry, SchemaDesc, SchemaError, TypeInfo};
 use foryjit_wire::meta_string::{self, MetaContext, MetaString};
 use foryjit_wire::{CodecError, CodecLimits, CodecResult, ErrorKind, TypeIdx};
-use parking_lot::RwLock;
+use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Compiled entry points of one message; null means "interpret". Shared by every clone of a
 /// catalog, so code installed later is picked up by callers holding an older snapshot.
@@ -85,16 +86,38 @@ pub struct RemoteType {
     pub opaque: Option<Vec<(foryjit_ir::Codec, bool)>>,
     /// Compiled code of `reader`, once installed (null: interpret).
     native: AtomicPtr<()>,
+    /// What keeps `native`'s code alive: it is freed with this value, when neither a catalog's
+    /// cache nor a [`crate::MetaShare`] can reach it any more.
+    code: OnceLock<KeepAlive>,
+}
+
+/// Owns the compiled code of a [`RemoteType`].
+struct KeepAlive(#[allow(dead_code)] Box<dyn Send + Sync>);
+
+impl std::fmt::Debug for KeepAlive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeepAlive")
+    }
 }
 
 impl RemoteType {
-    /// Installs compiled code for [`RemoteType::reader`]; later reads use it.
+    /// Installs compiled code for [`RemoteType::reader`], owned by `code`, which this value
+    /// keeps (and drops with itself); later reads use it. Returns `false`, installing nothing,
+    /// when code was installed before.
     ///
     /// # Safety
     /// `read` must implement exactly `self.reader` with the ABI of [`crate::native`], and its
-    /// code must stay valid for as long as this value can be used.
-    pub unsafe fn install_native_read(&self, read: NativeReadFn) {
+    /// code must stay valid for as long as `code` is alive.
+    pub unsafe fn install_native_read(
+        &self,
+        read: NativeReadFn,
+        code: Box<dyn Send + Sync>,
+    ) -> bool {
+        if self.code.set(KeepAlive(code)).is_err() {
+            return false;
+        }
         self.native.store(read as *mut (), Ordering::Release);
+        true
     }
 
     /// True when compiled code reads this remote type.
@@ -131,11 +154,29 @@ impl std::fmt::Debug for RemoteHook {
 type UnionCases = Arc<[(u32, foryjit_ir::Codec)]>;
 
 /// Received TypeDefs by header, with the number cached per registered type.
+///
+/// A hit — the common case: every message of a type carries its writer's TypeDef — takes no
+/// lock and writes no shared memory: the header index is an immutable map behind an
+/// [`ArcSwap`] (replaced whole by an insert; a load touches only this thread's debt slot), and
+/// entries live in an append-only [`boxcar::Vec`], so a reader borrows `&Arc<RemoteType>` for
+/// as long as it borrows the catalog instead of cloning it. Inserts (misses) serialize on
+/// `inserting`.
 #[derive(Debug, Default)]
 pub(crate) struct RemoteCache {
-    by_header: HashMap<u64, Arc<RemoteType>>,
-    /// Cached versions per type: a registered type, or the identity an unknown type has.
-    versions: HashMap<Result<TypeIdx, TypeIdent>, usize>,
+    /// Header → index into `entries`.
+    index: ArcSwap<HashMap<u64, usize>>,
+    /// Every cached remote type, never removed while the cache lives.
+    entries: boxcar::Vec<Arc<RemoteType>>,
+    /// Held while inserting: cached versions per type (a registered type, or the identity an
+    /// unknown type has).
+    inserting: Mutex<HashMap<Result<TypeIdx, TypeIdent>, usize>>,
+}
+
+impl RemoteCache {
+    fn get(&self, header: u64) -> Option<&Arc<RemoteType>> {
+        let i = self.index.load().get(&header).copied()?;
+        self.entries.get(i)
+    }
 }
 
 /// Precomputed identity of a named type: namespace and type name as meta strings.
@@ -162,7 +203,7 @@ pub struct Catalog {
     root_prefix: Vec<Option<Arc<crate::write::RootPrefix>>>,
     /// Received TypeDefs. Shared by the clones of one registry state; a registration starts a
     /// fresh cache (a type unknown before may be known now).
-    remote: Arc<RwLock<RemoteCache>>,
+    remote: Arc<RemoteCache>,
     remote_hook: Option<RemoteHook>,
     /// The writer tracks references: TypeDefs carry the schema's ref bits.
     ref_tracking: bool,
@@ -362,7 +403,7 @@ impl Catalog {
 
     /// Number of received TypeDefs in the cache.
     pub fn cached_typedefs(&self) -> usize {
-        self.remote.read().by_header.len()
+        self.remote.index.load().len()
     }
 
     /// The resolved remote type of the TypeDef whose header is `header` and body `body` (at
@@ -374,9 +415,9 @@ impl Catalog {
         body: &[u8],
         at: usize,
         limits: &CodecLimits,
-    ) -> CodecResult<Arc<RemoteType>> {
-        if let Some(t) = self.remote.read().by_header.get(&header) {
-            return Ok(t.clone());
+    ) -> CodecResult<&Arc<RemoteType>> {
+        if let Some(t) = self.remote.get(header) {
+            return Ok(t);
         }
         // A header is only trusted as a cache key when it is the hash of its body.
         if !typedef::header_matches(header, body) {
@@ -414,13 +455,14 @@ impl Catalog {
             unreadable,
             opaque,
             native: AtomicPtr::new(std::ptr::null_mut()),
+            code: OnceLock::new(),
         });
-        let mut cache = self.remote.write();
-        if let Some(t) = cache.by_header.get(&header) {
-            return Ok(t.clone());
+        let mut versions = self.remote.inserting.lock();
+        if let Some(t) = self.remote.get(header) {
+            return Ok(t);
         }
         let key = local.ok_or_else(|| t.def.ident.clone());
-        let per_type = cache.versions.get(&key).copied().unwrap_or(0);
+        let per_type = versions.get(&key).copied().unwrap_or(0);
         if per_type >= limits.max_schema_versions_per_type {
             return Err(CodecError::new(
                 ErrorKind::TypeDefLimit {
@@ -430,9 +472,9 @@ impl Catalog {
                 at,
             ));
         }
-        let types = cache.versions.len() + usize::from(per_type == 0);
+        let types = versions.len() + usize::from(per_type == 0);
         let average_cap = limits.max_average_schema_versions_per_type.saturating_mul(types.max(4));
-        if cache.by_header.len() >= average_cap {
+        if self.remote.entries.count() >= average_cap {
             return Err(CodecError::new(
                 ErrorKind::TypeDefLimit {
                     what: "max_average_schema_versions_per_type",
@@ -441,11 +483,18 @@ impl Catalog {
                 at,
             ));
         }
-        *cache.versions.entry(key).or_insert(0) += 1;
-        cache.by_header.insert(header, t.clone());
-        drop(cache);
+        *versions.entry(key).or_insert(0) += 1;
+        let i = self.remote.entries.push(t);
+        let mut index = HashMap::clone(&self.remote.index.load());
+        index.insert(header, i);
+        self.remote.index.store(Arc::new(index));
+        drop(versions);
+        let t = self.remote.entries.get(i).ok_or_else(|| {
+            // Unreachable: `i` was just pushed and entries are never removed.
+            CodecError::new(ErrorKind::InvalidTypeDef, at)
+        })?;
         if let (Some(hook), Some(_), Some(_)) = (&self.remote_hook, &t.reader, t.local) {
-            (hook.0)(&t);
+            (hook.0)(t);
         }
         Ok(t)
     }
@@ -455,7 +504,7 @@ impl Catalog {
         &self,
         frame: &[u8],
         limits: &CodecLimits,
-    ) -> CodecResult<Arc<RemoteType>> {
+    ) -> CodecResult<&Arc<RemoteType>> {
         let mut r = foryjit_wire::Reader::new(frame);
         let tl = typedef::TypeDefLimits {
             max_fields: limits.max_type_fields,

@@ -24,8 +24,12 @@ pub(crate) struct ReadCtx<'a> {
     pub opts: &'a Options,
     pub meta: MetaStringReader,
     pub refs: RefTable,
-    /// Compatible mode: the TypeDefs received in this root call, by meta-share index.
-    pub defs: Vec<Arc<RemoteType>>,
+    /// Compatible mode: the TypeDefs received earlier in the stream (a `MetaShare`), by
+    /// meta-share index; `defs` continues the numbering.
+    pub prior: &'a [Arc<RemoteType>],
+    /// Compatible mode: the TypeDefs received in this root call, borrowed from the catalog's
+    /// cache (no reference count is touched on the hot path).
+    pub defs: Vec<&'a Arc<RemoteType>>,
     /// Greater than zero while a field the reader drops is being read (values of types we do
     /// not know are consumed instead of rejected there).
     pub skipping: u32,
@@ -38,7 +42,18 @@ pub(crate) struct ReadCtx<'a> {
     pub unbacked: usize,
 }
 
-impl ReadCtx<'_> {
+impl<'a> ReadCtx<'a> {
+    /// The TypeDef with meta-share index `index`: received earlier in the stream, or in this
+    /// call.
+    #[inline]
+    pub(crate) fn def(&self, index: u32) -> Option<&'a Arc<RemoteType>> {
+        let i = index as usize;
+        match self.prior.get(i) {
+            Some(t) => Some(t),
+            None => self.defs.get(i - self.prior.len()).copied(),
+        }
+    }
+
     /// Charges `bytes` of materialized values against the root's memory budget.
     #[inline]
     pub(crate) fn charge(&mut self, bytes: usize, at: usize) -> CodecResult<()> {
@@ -433,16 +448,17 @@ pub(crate) fn read_root(
     share: Option<&mut Vec<Arc<RemoteType>>>,
 ) -> CodecResult<Value> {
     match share {
-        None => read_root_with(cat, opts, bytes, Vec::new(), None).0.map(|(v, _)| v),
+        None => read_root_with(cat, opts, bytes, &[], None, |_| ()).map(|(v, _)| v),
         Some(defs) => {
             // TypeDefs received earlier in the stream stay referable; a failed message adds
             // none.
-            let before = defs.len();
-            let (v, mut after) = read_root_with(cat, opts, bytes, std::mem::take(defs), None);
-            if v.is_err() {
-                after.truncate(before);
+            let mut added = Vec::new();
+            let v = read_root_with(cat, opts, bytes, defs, None, |new| {
+                added = new.iter().map(|t| Arc::clone(t)).collect();
+            });
+            if v.is_ok() {
+                defs.extend(added);
             }
-            *defs = after;
             v.map(|(v, _)| v)
         }
     }
@@ -450,20 +466,21 @@ pub(crate) fn read_root(
 
 /// Reads one payload as a [`Graph`]: shared and cyclic values become nodes.
 pub(crate) fn read_root_graph(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecResult<Graph> {
-    let (v, _) = read_root_with(cat, opts, bytes, Vec::new(), Some(Vec::new()));
-    let (root, nodes) = v?;
+    let (root, nodes) = read_root_with(cat, opts, bytes, &[], Some(Vec::new()), |_| ())?;
     Ok(Graph { root, nodes: nodes.unwrap_or_default() })
 }
 
 type RootRead = (Value, Option<Vec<Value>>);
 
-fn read_root_with(
-    cat: &Catalog,
-    opts: &Options,
+/// Reads one payload; `received` sees the TypeDefs this payload introduced (after `prior`).
+fn read_root_with<'a>(
+    cat: &'a Catalog,
+    opts: &'a Options,
     bytes: &[u8],
-    defs: Vec<Arc<RemoteType>>,
+    prior: &'a [Arc<RemoteType>],
     graph: Option<Vec<Value>>,
-) -> (CodecResult<RootRead>, Vec<Arc<RemoteType>>) {
+    received: impl FnOnce(&[&'a Arc<RemoteType>]),
+) -> CodecResult<RootRead> {
     let mut ctx = ReadCtx {
         cat,
         opts,
@@ -471,14 +488,16 @@ fn read_root_with(
         max_depth: opts.limits.max_depth,
         meta: MetaStringReader::new(),
         refs: RefTable::default(),
-        defs,
+        prior,
+        defs: Vec::new(),
         skipping: 0,
         graph,
         spent: 0,
         unbacked: 0,
     };
     let v = read_root_in(&mut ctx, bytes).map(|v| (v, ctx.graph.take()));
-    (v, ctx.defs)
+    received(&ctx.defs);
+    v
 }
 
 fn read_root_in(ctx: &mut ReadCtx, bytes: &[u8]) -> CodecResult<Value> {
@@ -809,12 +828,9 @@ fn read_shared_typedef(ctx: &mut ReadCtx, r: &mut Reader, kind: u32) -> CodecRes
     let marker = r.varu32()?;
     let index = marker >> 1;
     let t = if marker & 1 == 1 {
-        ctx.defs
-            .get(index as usize)
-            .cloned()
-            .ok_or_else(|| CodecError::new(ErrorKind::BadMetaShareRef(index), at))?
+        ctx.def(index).ok_or_else(|| CodecError::new(ErrorKind::BadMetaShareRef(index), at))?
     } else {
-        if index as usize != ctx.defs.len() {
+        if index as usize != ctx.prior.len() + ctx.defs.len() {
             return Err(CodecError::new(ErrorKind::BadMetaShareRef(index), at));
         }
         let frame_at = r.pos();
@@ -825,7 +841,7 @@ fn read_shared_typedef(ctx: &mut ReadCtx, r: &mut Reader, kind: u32) -> CodecRes
         let (header, body) = foryjit_schema::typedef::read_frame(r, &tl)?;
         let frame = r.data().get(frame_at..r.pos()).unwrap_or_default();
         let t = ctx.cat.remote_type(header, frame, body, frame_at, &ctx.opts.limits)?;
-        ctx.defs.push(t.clone());
+        ctx.defs.push(t);
         t
     };
     let is_struct = matches!(t.def.kind, foryjit_schema::typedef::DefKind::Struct { .. });
@@ -849,16 +865,12 @@ fn read_shared_typedef(ctx: &mut ReadCtx, r: &mut Reader, kind: u32) -> CodecRes
 /// Reads the fields of a struct as its writer's TypeDef (meta-share index `def`) describes them.
 fn read_remote_struct(ctx: &mut ReadCtx, r: &mut Reader, def: u32) -> CodecResult<Value> {
     let at = r.pos();
-    let t = ctx
-        .defs
-        .get(def as usize)
-        .cloned()
-        .ok_or_else(|| CodecError::new(ErrorKind::BadMetaShareRef(def), at))?;
+    let t = ctx.def(def).ok_or_else(|| CodecError::new(ErrorKind::BadMetaShareRef(def), at))?;
     if t.unreadable.is_some() {
         return Err(CodecError::new(ErrorKind::Unsupported("a TypeDef field type (union)"), at));
     }
     let Some(local) = t.local else {
-        return read_unknown_struct(ctx, r, &t);
+        return read_unknown_struct(ctx, r, t);
     };
     match &t.reader {
         None => read_nested_struct(ctx, r, local),

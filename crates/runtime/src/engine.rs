@@ -1,9 +1,10 @@
 //! `ForyJit`: the engine facade.
 
+use crate::heat::Thresholds;
 use crate::json;
 use crate::tier::{
-    compile_in_background, drain_remote_queue, install_remote_hook, Shared, Thresholds, Tier,
-    TierState, TypeStats,
+    compile_in_background, drain_remote_queue, install_remote_hook, Shared, Tier, TierState,
+    TypeStats,
 };
 use crate::Error;
 use foryjit_interp::{Catalog, MetaShare, Options};
@@ -222,9 +223,11 @@ impl ForyJitBuilder {
         );
         catalog.set_ref_tracking(self.track_ref);
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let fory = ForyJit {
-            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            id,
             shared: Arc::new(Shared::new(
+                id,
                 catalog,
                 self.tier,
                 CompilerOptions {
@@ -316,15 +319,14 @@ impl ForyJit {
         self.mode
     }
 
-    fn snapshot(&self) -> Arc<Catalog> {
-        self.shared.catalog.read().clone()
+    /// The current catalog, for the length of one call (no lock, no shared write).
+    fn snapshot(&self) -> arc_swap::Guard<Arc<Catalog>> {
+        self.shared.catalog.load()
     }
 
     /// Registers a schema built in code; types may refer to types registered earlier.
     pub fn register_schema(&self, desc: SchemaDesc) -> Result<SchemaHandle, Error> {
-        let (ids, types) = {
-            let mut guard = self.shared.catalog.write();
-            let mut next = (**guard).clone();
+        let (ids, types) = self.shared.catalog.update(|next| {
             let ids = next.register(desc)?;
             self.shared.reserve_heat(next.registry().len());
             let types: Vec<(String, TypeHandle)> = ids
@@ -333,9 +335,8 @@ impl ForyJit {
                     next.registry().get(idx).map(|t| (t.full_name().to_owned(), TypeHandle { idx }))
                 })
                 .collect();
-            *guard = Arc::new(next);
-            (ids, types)
-        };
+            Ok::<_, Error>((ids, types))
+        })?;
         let cat = self.snapshot();
         let messages: Vec<TypeIdx> =
             ids.iter().copied().filter(|&t| cat.program(t).is_some()).collect();
@@ -441,7 +442,7 @@ impl ForyJit {
     /// Serializes a value into `out`, replacing its contents and reusing its capacity.
     pub fn serialize_into(&self, value: &Value, out: &mut Vec<u8>) -> Result<(), Error> {
         out.clear();
-        let cat = self.shared.catalog.read();
+        let cat = self.shared.catalog.load();
         foryjit_interp::serialize(&cat, &self.opts, value, out)?;
         self.count(&cat, value, out.len());
         Ok(())
@@ -449,7 +450,7 @@ impl ForyJit {
 
     /// Deserializes one complete payload.
     pub fn deserialize(&self, bytes: &[u8]) -> Result<Value, Error> {
-        let cat = self.shared.catalog.read();
+        let cat = self.shared.catalog.load();
         let v = foryjit_interp::deserialize(&cat, &self.opts, bytes);
         if let Ok(value) = &v {
             self.count(&cat, value, bytes.len());
@@ -466,7 +467,7 @@ impl ForyJit {
     /// write shared and cyclic objects with reference tracking on. See [`Graph`].
     pub fn serialize_graph(&self, graph: &Graph) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
-        let cat = self.shared.catalog.read();
+        let cat = self.shared.catalog.load();
         foryjit_interp::serialize_graph(&cat, &self.opts, graph, &mut out)?;
         Ok(out)
     }
@@ -476,7 +477,7 @@ impl ForyJit {
     /// sharing and cycles are kept (plain [`ForyJit::deserialize`] copies shared values and
     /// refuses cycles).
     pub fn deserialize_graph(&self, bytes: &[u8]) -> Result<Graph, Error> {
-        let cat = self.shared.catalog.read();
+        let cat = self.shared.catalog.load();
         Ok(foryjit_interp::deserialize_graph(&cat, &self.opts, bytes)?)
     }
 
@@ -492,7 +493,7 @@ impl ForyJit {
         if !share.bind(self.id) {
             return Err(Error::ForeignMetaShare);
         }
-        let cat = self.shared.catalog.read();
+        let cat = self.shared.catalog.load();
         foryjit_interp::serialize_shared(&cat, &self.opts, value, out, share)?;
         self.count(&cat, value, out.len());
         Ok(())
@@ -504,7 +505,7 @@ impl ForyJit {
         if !share.bind(self.id) {
             return Err(Error::ForeignMetaShare);
         }
-        let cat = self.shared.catalog.read();
+        let cat = self.shared.catalog.load();
         let v = foryjit_interp::deserialize_shared(&cat, &self.opts, bytes, share);
         if let Ok(value) = &v {
             self.count(&cat, value, bytes.len());
@@ -523,12 +524,21 @@ impl ForyJit {
         self.shared.remote_compiled.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Compatible mode: how many of those compiled readers are still alive. A compiled reader
+    /// lives as long as its received TypeDef is cached — the cache is bounded by
+    /// [`CodecLimits::max_schema_versions_per_type`] and
+    /// [`CodecLimits::max_average_schema_versions_per_type`], and a registration starts a fresh
+    /// one — or held by a [`MetaShare`]; then its code is freed.
+    pub fn live_remote_readers(&self) -> u64 {
+        self.shared.remote_live.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Counts a successful call towards its root struct's type; the one caller that makes the
     /// type hot queues its compile.
     #[inline]
     fn count(&self, cat: &Catalog, root: &Value, bytes: usize) {
         if let Value::Struct(s) = root {
-            if self.shared.count(s.ty, bytes) {
+            if crate::heat::count(&self.shared, s.ty, bytes) {
                 self.queue_hot(cat, s.ty);
             }
         }

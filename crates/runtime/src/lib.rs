@@ -30,6 +30,7 @@
 
 mod engine;
 mod error;
+mod heat;
 pub mod json;
 mod tier;
 

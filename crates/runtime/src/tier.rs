@@ -4,11 +4,16 @@
 //! after the catalog (whose slots point into it) — field order matters. Callers reach compiled
 //! code only through `&ForyJit`, so no call can be in flight then.
 //!
-//! Hotness: every root serialize/deserialize call of a message adds to that type's [`Heat`]
-//! (relaxed atomics, no lock). In [`Tier::Auto`] the first caller to see a type cross a threshold
-//! wins a compare-exchange on its `claimed` flag and queues one job compiling the type and every
-//! message reachable from it that nobody has claimed yet.
+//! Hotness is counted per thread (see [`crate::heat`]). In [`Tier::Auto`] the first caller to
+//! publish counts that cross a threshold claims the type and queues one job compiling it and
+//! every message reachable from it that nobody has claimed yet.
+//!
+//! The catalog is an immutable snapshot behind an [`ArcSwap`]: a call loads it without a lock
+//! or a shared write; a registration builds the next snapshot under `registering` and swaps it
+//! in. Compiled code is installed into the snapshot's slots, which every later snapshot shares.
 
+use crate::heat::{FlushEvery, Heat, HeatTable, Thresholds};
+use arc_swap::ArcSwap;
 use foryjit_interp::native::{
     fj_read_field, fj_read_nested_alloc, fj_read_nested_failed, fj_read_op, fj_read_varint,
     fj_write_blob, fj_write_list_head, fj_write_nested_failed, fj_write_op, fj_write_struct_head,
@@ -21,9 +26,9 @@ use foryjit_jit::{
 };
 use foryjit_schema::ResolvedType;
 use foryjit_wire::TypeIdx;
-use parking_lot::{Mutex, RwLock};
+use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Weak};
 
 /// Which tier serves registered types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -88,75 +93,47 @@ pub struct TypeStats {
     pub refusal: Option<String>,
 }
 
-/// When a type is hot enough to compile: `calls` root calls or `bytes` payload bytes, whichever
-/// comes first (a zero means "at registration").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Thresholds {
-    pub calls: u64,
-    pub bytes: u64,
-}
-
-impl Thresholds {
-    /// True when types compile at registration instead of when they get hot.
-    pub fn eager(self) -> bool {
-        self.calls == 0 || self.bytes == 0
-    }
-}
-
-/// Hotness of one type.
-#[derive(Debug, Default)]
-pub(crate) struct Heat {
-    /// Root calls.
-    calls: AtomicU64,
-    /// Payload bytes of those calls.
-    bytes: AtomicU64,
-    /// Set exactly once, by whoever queues the type's compile (a hot caller or registration).
-    claimed: AtomicBool,
-}
-
-const HEAT_BASE: usize = 64;
-/// Segments `0..=26` cover every `u32` type index.
-const HEAT_SEGMENTS: usize = 27;
-
-/// [`Heat`] by type index, append-only and readable without a lock: segment `s` holds
-/// `HEAT_BASE << s` entries, allocated once (at registration) and never moved.
+/// The current catalog snapshot.
 #[derive(Debug)]
-pub(crate) struct HeatTable {
-    segments: [OnceLock<Box<[Heat]>>; HEAT_SEGMENTS],
+pub(crate) struct CatalogCell {
+    current: ArcSwap<Catalog>,
+    /// Held while a new snapshot is built, so that concurrent registrations serialize.
+    registering: Mutex<()>,
 }
 
-impl Default for HeatTable {
-    fn default() -> Self {
-        HeatTable { segments: std::array::from_fn(|_| OnceLock::new()) }
-    }
-}
-
-impl HeatTable {
-    /// Segment and offset of entry `i`.
-    fn locate(i: usize) -> (usize, usize) {
-        let s = (i / HEAT_BASE + 1).ilog2() as usize;
-        (s, i - HEAT_BASE * ((1 << s) - 1))
+impl CatalogCell {
+    fn new(catalog: Catalog) -> CatalogCell {
+        CatalogCell { current: ArcSwap::from_pointee(catalog), registering: Mutex::new(()) }
     }
 
-    fn get(&self, ty: TypeIdx) -> Option<&Heat> {
-        let (s, off) = Self::locate(ty.0 as usize);
-        self.segments.get(s)?.get()?.get(off)
+    /// The current snapshot, for the length of one call: no lock, no shared write.
+    #[inline]
+    pub fn load(&self) -> arc_swap::Guard<Arc<Catalog>> {
+        self.current.load()
     }
 
-    /// Makes entries `0..len` available.
-    fn reserve(&self, len: usize) {
-        let Some(last) = len.checked_sub(1) else { return };
-        let (last_segment, _) = Self::locate(last);
-        for (s, seg) in self.segments.iter().enumerate().take(last_segment + 1) {
-            seg.get_or_init(|| (0..HEAT_BASE << s).map(|_| Heat::default()).collect());
-        }
+    /// The current snapshot, to keep.
+    pub fn snapshot(&self) -> Arc<Catalog> {
+        self.current.load_full()
+    }
+
+    /// Builds the next snapshot from a copy of the current one; it replaces the current one
+    /// when `f` succeeds. Calls in flight keep the snapshot they loaded.
+    pub fn update<R, E>(&self, f: impl FnOnce(&mut Catalog) -> Result<R, E>) -> Result<R, E> {
+        let _registering = self.registering.lock();
+        let mut next = Catalog::clone(&self.current.load());
+        let r = f(&mut next)?;
+        self.current.store(Arc::new(next));
+        Ok(r)
     }
 }
 
 #[derive(Debug)]
 pub(crate) struct Shared {
     // Declared first so it drops first: it holds raw entry points into `code`.
-    pub catalog: RwLock<Arc<Catalog>>,
+    pub catalog: CatalogCell,
+    /// The engine's process-unique id (keys its per-thread heat counts).
+    pub engine_id: u64,
     pub stats: Mutex<Vec<Option<TypeStats>>>,
     pub code: Mutex<Vec<Compiled>>,
     pub compiler: Option<Compiler>,
@@ -168,8 +145,12 @@ pub(crate) struct Shared {
     pub remote_pending: AtomicBool,
     /// Remote reader programs compiled so far.
     pub remote_compiled: AtomicU64,
-    /// Per-type call and byte counters.
-    heat: HeatTable,
+    /// Compiled remote readers not yet freed.
+    pub remote_live: Arc<AtomicU64>,
+    /// Per-type call and byte counters, as published by the threads.
+    pub heat: HeatTable,
+    /// How much a thread counts before publishing.
+    pub flush_every: FlushEvery,
     /// When hot types are compiled; `None` when nothing compiles in the background.
     pub hot: Option<Thresholds>,
     /// Test-only fault injection: compiling the type of this name panics.
@@ -178,6 +159,20 @@ pub(crate) struct Shared {
     pub jobs_queued: AtomicU64,
     /// Compiles started, in the background or not (for tests).
     pub compiles_started: AtomicU64,
+}
+
+/// The compiled reader of a remote type, owned by that [`RemoteType`]: freed with it, once no
+/// catalog's cache and no `MetaShare` holds it.
+struct RemoteCode {
+    _code: Compiled,
+    /// Remote readers alive (for tests and statistics).
+    live: Arc<AtomicU64>,
+}
+
+impl Drop for RemoteCode {
+    fn drop(&mut self) {
+        self.live.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The code of one compile job, with the links its direct calls of nested structs use: the
@@ -233,6 +228,7 @@ fn compile_linked(
 
 impl Shared {
     pub fn new(
+        engine_id: u64,
         catalog: Catalog,
         tier: Tier,
         compiler_options: CompilerOptions,
@@ -245,7 +241,9 @@ impl Shared {
             _ => Compiler::new(compiler_options).ok(),
         };
         Shared {
-            catalog: RwLock::new(Arc::new(catalog)),
+            catalog: CatalogCell::new(catalog),
+            engine_id,
+            flush_every: FlushEvery::for_thresholds(hot),
             stats: Mutex::new(Vec::new()),
             code: Mutex::new(Vec::new()),
             compiler,
@@ -253,6 +251,7 @@ impl Shared {
             remote_queue: Mutex::new(Vec::new()),
             remote_pending: AtomicBool::new(false),
             remote_compiled: AtomicU64::new(0),
+            remote_live: Arc::default(),
             heat: HeatTable::default(),
             hot,
             inject_panic_for,
@@ -266,28 +265,9 @@ impl Shared {
         self.heat.reserve(len);
     }
 
-    /// Counts one successful root call of `ty` that wrote or read `bytes` payload bytes.
-    /// Returns `true` to exactly one caller once the type is hot: that caller must queue the
-    /// compile (see [`Shared::claim_reachable`]).
-    #[inline]
-    pub fn count(&self, ty: TypeIdx, bytes: usize) -> bool {
-        let Some(h) = self.heat.get(ty) else { return false };
-        let bytes = bytes as u64;
-        let calls = h.calls.fetch_add(1, Ordering::Relaxed).saturating_add(1);
-        let total = h.bytes.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes);
-        match self.hot {
-            Some(t) if calls >= t.calls || total >= t.bytes => {
-                !h.claimed.load(Ordering::Relaxed) && self.claim(ty)
-            }
-            _ => false,
-        }
-    }
-
     /// Claims `ty` for compiling; `true` for the one caller that wins.
     pub fn claim(&self, ty: TypeIdx) -> bool {
-        self.heat.get(ty).is_some_and(|h| {
-            h.claimed.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_ok()
-        })
+        self.heat.get(ty).is_some_and(Heat::claim)
     }
 
     /// `root` (already claimed by the caller) followed by every message reachable from it
@@ -329,7 +309,9 @@ impl Shared {
         stats[i] = Some(s);
     }
 
+    /// The statistics of `ty`, with what the calling thread has counted published first.
     pub fn stats(&self, ty: TypeIdx) -> Option<TypeStats> {
+        crate::heat::publish_local(self);
         let mut s = self.stats.lock().get(ty.0 as usize).cloned().flatten()?;
         if let Some(h) = self.heat.get(ty) {
             s.calls = h.calls.load(Ordering::Relaxed);
@@ -352,7 +334,7 @@ impl Shared {
                 .unwrap_or_else(|| "(no message)".to_owned());
             let name = self
                 .catalog
-                .read()
+                .load()
                 .registry()
                 .get(ty)
                 .map(|i| i.full_name().to_owned())
@@ -362,7 +344,7 @@ impl Shared {
     }
 
     fn compile_unguarded(&self, ty: TypeIdx) {
-        let cat = self.catalog.read().clone();
+        let cat = self.catalog.snapshot();
         let (Some(prog), Some(info)) = (cat.program(ty), cat.registry().get(ty)) else { return };
         let name = info.full_name().to_owned();
         if self.inject_panic_for.as_deref() == Some(name.as_str()) {
@@ -475,22 +457,23 @@ impl Shared {
         if t.is_native() || prog.read.len() > self.max_compile_ops {
             return;
         }
-        // Recursive: in a JIT-only engine this runs inside a `deserialize` holding the lock,
-        // and a plain read would wait behind a queued writer that waits for that one.
-        let cat = self.catalog.read_recursive().clone();
+        let cat = self.catalog.snapshot();
         let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             compile_linked(compiler, &cat, prog)
         }));
         if let Ok(Ok((unit, _, entry))) = compiled {
+            let owner = RemoteCode { _code: unit, live: self.remote_live.clone() };
+            owner.live.fetch_add(1, Ordering::Relaxed);
             // SAFETY: `entry.read` was compiled from exactly `t.reader` with the
-            // `foryjit_interp::native` ABI; `unit` goes into `self.code`, which lives as long as
-            // the engine, longer than any use of `t` through it.
-            unsafe {
+            // `foryjit_interp::native` ABI; `t` keeps `owner`, and with it the code (and the
+            // links its direct calls use), for as long as `t` can be used.
+            let installed = unsafe {
                 let r = std::mem::transmute::<*const u8, NativeReadFn>(entry.read);
-                self.code.lock().push(unit);
-                t.install_native_read(r);
+                t.install_native_read(r, Box::new(owner))
+            };
+            if installed {
+                self.remote_compiled.fetch_add(1, Ordering::Relaxed);
             }
-            self.remote_compiled.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -512,15 +495,18 @@ pub(crate) fn install_remote_hook(shared: &Arc<Shared>, tier: Tier) {
             }
         }
     }));
-    let mut guard = shared.catalog.write();
-    let mut next = (**guard).clone();
-    next.set_remote_hook(hook);
-    *guard = Arc::new(next);
+    let _ = shared.catalog.update(|next| {
+        next.set_remote_hook(hook);
+        Ok::<(), std::convert::Infallible>(())
+    });
 }
 
 /// Hands queued remote reader programs to the background pool.
 pub(crate) fn drain_remote_queue(pool: &rayon::ThreadPool, shared: &Arc<Shared>) {
-    if !shared.remote_pending.swap(false, Ordering::AcqRel) {
+    // A load first: the common case (nothing queued) writes no shared memory.
+    if !shared.remote_pending.load(Ordering::Relaxed)
+        || !shared.remote_pending.swap(false, Ordering::AcqRel)
+    {
         return;
     }
     let queued = std::mem::take(&mut *shared.remote_queue.lock());
@@ -546,23 +532,5 @@ fn for_each_message(ty: &ResolvedType, f: &mut impl FnMut(TypeIdx)) {
             for_each_message(&v.ty, f);
         }
         _ => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn heat_table_segments_cover_indices_without_overlap() {
-        let t = HeatTable::default();
-        t.reserve(1000);
-        let mut seen = std::collections::HashSet::new();
-        for i in 0..1000u32 {
-            let h = t.get(TypeIdx(i)).map(|h| h as *const Heat);
-            assert!(h.is_some_and(|p| seen.insert(p as usize)), "index {i}");
-        }
-        assert_eq!(HeatTable::locate(u32::MAX as usize).0, HEAT_SEGMENTS - 1);
-        assert!(t.get(TypeIdx(5000)).is_none());
     }
 }
