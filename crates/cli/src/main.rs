@@ -181,6 +181,15 @@ fn engine(
     Ok((fory, ty))
 }
 
+/// `println!` that returns an error instead of panicking when stdout is closed or full (a
+/// closed pipe, as in `foryjit decode … | head -1`, then ends the program quietly: see `main`).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)
+            .map_err(|e| CliError::Io("stdout".into(), e))?
+    };
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -192,14 +201,14 @@ fn demo() -> Result<(), CliError> {
     let json: serde_json::Value = serde_json::from_str(DEMO_JSON)?;
     let value = fory.from_json(ty, &json)?;
     let bytes = fory.serialize(&value)?;
-    println!("schema: embedded shapes.fdl, type {DEMO_TYPE} (compatible mode, the peers' default)");
-    println!("encoded {} bytes:", bytes.len());
+    outln!("schema: embedded shapes.fdl, type {DEMO_TYPE} (compatible mode, the peers' default)");
+    outln!("encoded {} bytes:", bytes.len());
     for chunk in bytes.chunks(32) {
-        println!("  {}", hex(chunk));
+        outln!("  {}", hex(chunk));
     }
     let back = fory.deserialize(&bytes)?;
-    println!("decoded:");
-    println!("{}", serde_json::to_string_pretty(&fory.to_json(ty, &back)?)?);
+    outln!("decoded:");
+    outln!("{}", serde_json::to_string_pretty(&fory.to_json(ty, &back)?)?);
     let iters = 20_000u32;
     let mut buf = Vec::with_capacity(bytes.len());
     let t = Instant::now();
@@ -212,7 +221,7 @@ fn demo() -> Result<(), CliError> {
         std::hint::black_box(fory.deserialize(&buf)?);
     }
     let de = t.elapsed().as_nanos() as f64 / iters as f64;
-    println!(
+    outln!(
         "throughput (interpreter): serialize {ser:.0} ns/op ({:.0} MB/s), deserialize {de:.0} ns/op ({:.0} MB/s)",
         bytes.len() as f64 * 1e3 / ser,
         bytes.len() as f64 * 1e3 / de
@@ -280,12 +289,12 @@ fn bench(
     }
     let report = serde_json::json!({"type": type_name, "results": rows, "native": native});
     if json {
-        println!("{report}");
+        outln!("{report}");
         return Ok(());
     }
-    println!("{type_name}:");
+    outln!("{type_name}:");
     for r in &rows {
-        println!(
+        outln!(
             "  {:<12} serialize {:>9.1} ns/op {:>8.1} MB/s   deserialize {:>9.1} ns/op {:>8.1} MB/s",
             r["tier"].as_str().unwrap_or(""),
             r["serialize_ns"].as_f64().unwrap_or(0.0),
@@ -295,7 +304,7 @@ fn bench(
         );
     }
     for n in native.as_array().into_iter().flatten() {
-        println!(
+        outln!(
             "  time to native: {} us, code: {} bytes",
             n["compile_us"].as_u64().unwrap_or(0),
             n["code_bytes"].as_u64().unwrap_or(0)
@@ -335,7 +344,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             if root != Some(ty.index()) {
                 return Err(CliError::OtherType(type_name));
             }
-            println!("{}", serde_json::to_string_pretty(&fory.to_json(ty, &value)?)?);
+            outln!("{}", serde_json::to_string_pretty(&fory.to_json(ty, &value)?)?);
             Ok(())
         }
     }
@@ -344,6 +353,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`… | head -1`): nothing left to say to anyone.
+        Err(CliError::Io(what, e))
+            if what == "stdout" && e.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("foryjit: error: {e}");
             ExitCode::FAILURE

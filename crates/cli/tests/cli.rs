@@ -135,3 +135,48 @@ fn tiers_agree_and_bench_reports_both_tiers() {
     }
     assert!(report["native"][0]["code_bytes"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn a_closed_stdout_ends_every_command_quietly() {
+    let idl = write_tmp("closed.fdl", FDL.as_bytes());
+    let json = br#"{"x": 1, "name": "abc", "n": 2}"#;
+    let enc = run(bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "t.P"]), json);
+    assert!(enc.status.success(), "{}", String::from_utf8_lossy(&enc.stderr));
+    let payload = write_tmp("closed.bin", &enc.stdout);
+    let input = write_tmp("closed.json", json);
+    let commands: [Vec<std::ffi::OsString>; 3] = [
+        vec!["demo".into()],
+        vec![
+            "decode".into(),
+            "--idl".into(),
+            idl.clone().into(),
+            "--type".into(),
+            "t.P".into(),
+            "--in".into(),
+            payload.into(),
+        ],
+        vec![
+            "encode".into(),
+            "--idl".into(),
+            idl.into(),
+            "--type".into(),
+            "t.P".into(),
+            "--in".into(),
+            input.into(),
+        ],
+    ];
+    for args in commands {
+        // A pipe whose reading end is already closed: every write fails with a broken pipe,
+        // as under `foryjit decode … | head -1` once `head` has exited.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = bin().args(&args).stdout(writer).stderr(Stdio::piped()).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
