@@ -36,6 +36,10 @@ pub enum Error {
     /// compiled for them, belong to that engine).
     #[error("this MetaShare belongs to another engine")]
     ForeignMetaShare,
+    /// A message stream is framed wrongly, or one of its messages failed (see
+    /// [`crate::stream`]).
+    #[error("stream: {0}")]
+    Stream(#[from] crate::stream::StreamError),
 }
 
 impl From<CatalogError> for Error {

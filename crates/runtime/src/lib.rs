@@ -32,6 +32,7 @@ mod engine;
 mod error;
 mod heat;
 pub mod json;
+pub mod stream;
 mod tier;
 
 pub use engine::{ForyJit, ForyJitBuilder, Mode, SchemaHandle, TypeHandle};
