@@ -759,16 +759,19 @@ pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> Cod
 }
 
 /// A union body: the case id, then the case value as a complete `any` value (flag, type meta,
-/// body). A case we do not know is still read (it is self-describing) and kept.
+/// body). A case we do not know is still read (it is self-describing) and kept. A null value
+/// is accepted where the writer would write one ([`foryjit_ir::union_case_nullable`]).
 fn read_union_body(ctx: &mut ReadCtx, r: &mut Reader, ty: TypeIdx) -> CodecResult<Value> {
     let case = r.varu32()?;
     enter(ctx, r)?;
     let decl = ctx.cat.union_case(ty, case).cloned();
-    let value = with_flag(ctx, r, true, |ctx, r| {
+    let nullable = foryjit_ir::union_case_nullable(decl.as_ref());
+    let value = with_flag(ctx, r, nullable, |ctx, r| {
         let at = r.pos();
         let t = read_type_meta(ctx, r)?;
         read_announced(ctx, r, decl.as_ref(), t, at)
-    })?;
+    })
+    .map_err(|e| e.within(PathSegment::Case(case)))?;
     ctx.depth -= 1;
     Ok(Value::Union(Box::new(UnionValue { ty, case, value })))
 }

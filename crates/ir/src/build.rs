@@ -71,7 +71,11 @@ fn elem_codec(reg: &Registry, e: &ResolvedElem, in_map: bool, site: Site) -> Ele
         }
         _ => true,
     };
-    ElemCodec { codec, nullable: e.nullable, tracking_ref: e.tracking_ref, declared }
+    // An `any` element is nullable whatever the schema says: null is one of the values an
+    // `any` holds (pyfory writes `[None]` in a `list<any>` as `0a 24 fd` and reads it back,
+    // while its TypeDef keeps the element's nullable bit 0).
+    let nullable = e.nullable || matches!(codec, Codec::Any);
+    ElemCodec { codec, nullable, tracking_ref: e.tracking_ref, declared }
 }
 
 /// Where a codec is used: the mode, and whether inside a union case's declared type.
@@ -79,6 +83,31 @@ fn elem_codec(reg: &Registry, e: &ResolvedElem, in_map: bool, site: Site) -> Ele
 struct Site {
     mode: Mode,
     in_union_case: bool,
+}
+
+/// Whether a union case of this declared codec may hold null (written `<case> fd`).
+///
+/// pyfory 1.7.7 writes and reads a null case value as the null flag, but the union classes
+/// fory-compiler generates refuse `None` for the case types they check (scalars, string, bytes,
+/// date, timestamp, enum, struct, union), on construction and so also on reading. Null is
+/// therefore allowed exactly where pyfory can produce and read it back: collection, dense
+/// array, decimal, duration and `any` cases. A case the reader's schema does not declare (read
+/// as a self-describing `any` value) may hold null too. Both directions apply this one rule, so
+/// whatever decodes serializes again.
+pub fn union_case_nullable(codec: Option<&Codec>) -> bool {
+    match codec {
+        None => true,
+        Some(c) => matches!(
+            c,
+            Codec::List(_)
+                | Codec::Set(_)
+                | Codec::Map(..)
+                | Codec::Array(_)
+                | Codec::Decimal
+                | Codec::Duration
+                | Codec::Any
+        ),
+    }
 }
 
 /// The body codec of a resolved type in `mode`.
