@@ -472,3 +472,27 @@ fn set_of_unions_is_declared_like_a_list() {
         }
     }
 }
+
+/// A case the reader's schema does not declare is read as a self-describing value, and writes
+/// back to the same bytes — except a collection whose element types are declared (as pyfory
+/// writes a collection case), which cannot be read without the case's type: a typed error,
+/// never a wrong value.
+#[test]
+fn unknown_collection_cases_are_read_when_self_describing() {
+    for (compatible, mode) in modes() {
+        for (tier, fory) in engines(NULL_CASES, compatible) {
+            let at = |h: &str| format!("{h} ({mode}, {tier})");
+            // case 6 of `Other`: list [1, -2] with its element type (08 05) — read and re-sent.
+            let h = "01ff228e0706ff160208050203";
+            let v = fory.deserialize(&unhex(h).expect("hex")).expect("read");
+            assert_eq!(fory.serialize(&v).map(|b| hex(&b)), Ok(h.to_owned()), "{}", at(h));
+            // ... and with the element type declared (list header 0c; map chunk header 24), as
+            // pyfory writes `list<int32>` and `map<string, int32>` cases.
+            for h in ["01ff228e0706ff16020c0203", "01ff228e0706ff18012401046102"] {
+                let e = codec_error(fory.deserialize(&unhex(h).expect("hex")), &at(h));
+                assert!(matches!(e.kind, ErrorKind::Unsupported(_)), "{}: {e}", at(h));
+                assert_eq!((e.offset, e.path.to_string()), (7, "{case 6}".to_owned()), "{}", at(h));
+            }
+        }
+    }
+}
