@@ -583,7 +583,9 @@ class UnionConv(Conv):
         if name not in self.by_name:
             raise PeerError(f"{_path(path)}: union {self.cls.__qualname__} has no case {name!r}")
         cid = self.by_name[name]
-        value = self.cases[cid][1].to_py(x, f"{path}.{name}")
+        # A null case value is handed over as None: the generated union class decides whether
+        # it can hold one (it refuses None for the case types it checks).
+        value = None if x is None else self.cases[cid][1].to_py(x, f"{path}.{name}")
         make = getattr(self.cls, "_from_case_id", None)
         if make is not None:
             return make(cid, value)

@@ -52,6 +52,8 @@ const SCHEMAS: &[(&str, &str)] = &[
     ("misc.fdl", include_str!("../schemas/misc.fdl")),
     ("aliases.fdl", include_str!("../schemas/aliases.fdl")),
     ("nopkg.fdl", include_str!("../schemas/nopkg.fdl")),
+    ("unions.fdl", include_str!("../schemas/unions.fdl")),
+    ("unions_named.fdl", include_str!("../schemas/unions_named.fdl")),
 ];
 
 /// A check that fails in compatible mode for one message type, and why.
@@ -479,6 +481,26 @@ fn pyfory_no_package() {
 #[test]
 fn pyfory_compat_no_package() {
     check_schema(SCHEMAS[9].0, SCHEMAS[9].1, Mode::Compatible);
+}
+
+#[test]
+fn pyfory_unions() {
+    check_schema(SCHEMAS[10].0, SCHEMAS[10].1, Mode::SameSchema);
+}
+
+#[test]
+fn pyfory_compat_unions() {
+    check_schema(SCHEMAS[10].0, SCHEMAS[10].1, Mode::Compatible);
+}
+
+#[test]
+fn pyfory_unions_named() {
+    check_schema(SCHEMAS[11].0, SCHEMAS[11].1, Mode::SameSchema);
+}
+
+#[test]
+fn pyfory_compat_unions_named() {
+    check_schema(SCHEMAS[11].0, SCHEMAS[11].1, Mode::Compatible);
 }
 
 /// Every schema file of `tests/schemas/` is checked by one of the tests above.

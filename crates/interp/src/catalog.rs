@@ -280,7 +280,7 @@ impl Catalog {
                 Some(TypeInfo::Union(u)) => Some(
                     u.cases
                         .iter()
-                        .map(|c| (c.id, foryjit_ir::codec_for(&registry, &c.ty, self.mode)))
+                        .map(|c| (c.id, foryjit_ir::union_case_codec(&registry, &c.ty, self.mode)))
                         .collect(),
                 ),
                 _ => None,

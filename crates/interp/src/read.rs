@@ -778,18 +778,42 @@ pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> Cod
 }
 
 /// A union body: the case id, then the case value as a complete `any` value (flag, type meta,
-/// body). A case we do not know is still read (it is self-describing) and kept.
+/// body). A case we do not know is still read (it is self-describing) and kept — unless it is
+/// a collection with declared element types ([`declares_elements`]). A null value is accepted
+/// where the writer would write one ([`foryjit_ir::union_case_nullable`]).
 fn read_union_body(ctx: &mut ReadCtx, r: &mut Reader, ty: TypeIdx) -> CodecResult<Value> {
     let case = r.varu32()?;
     enter(ctx, r)?;
     let decl = ctx.cat.union_case(ty, case).cloned();
-    let value = with_flag(ctx, r, true, |ctx, r| {
+    let nullable = foryjit_ir::union_case_nullable(decl.as_ref());
+    let value = with_flag(ctx, r, nullable, |ctx, r| {
         let at = r.pos();
         let t = read_type_meta(ctx, r)?;
+        if decl.is_none() && declares_elements(r, t) {
+            return Err(CodecError::new(ErrorKind::Unsupported(UNTYPED_COLLECTION_CASE), at));
+        }
         read_announced(ctx, r, decl.as_ref(), t, at)
-    })?;
+    })
+    .map_err(|e| e.within(PathSegment::Case(case)))?;
     ctx.depth -= 1;
     Ok(Value::Union(Box::new(UnionValue { ty, case, value })))
+}
+
+const UNTYPED_COLLECTION_CASE: &str = "a union case of a collection type the reader's schema \
+     does not declare (its element types are declared, not on the wire)";
+
+/// Whether the collection announced as `t` that starts at `r` declares its element types
+/// instead of writing them (list/set header bit `0x04`, map chunk header bits `0x04`/`0x20`),
+/// as pyfory 1.7.7 writes a union case of a collection type: only the case's declared type can
+/// read such a value, so a case (or a whole union) the reader does not know cannot be.
+fn declares_elements(r: &Reader, t: WireType) -> bool {
+    let mut p = r.clone();
+    let mask = match t {
+        WireType::Builtin(tid::LIST | tid::SET) => 0x04,
+        WireType::Builtin(tid::MAP) => 0x24,
+        _ => return false,
+    };
+    matches!(p.varu32(), Ok(n) if n > 0) && p.u8().is_ok_and(|h| h & mask != 0)
 }
 
 /// A type as announced by type meta in the bytes.

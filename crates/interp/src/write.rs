@@ -558,25 +558,29 @@ fn write_nested_struct(ctx: &mut WriteCtx, w: &mut Writer, sv: &StructValue) -> 
 }
 
 /// A union body: the case id, then the case value as a complete `any` value: `ff`, the type
-/// meta of the case's declared type (or of the value, for collections and unknown cases), body.
+/// meta of the case's declared type (or of the value, for unknown cases), body; or `fd` for a
+/// null value of a case that may hold one ([`foryjit_ir::union_case_nullable`]).
 fn write_union_body(ctx: &mut WriteCtx, w: &mut Writer, u: &UnionValue) -> CodecResult<()> {
     let cat = ctx.cat;
-    if u.value.is_null() {
-        return Err(err(ErrorKind::UnexpectedNull, w));
+    let (ty, case) = (u.ty, u.case);
+    let nullable = foryjit_ir::union_case_nullable(cat.union_case(ty, case));
+    if u.value.is_null() && !nullable {
+        return Err(err(ErrorKind::UnexpectedNull, w).within(PathSegment::Case(case)));
     }
     w.reserve(6)?;
-    w.put_varu32(u.case);
+    w.put_varu32(case);
     enter(ctx, w)?;
-    let (ty, case) = (u.ty, u.case);
-    let r = write_flagged(ctx, w, &u.value, false, |ctx, w, v| {
+    let r = write_flagged(ctx, w, &u.value, nullable, |ctx, w, v| {
         write_union_case(ctx, w, cat, ty, case, v)
     });
     ctx.depth -= 1;
-    r.map_err(|e| e.within(PathSegment::Index(u.case as usize)))
+    r.map_err(|e| e.within(PathSegment::Case(case)))
 }
 
 /// A union case value after its flag: the type meta of the case's declared type (or of the
-/// value, for collections and unknown cases), then the body.
+/// value, for unknown and `any` cases), then the body. Collection cases are written with their
+/// declared element (key, value) types, as in a field: pyfory writes `list<int32>` `[1, -2]` as
+/// `16 02 0c 02 03`.
 fn write_union_case(
     ctx: &mut WriteCtx,
     w: &mut Writer,
@@ -616,6 +620,16 @@ fn write_union_case(
         Some(c @ (Codec::Enum(t) | Codec::Struct { ty: t, .. } | Codec::Union(t))) => {
             write_user_type_meta(ctx, w, *t)?;
             write_body(ctx, w, &plain_codec(c), v)
+        }
+        Some(c @ (Codec::List(_) | Codec::Set(_) | Codec::Map(..))) => {
+            let id = match c {
+                Codec::List(_) => tid::LIST,
+                Codec::Set(_) => tid::SET,
+                _ => tid::MAP,
+            };
+            w.reserve(1)?;
+            w.put_varu32(id);
+            write_body(ctx, w, c, v)
         }
         _ => write_dynamic(ctx, w, v),
     }

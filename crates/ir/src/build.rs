@@ -50,25 +50,82 @@ fn scalar_of(ty: &ResolvedType) -> Option<Scalar> {
     })
 }
 
-fn elem_codec(reg: &Registry, e: &ResolvedElem, in_map: bool, mode: Mode) -> ElemCodec {
-    let codec = codec_for(reg, &e.ty, mode);
+fn elem_codec(reg: &Registry, e: &ResolvedElem, in_map: bool, site: Site) -> ElemCodec {
+    let codec = codec_at(reg, &e.ty, site);
     // Struct elements of a list always carry their type meta once per collection; map values of
     // struct type are "declared" in same-schema mode (pyfory) but carry type meta in compatible
-    // mode (unless the struct has no TypeDef); `any` is never declared.
+    // mode (unless the struct has no TypeDef) — except inside a union case, where pyfory
+    // declares them in both modes; `any` is never declared. Union elements, keys and values are
+    // declared in both modes, as pyfory 1.7.7 writes them: list header `0c`, map chunk header
+    // `24`, no type meta (each union body names its case, and the case value carries its own
+    // type meta).
     let declared = match &codec {
-        Codec::Any | Codec::Union(_) => false,
+        Codec::Any => false,
         // A compatible-mode map value of an evolving struct carries its TypeDef; `[evolving=
         // false]` structs (no TypeDef) are declared like every struct in same-schema mode.
         Codec::Struct { ty, .. } => {
-            in_map && (mode == Mode::SameSchema || reg.message(*ty).is_some_and(|m| !m.evolving))
+            in_map
+                && (site.in_union_case
+                    || site.mode == Mode::SameSchema
+                    || reg.message(*ty).is_some_and(|m| !m.evolving))
         }
         _ => true,
     };
-    ElemCodec { codec, nullable: e.nullable, tracking_ref: e.tracking_ref, declared }
+    // An `any` element is nullable whatever the schema says: null is one of the values an
+    // `any` holds (pyfory writes `[None]` in a `list<any>` as `0a 24 fd` and reads it back,
+    // while its TypeDef keeps the element's nullable bit 0).
+    let nullable = e.nullable || matches!(codec, Codec::Any);
+    ElemCodec { codec, nullable, tracking_ref: e.tracking_ref, declared }
+}
+
+/// Where a codec is used: the mode, and whether inside a union case's declared type.
+#[derive(Debug, Clone, Copy)]
+struct Site {
+    mode: Mode,
+    in_union_case: bool,
+}
+
+/// Whether a union case of this declared codec may hold null (written `<case> fd`).
+///
+/// pyfory 1.7.7 writes and reads a null case value as the null flag, but the union classes
+/// fory-compiler generates refuse `None` for the case types they check (scalars, string, bytes,
+/// date, timestamp, enum, struct, union), on construction and so also on reading. Null is
+/// therefore allowed exactly where pyfory can produce and read it back: collection, dense
+/// array, decimal, duration and `any` cases. A case the reader's schema does not declare (read
+/// as a self-describing `any` value) may hold null too. Both directions apply this one rule, so
+/// whatever decodes serializes again.
+pub fn union_case_nullable(codec: Option<&Codec>) -> bool {
+    match codec {
+        None => true,
+        Some(c) => matches!(
+            c,
+            Codec::List(_)
+                | Codec::Set(_)
+                | Codec::Map(..)
+                | Codec::Array(_)
+                | Codec::Decimal
+                | Codec::Duration
+                | Codec::Any
+        ),
+    }
 }
 
 /// The body codec of a resolved type in `mode`.
 pub fn codec_for(reg: &Registry, ty: &ResolvedType, mode: Mode) -> Codec {
+    codec_at(reg, ty, Site { mode, in_union_case: false })
+}
+
+/// The body codec of a union case's declared type in `mode`. It differs from
+/// [`codec_for`] in one way, as pyfory 1.7.7 writes case values (through serializers built
+/// from the case's annotation, not from a TypeDef): map values of struct type are declared in
+/// both modes (`18 01 24 01 <key> <struct fields>`; in a compatible-mode field they carry type
+/// meta, chunk header `04`).
+pub fn union_case_codec(reg: &Registry, ty: &ResolvedType, mode: Mode) -> Codec {
+    codec_at(reg, ty, Site { mode, in_union_case: true })
+}
+
+fn codec_at(reg: &Registry, ty: &ResolvedType, site: Site) -> Codec {
+    let mode = site.mode;
     if let Some(s) = scalar_of(ty) {
         return Codec::Scalar(s);
     }
@@ -80,11 +137,11 @@ pub fn codec_for(reg: &Registry, ty: &ResolvedType, mode: Mode) -> Codec {
         ResolvedType::Duration => Codec::Duration,
         ResolvedType::Decimal => Codec::Decimal,
         ResolvedType::Array(e) => Codec::Array(*e),
-        ResolvedType::List(e) => Codec::List(Box::new(elem_codec(reg, e, false, mode))),
-        ResolvedType::Set(e) => Codec::Set(Box::new(elem_codec(reg, e, false, mode))),
+        ResolvedType::List(e) => Codec::List(Box::new(elem_codec(reg, e, false, site))),
+        ResolvedType::Set(e) => Codec::Set(Box::new(elem_codec(reg, e, false, site))),
         ResolvedType::Map(k, v) => Codec::Map(
-            Box::new(elem_codec(reg, k, true, mode)),
-            Box::new(elem_codec(reg, v, true, mode)),
+            Box::new(elem_codec(reg, k, true, site)),
+            Box::new(elem_codec(reg, v, true, site)),
         ),
         ResolvedType::Enum(t) => Codec::Enum(*t),
         ResolvedType::Union(t) => Codec::Union(*t),

@@ -39,7 +39,8 @@ mod build;
 mod display;
 
 pub use build::{
-    build_program, build_remote_reader, codec_for, opaque_fields, IrError, RESERVE_SLACK,
+    build_program, build_remote_reader, codec_for, opaque_fields, union_case_codec,
+    union_case_nullable, IrError, RESERVE_SLACK,
 };
 use foryjit_schema::ArrayElem;
 use foryjit_wire::TypeIdx;

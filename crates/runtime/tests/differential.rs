@@ -43,9 +43,11 @@ enum Kind {
     ListInner,
     Dec,
     Uni,
+    ListUni,
+    MapUni,
 }
 
-const KINDS: [Kind; 31] = [
+const KINDS: [Kind; 33] = [
     Kind::Bool,
     Kind::I8,
     Kind::I16,
@@ -77,6 +79,8 @@ const KINDS: [Kind; 31] = [
     Kind::ListInner,
     Kind::Dec,
     Kind::Uni,
+    Kind::ListUni,
+    Kind::MapUni,
 ];
 
 fn fdl_type(k: Kind) -> &'static str {
@@ -112,6 +116,8 @@ fn fdl_type(k: Kind) -> &'static str {
         Kind::ListInner => "list<Inner>",
         Kind::Dec => "decimal",
         Kind::Uni => "U",
+        Kind::ListUni => "list<U>",
+        Kind::MapUni => "map<string, U>",
     }
 }
 
@@ -125,7 +131,7 @@ fn gen_schema(rng: &mut StdRng, n: usize) -> Schema {
         "package d;\nenum E [id=2] { A = 0; B = 7; C = 3; }\n\
          enum F [id=5] { X = 0; Y = 1; Z = 2; }\n\
          message Inner [id=3] { int32 a = 1; optional string s = 2; fixed int64 f = 3; }\n\
-         union U [id=4] { string s = 0; int64 n = 1; Inner inner = 2; }\n\
+         union U [id=4] { string s = 0; int64 n = 1; Inner inner = 2; list<int32> li = 3; }\n\
          message M [id=1] {\n",
     );
     let mut fields = Vec::with_capacity(n);
@@ -148,8 +154,14 @@ fn evolve(rng: &mut StdRng, schema: &Schema) -> String {
     let mut lines: Vec<&str> = schema.fdl.lines().collect();
     let start = lines.iter().position(|l| l.starts_with("message M")).map_or(0, |i| i + 1);
     let end = lines.len().saturating_sub(1).max(start);
-    let mut fields: Vec<&str> =
-        lines.drain(start..end).filter(|_| !rng.random_bool(0.33)).collect();
+    // Union fields stay: a union field the reader drops is skipped as a self-describing value,
+    // which a collection case is not (pyfory declares its element types).
+    let mut fields: Vec<&str> = lines
+        .drain(start..end)
+        .filter(|l| {
+            l.contains(" U ") || l.contains("<U>") || l.contains(", U>") || !rng.random_bool(0.33)
+        })
+        .collect();
     fields.reverse();
     let n = schema.fields.len();
     let mut out: Vec<String> = lines[..start].iter().map(|l| l.to_string()).collect();
@@ -276,13 +288,30 @@ fn gen_value(rng: &mut StdRng, fory: &ForyJit, k: Kind) -> Value {
         }
         Kind::Uni => {
             let ty = fory.type_handle("d.U").map(|h| h.index()).unwrap_or(foryjit::TypeIdx(0));
-            let (case, value) = match rng.random_range(0..3) {
+            let (case, value) = match rng.random_range(0..5) {
                 0 => (0, Value::string(gen_string(rng))),
                 1 => (1, Value::Int64(rng.random())),
-                _ => (2, gen_value(rng, fory, Kind::Inner)),
+                2 => (2, gen_value(rng, fory, Kind::Inner)),
+                // A collection case may hold null (`<case> fd`).
+                3 => (3, Value::Null),
+                _ => (
+                    3,
+                    Value::list(
+                        (0..rng.random_range(0..4)).map(|_| Value::Int32(rng.random())).collect(),
+                    ),
+                ),
             };
             Value::Union(Box::new(foryjit::UnionValue { ty, case, value }))
         }
+        // Union elements and map values are declared (list header `0c`, chunk header `24`).
+        Kind::ListUni => Value::list(
+            (0..rng.random_range(0..4)).map(|_| gen_value(rng, fory, Kind::Uni)).collect(),
+        ),
+        Kind::MapUni => Value::map(
+            (0..rng.random_range(0..4))
+                .map(|i| (Value::string(format!("k{i}")), gen_value(rng, fory, Kind::Uni)))
+                .collect(),
+        ),
     }
 }
 
@@ -329,6 +358,19 @@ fn corrupt(rng: &mut StdRng, v: &Value) -> Value {
                 1 => Value::Null,
                 _ => Value::Int32(5),
             };
+        }
+        return v;
+    }
+    let unions: Vec<usize> = (0..n).filter(|&i| matches!(s.fields[i], Value::Union(_))).collect();
+    if !unions.is_empty() && rng.random_bool(0.2) {
+        // a null in a case that cannot hold one, or a case the union does not declare
+        let i = unions[rng.random_range(0..unions.len())];
+        if let Value::Union(u) = &mut s.fields[i] {
+            match rng.random_range(0..3) {
+                0 => (u.case, u.value) = (rng.random_range(0..3), Value::Null),
+                1 => u.case = 9,
+                _ => u.value = Value::list(vec![Value::Int32(1), Value::Null]),
+            }
         }
         return v;
     }

@@ -165,6 +165,8 @@ pub enum PathSegment {
     Key(usize),
     /// A map value (entry index).
     MapValue(usize),
+    /// The value of a union case (case id).
+    Case(u32),
 }
 
 /// Where in the value an error happened, outermost first: `media.persons[1]`.
@@ -183,6 +185,7 @@ impl fmt::Display for FieldPath {
                 PathSegment::Index(k) => write!(f, "[{k}]")?,
                 PathSegment::Key(k) => write!(f, "{{key #{k}}}")?,
                 PathSegment::MapValue(k) => write!(f, "{{value #{k}}}")?,
+                PathSegment::Case(c) => write!(f, "{{case {c}}}")?,
             }
         }
         Ok(())
