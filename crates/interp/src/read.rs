@@ -737,9 +737,11 @@ pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> Cod
                 return match found {
                     WireType::User(t) if t == *ty => read_nested_struct(ctx, r, *ty),
                     WireType::Remote { local, def } if local == *ty => {
-                        read_remote_struct(ctx, r, def)
+                        read_remote_struct(ctx, r, def, tid::COMPATIBLE_STRUCT)
                     }
-                    WireType::Unknown(def) if ctx.skipping > 0 => read_remote_struct(ctx, r, def),
+                    WireType::Unknown { def, kind } if ctx.skipping > 0 => {
+                        read_remote_struct(ctx, r, def, kind)
+                    }
                     found => Err(CodecError::new(
                         ErrorKind::TypeMismatch {
                             expected: "the declared struct",
@@ -788,8 +790,14 @@ enum WireType {
         /// Meta-share index of the TypeDef.
         def: u32,
     },
-    /// Compatible mode: a struct whose TypeDef names a type we have not registered.
-    Unknown(u32),
+    /// Compatible mode: a struct whose TypeDef (meta-share index `def`) names a type we have
+    /// not registered, announced with type id `kind`.
+    Unknown {
+        /// Meta-share index of the TypeDef.
+        def: u32,
+        /// The struct kind it was announced with (kept, so that it is written back the same).
+        kind: u32,
+    },
 }
 
 impl WireType {
@@ -797,7 +805,7 @@ impl WireType {
         match self {
             WireType::Builtin(id) => id,
             WireType::User(_) => tid::STRUCT,
-            WireType::Remote { .. } | WireType::Unknown(_) => tid::COMPATIBLE_STRUCT,
+            WireType::Remote { .. } | WireType::Unknown { .. } => tid::COMPATIBLE_STRUCT,
         }
     }
 }
@@ -835,7 +843,7 @@ fn read_shared_typedef(ctx: &mut ReadCtx, r: &mut Reader, kind: u32) -> CodecRes
     }
     Ok(match (t.local, is_struct) {
         (Some(local), true) => WireType::Remote { local, def: index },
-        (None, true) => WireType::Unknown(index),
+        (None, true) => WireType::Unknown { def: index, kind },
         (Some(local), false) => WireType::User(local),
         (None, false) => {
             return Err(CodecError::new(
@@ -846,8 +854,14 @@ fn read_shared_typedef(ctx: &mut ReadCtx, r: &mut Reader, kind: u32) -> CodecRes
     })
 }
 
-/// Reads the fields of a struct as its writer's TypeDef (meta-share index `def`) describes them.
-fn read_remote_struct(ctx: &mut ReadCtx, r: &mut Reader, def: u32) -> CodecResult<Value> {
+/// Reads the fields of a struct as its writer's TypeDef (meta-share index `def`) describes them;
+/// `kind` is the type id it was announced with (kept in a [`Value::Unknown`]).
+fn read_remote_struct(
+    ctx: &mut ReadCtx,
+    r: &mut Reader,
+    def: u32,
+    kind: u32,
+) -> CodecResult<Value> {
     let at = r.pos();
     let t = ctx
         .defs
@@ -858,7 +872,7 @@ fn read_remote_struct(ctx: &mut ReadCtx, r: &mut Reader, def: u32) -> CodecResul
         return Err(CodecError::new(ErrorKind::Unsupported("a TypeDef field type (union)"), at));
     }
     let Some(local) = t.local else {
-        return read_unknown_struct(ctx, r, &t);
+        return read_unknown_struct(ctx, r, &t, kind);
     };
     match &t.reader {
         None => read_nested_struct(ctx, r, local),
@@ -875,8 +889,14 @@ fn read_remote_struct(ctx: &mut ReadCtx, r: &mut Reader, def: u32) -> CodecResul
 }
 
 /// A struct of a type we have not registered: its fields as its TypeDef describes them, kept
-/// with the TypeDef in a [`Value::Unknown`] so that it serializes again to the same bytes.
-fn read_unknown_struct(ctx: &mut ReadCtx, r: &mut Reader, t: &RemoteType) -> CodecResult<Value> {
+/// with the TypeDef and the type id it was announced with (`kind`) in a [`Value::Unknown`], so
+/// that it serializes again to the same bytes — whatever the TypeDef's own compatible bit says.
+fn read_unknown_struct(
+    ctx: &mut ReadCtx,
+    r: &mut Reader,
+    t: &RemoteType,
+    kind: u32,
+) -> CodecResult<Value> {
     let at = r.pos();
     let Some(codecs) = &t.opaque else {
         return Err(CodecError::new(ErrorKind::Unsupported("a TypeDef field type (union)"), at));
@@ -890,22 +910,10 @@ fn read_unknown_struct(ctx: &mut ReadCtx, r: &mut Reader, t: &RemoteType) -> Cod
     }
     ctx.depth -= 1;
     Ok(Value::Unknown(Box::new(UnknownStruct {
-        type_id: unknown_kind(&t.def),
+        type_id: kind,
         typedef: t.frame.clone(),
         fields,
     })))
-}
-
-/// The struct kind a TypeDef was sent with.
-fn unknown_kind(def: &foryjit_schema::typedef::TypeDef) -> u32 {
-    use foryjit_schema::typedef::{DefKind, TypeIdent};
-    let named = matches!(def.ident, TypeIdent::Named { .. });
-    match (def.kind, named) {
-        (DefKind::Struct { compatible: true }, false) => tid::COMPATIBLE_STRUCT,
-        (DefKind::Struct { compatible: true }, true) => tid::NAMED_COMPATIBLE_STRUCT,
-        (_, false) => tid::STRUCT,
-        (_, true) => tid::NAMED_STRUCT,
-    }
 }
 
 fn read_type_meta(ctx: &mut ReadCtx, r: &mut Reader) -> CodecResult<WireType> {
@@ -995,7 +1003,8 @@ fn builtin_scalar(id: u32) -> Option<Scalar> {
 /// Reads the body of a value whose type was announced in the bytes.
 fn read_wire_body(ctx: &mut ReadCtx, r: &mut Reader, t: WireType) -> CodecResult<Value> {
     match t {
-        WireType::Remote { def, .. } | WireType::Unknown(def) => read_remote_struct(ctx, r, def),
+        WireType::Remote { def, .. } => read_remote_struct(ctx, r, def, tid::COMPATIBLE_STRUCT),
+        WireType::Unknown { def, kind } => read_remote_struct(ctx, r, def, kind),
         WireType::User(ty) => match ctx.cat.registry().get(ty).map(|i| &**i) {
             Some(TypeInfo::Enum(_)) => read_enum_value(ctx, r, ty),
             Some(TypeInfo::Union(_)) => read_union_body(ctx, r, ty),

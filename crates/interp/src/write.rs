@@ -932,7 +932,21 @@ fn write_type_meta(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecResult
             Value::Struct(s) => return write_user_type_meta(ctx, w, s.ty),
             Value::Union(u) => return write_user_type_meta(ctx, w, u.ty),
             Value::Unknown(u) if ctx.cat.mode() == Mode::Compatible => {
-                return put_shared_def(ctx, w, u.type_id, unknown_key(u), &u.typedef)
+                // Only the kinds a compatible reader follows with a TypeDef (what the reader
+                // keeps in the value); another would be written and then not read back.
+                if !matches!(
+                    u.type_id,
+                    tid::COMPATIBLE_STRUCT | tid::NAMED_COMPATIBLE_STRUCT | tid::NAMED_STRUCT
+                ) {
+                    return Err(err(
+                        ErrorKind::TypeMismatch {
+                            expected: "a struct kind followed by a TypeDef",
+                            found: u.type_id,
+                        },
+                        w,
+                    ));
+                }
+                return put_shared_def(ctx, w, u.type_id, unknown_key(u), &u.typedef);
             }
             _ => return Err(wrong("a value", v, w)),
         }

@@ -244,7 +244,9 @@ pub struct UnionValue {
 /// byte-identical (pyfory's `UnknownStruct` behaviour).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnknownStruct {
-    /// The type kind the writer used (COMPATIBLE_STRUCT, NAMED_COMPATIBLE_STRUCT, ...).
+    /// The type id the struct was announced with — COMPATIBLE_STRUCT, NAMED_COMPATIBLE_STRUCT
+    /// or NAMED_STRUCT, the kinds a compatible reader follows with a TypeDef — kept as received
+    /// (whatever the TypeDef's own compatible bit says); the writer refuses any other.
     pub type_id: u32,
     /// The complete encoded TypeDef (header, size, body).
     pub typedef: std::sync::Arc<[u8]>,
