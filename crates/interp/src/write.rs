@@ -509,7 +509,8 @@ pub(crate) fn write_body(
             v => Err(wrong("list", v, w)),
         },
         Codec::Set(elem) => match v {
-            Value::Set(items) | Value::List(items) => write_typed_collection(ctx, w, elem, items),
+            // Only a `Set`: a `List` would read back as another value (a `Set`).
+            Value::Set(items) => write_typed_collection(ctx, w, elem, items),
             v => Err(wrong("set", v, w)),
         },
         Codec::Map(k, val) => match v {
