@@ -36,6 +36,12 @@ pub(crate) struct ReadCtx<'a> {
     pub spent: usize,
     /// Container items read so far that took no input bytes.
     pub unbacked: usize,
+    /// Input bytes the open containers still need after the item being read: one byte per
+    /// list/set element or map entry still to come (none for items that may take no bytes).
+    /// A nested container's length must fit in what remains beyond them, so the lengths along
+    /// a chain of nested containers never promise more items than the input holds, and each
+    /// container can reserve room for all of its items at once.
+    pub pending: usize,
 }
 
 impl ReadCtx<'_> {
@@ -476,6 +482,7 @@ fn read_root_with(
         graph,
         spent: 0,
         unbacked: 0,
+        pending: 0,
     };
     let v = read_root_in(&mut ctx, bytes).map(|v| (v, ctx.graph.take()));
     (v, ctx.defs)
@@ -1107,9 +1114,23 @@ fn read_collection(
         }
         _ => false,
     };
-    let n = r.length(ctx.opts.limits.max_collection_len, usize::from(!zero_size))?;
+    let min_item = usize::from(!zero_size);
+    let len_at = r.pos();
+    let n = r.length_within(ctx.opts.limits.max_collection_len, min_item, ctx.pending)?;
     if n == 0 {
         return Ok(RVec::new());
+    }
+    if zero_size {
+        // Items the input cannot back (beyond the bytes the enclosing containers need) must
+        // fit in what `max_unbacked_container_items` still allows.
+        let backed = r.remaining().saturating_sub(ctx.pending);
+        let free = ctx.opts.limits.max_unbacked_container_items.saturating_sub(ctx.unbacked);
+        if n > backed.saturating_add(free) {
+            return Err(CodecError::new(
+                ErrorKind::UnbackedItems(ctx.opts.limits.max_unbacked_container_items),
+                len_at,
+            ));
+        }
     }
     let hat = r.pos();
     let header = r.u8()?;
@@ -1143,9 +1164,12 @@ fn read_collection(
     }
     enter(ctx, r)?;
     ctx.charge(n * SLOT_BYTES, hat)?;
-    let mut items =
-        Vec::with_capacity(n.min(r.remaining() + ctx.opts.limits.max_unbacked_container_items));
+    // `n` was checked against what the input can hold, so room for all of it is proportional
+    // to the input (and the charge above bounds it too).
+    let mut items = Vec::with_capacity(n);
+    let outer = ctx.pending;
     for i in 0..n {
+        ctx.pending = outer + (n - 1 - i) * min_item;
         let before = r.pos();
         let element = |ctx: &mut ReadCtx, r: &mut Reader| -> CodecResult<Value> {
             if declared {
@@ -1176,6 +1200,7 @@ fn read_collection(
         }
         items.push(v);
     }
+    ctx.pending = outer;
     ctx.depth -= 1;
     Ok(items.into())
 }
@@ -1215,7 +1240,7 @@ fn read_map(
     kv: Option<(&ElemCodec, &ElemCodec)>,
 ) -> CodecResult<RVec<MapEntry>> {
     let count_at = r.pos();
-    let count = r.length(ctx.opts.limits.max_collection_len, 1)?;
+    let count = r.length_within(ctx.opts.limits.max_collection_len, 1, ctx.pending)?;
     if count == 0 {
         return Ok(RVec::new());
     }
@@ -1225,9 +1250,12 @@ fn read_map(
         None => (None, None),
     };
     enter(ctx, r)?;
-    let mut entries: Vec<MapEntry> = Vec::with_capacity(count.min(r.remaining()));
+    // As in `read_collection`: `count` fits in the input.
+    let mut entries: Vec<MapEntry> = Vec::with_capacity(count);
+    let outer = ctx.pending;
     while entries.len() < count {
         let i = entries.len();
+        ctx.pending = outer + (count - 1 - i);
         let hat = r.pos();
         let h = r.u8()?;
         if h & 0xc0 != 0 {
@@ -1285,6 +1313,7 @@ fn read_map(
         let val_t = if val_declared { None } else { Some(read_type_meta(ctx, r)?) };
         for _ in 0..size {
             let i = entries.len();
+            ctx.pending = outer + (count - 1 - i);
             let before = r.pos();
             let key_side =
                 |ctx: &mut ReadCtx, r: &mut Reader| read_map_side(ctx, r, kc, key_declared, key_t);
@@ -1308,6 +1337,7 @@ fn read_map(
             entries.push(MapEntry { key, value });
         }
     }
+    ctx.pending = outer;
     ctx.depth -= 1;
     Ok(entries.into())
 }

@@ -459,6 +459,20 @@ impl<'a> Reader<'a> {
     /// A varuint32 length that must not exceed `limit` nor promise more than `remaining / min_item`
     /// items (each item takes at least `min_item` bytes). Checked before anything is allocated.
     pub fn length(&mut self, limit: usize, min_item: usize) -> CodecResult<usize> {
+        self.length_within(limit, min_item, 0)
+    }
+
+    /// [`Reader::length`] for a length inside other containers, whose items still to come need
+    /// at least `reserved` of the remaining bytes: the items must fit in the rest
+    /// (`(remaining - reserved) / min_item`). So the lengths declared along a chain of nested
+    /// containers together never promise more items than the input can hold, and a reader may
+    /// reserve room for all of them at once.
+    pub fn length_within(
+        &mut self,
+        limit: usize,
+        min_item: usize,
+        reserved: usize,
+    ) -> CodecResult<usize> {
         let at = self.pos;
         let n = self.varu32()? as usize;
         if n > limit {
@@ -467,11 +481,10 @@ impl<'a> Reader<'a> {
                 at,
             ));
         }
-        if min_item > 0 && n > self.remaining() / min_item {
-            return Err(CodecError::new(
-                ErrorKind::Truncated { need: n * min_item - self.remaining() },
-                self.pos,
-            ));
+        let room = self.remaining().saturating_sub(reserved);
+        if min_item > 0 && n > room / min_item {
+            let need = n.saturating_mul(min_item).saturating_add(reserved) - self.remaining();
+            return Err(CodecError::new(ErrorKind::Truncated { need }, self.pos));
         }
         Ok(n)
     }
