@@ -361,7 +361,9 @@ unsafe fn write_field_head(
     let written = unsafe {
         on_buffer(&mut *buf, |w| {
             if nullable {
-                write_flagged(ctx, w, v, true, head)
+                // `v` is the field's own list or struct (the helpers decline a reference), so
+                // no back-reference is written here and no position check is needed.
+                write_flagged(ctx, w, v, true, None, head)
             } else {
                 head(ctx, w, v)
             }

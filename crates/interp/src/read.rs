@@ -1,6 +1,7 @@
 //! The reader: runs a program's read ops, and the dynamic rules for untyped positions.
 
 use crate::catalog::{Catalog, RemoteType};
+use crate::fit::{value_fits, FitMemo};
 use crate::Options;
 use foryjit_ir::{Codec, ElemCodec, Mode, Program, ReadOp, Scalar};
 use foryjit_schema::{ArrayElem, ResolvedType, TypeInfo};
@@ -215,6 +216,11 @@ pub(crate) const SLOT_BYTES: usize = std::mem::size_of::<Value>();
 pub(crate) struct RefTable {
     slots: Vec<Option<Value>>,
     copied: usize,
+    /// Graph mode: the (node, position) pairs already checked.
+    memo: FitMemo,
+    /// Graph mode: references to nodes that were still being read (cycles) — node, position
+    /// codec, offset — checked at the end of the root call.
+    deferred: Vec<(u32, Option<Codec>, usize)>,
 }
 
 /// Number of `Value` nodes in `v` (what a copy of it costs).
@@ -230,11 +236,13 @@ fn node_count(v: &Value) -> usize {
 }
 
 /// Reads a ref/null flag, then the value through `body`: null (if `nullable`), a plain value, a
-/// first-seen tracked value (recorded), or a back-reference (resolved).
+/// first-seen tracked value (recorded), or a back-reference (resolved), which must fit the
+/// position (`fit`: its codec, `None` where any value fits). A tracked value is never null.
 fn with_flag(
     ctx: &mut ReadCtx,
     r: &mut Reader,
     nullable: bool,
+    fit: Option<&Codec>,
     body: impl FnOnce(&mut ReadCtx, &mut Reader) -> CodecResult<Value>,
 ) -> CodecResult<Value> {
     let at = r.pos();
@@ -249,15 +257,16 @@ fn with_flag(
             }
             ctx.refs.slots.push(None);
             if let Some(nodes) = &mut ctx.graph {
-                // Node index = ref id: every `00` of this root call makes one node.
+                // Node index = ref id: every `00` of this root call makes one node, `Null`
+                // while it is being read.
                 nodes.push(Value::Null);
-                let v = body(ctx, r)?;
+                let v = tracked(body(ctx, r)?, at)?;
                 if let Some(node) = ctx.graph.as_mut().and_then(|g| g.get_mut(id)) {
                     *node = v;
                 }
                 return Ok(Value::Ref(id as u32));
             }
-            let v = body(ctx, r)?;
+            let v = tracked(body(ctx, r)?, at)?;
             if let Some(slot) = ctx.refs.slots.get_mut(id) {
                 *slot = Some(v.clone());
             }
@@ -266,11 +275,15 @@ fn with_flag(
         flag::REF => {
             let id = r.varu32()?;
             if let Some(nodes) = &ctx.graph {
-                // A reference to a node still being read is a cycle: fine in a graph.
-                return if (id as usize) < nodes.len() {
-                    Ok(Value::Ref(id))
-                } else {
-                    Err(CodecError::new(ErrorKind::BadRefId(id), at))
+                return match nodes.get(id as usize) {
+                    // A node still being read (a cycle): checked once it is complete.
+                    Some(Value::Null) => {
+                        ctx.refs.deferred.push((id, fit.cloned(), at));
+                        Ok(Value::Ref(id))
+                    }
+                    Some(node) if ctx.refs.memo.node_fits(id, fit, node) => Ok(Value::Ref(id)),
+                    Some(_) => Err(CodecError::new(ErrorKind::RefMismatch(id), at)),
+                    None => Err(CodecError::new(ErrorKind::BadRefId(id), at)),
                 };
             }
             match ctx.refs.slots.get(id as usize) {
@@ -283,8 +296,8 @@ fn with_flag(
                             at,
                         ));
                     }
-                    if v.is_null() && !nullable {
-                        return Err(CodecError::new(ErrorKind::UnexpectedNull, at));
+                    if !value_fits(fit, v) {
+                        return Err(CodecError::new(ErrorKind::RefMismatch(id), at));
                     }
                     Ok(v.clone())
                 }
@@ -297,6 +310,18 @@ fn with_flag(
         }
         f => Err(CodecError::new(ErrorKind::InvalidRefFlag(f), at)),
     }
+}
+
+/// A value read after the REF_VALUE flag (at `at`): tracking gives it an identity that later
+/// references share, which a null (type NONE) has not; refused.
+fn tracked(v: Value, at: usize) -> CodecResult<Value> {
+    if v.is_null() {
+        return Err(CodecError::new(
+            ErrorKind::TypeMismatch { expected: "a value", found: tid::NONE },
+            at,
+        ));
+    }
+    Ok(v)
 }
 
 /// Executes one read op of `prog`, storing into `fields` (declaration order, initially `Null`).
@@ -335,7 +360,9 @@ pub(crate) fn exec_read_op(
             }
         }
         ReadOp::GetNullableScalar { field, scalar } => {
-            let v = with_flag(ctx, r, true, |_, r| get_scalar(r, *scalar))
+            let v = with_flag(ctx, r, true, Some(&Codec::Scalar(*scalar)), |_, r| {
+                get_scalar(r, *scalar)
+            })
                 .map_err(|e| e.within(name(field.0)))?;
             put_field(fields, field.0, v);
         }
@@ -458,7 +485,82 @@ pub(crate) fn read_root(
 pub(crate) fn read_root_graph(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecResult<Graph> {
     let (v, _) = read_root_with(cat, opts, bytes, Vec::new(), Some(Vec::new()));
     let (root, nodes) = v?;
-    Ok(Graph { root, nodes: nodes.unwrap_or_default() })
+    Ok(reachable_only(Graph { root, nodes: nodes.unwrap_or_default() }))
+}
+
+/// `g` without the nodes its root cannot reach — tracked values of fields the reader dropped
+/// (schema evolution) that nothing kept refers to — and with the others renumbered in their
+/// order, which is the order a writer meets them in: so the graph serializes again to a payload
+/// that reads back as the same graph.
+fn reachable_only(mut g: Graph) -> Graph {
+    fn each_ref(v: &Value, f: &mut impl FnMut(u32)) {
+        match v {
+            Value::Ref(i) => f(*i),
+            Value::List(items) | Value::Set(items) => items.iter().for_each(|x| each_ref(x, f)),
+            Value::Map(entries) => entries.iter().for_each(|e| {
+                each_ref(&e.key, f);
+                each_ref(&e.value, f);
+            }),
+            Value::Struct(s) => s.fields.iter().for_each(|x| each_ref(x, f)),
+            Value::Unknown(u) => u.fields.iter().for_each(|x| each_ref(x, f)),
+            Value::Union(u) => each_ref(&u.value, f),
+            _ => {}
+        }
+    }
+    fn renumber(v: &mut Value, to: &[u32]) {
+        match v {
+            Value::Ref(i) => *i = to.get(*i as usize).copied().unwrap_or(*i),
+            Value::List(items) | Value::Set(items) => {
+                items.iter_mut().for_each(|x| renumber(x, to))
+            }
+            Value::Map(entries) => entries.iter_mut().for_each(|e| {
+                renumber(&mut e.key, to);
+                renumber(&mut e.value, to);
+            }),
+            Value::Struct(s) => s.fields.iter_mut().for_each(|x| renumber(x, to)),
+            Value::Unknown(u) => u.fields.iter_mut().for_each(|x| renumber(x, to)),
+            Value::Union(u) => renumber(&mut u.value, to),
+            _ => {}
+        }
+    }
+    let mut reached = vec![false; g.nodes.len()];
+    let mut todo = Vec::new();
+    let mut visit = |i: u32, todo: &mut Vec<u32>| {
+        if let Some(seen) = reached.get_mut(i as usize) {
+            if !*seen {
+                *seen = true;
+                todo.push(i);
+            }
+        }
+    };
+    each_ref(&g.root, &mut |i| visit(i, &mut todo));
+    while let Some(i) = todo.pop() {
+        let mut found = Vec::new();
+        if let Some(n) = g.nodes.get(i as usize) {
+            each_ref(n, &mut |j| found.push(j));
+        }
+        for j in found {
+            visit(j, &mut todo);
+        }
+    }
+    if reached.iter().all(|&r| r) {
+        return g;
+    }
+    let mut to = vec![u32::MAX; g.nodes.len()];
+    let mut next = 0u32;
+    for (i, &r) in reached.iter().enumerate() {
+        if r {
+            to[i] = next;
+            next += 1;
+        }
+    }
+    let nodes = std::mem::take(&mut g.nodes);
+    g.nodes = nodes.into_iter().zip(&reached).filter(|(_, &r)| r).map(|(v, _)| v).collect();
+    renumber(&mut g.root, &to);
+    for n in &mut g.nodes {
+        renumber(n, &to);
+    }
+    g
 }
 
 type RootRead = (Value, Option<Vec<Value>>);
@@ -506,19 +608,28 @@ fn read_root_in(ctx: &mut ReadCtx, bytes: &[u8]) -> CodecResult<Value> {
             match ctx.graph.as_mut() {
                 Some(nodes) => {
                     nodes.push(Value::Null);
-                    let v = read_dynamic(ctx, &mut r)?;
+                    let v = tracked(read_dynamic(ctx, &mut r)?, at)?;
                     if let Some(node) = ctx.graph.as_mut().and_then(|g| g.first_mut()) {
                         *node = v;
                     }
                     Value::Ref(0)
                 }
-                None => read_dynamic(ctx, &mut r)?,
+                None => tracked(read_dynamic(ctx, &mut r)?, at)?,
             }
         }
         f => return Err(CodecError::new(ErrorKind::InvalidRefFlag(f), at)),
     };
     if r.remaining() != 0 {
         return Err(err(ErrorKind::TrailingBytes(r.remaining()), &r));
+    }
+    if let Some(nodes) = &ctx.graph {
+        // References into cycles, now that every node is complete.
+        for (id, fit, at) in std::mem::take(&mut ctx.refs.deferred) {
+            let node = nodes.get(id as usize).unwrap_or(&Value::Null);
+            if !ctx.refs.memo.node_fits(id, fit.as_ref(), node) {
+                return Err(CodecError::new(ErrorKind::RefMismatch(id), at));
+            }
+        }
     }
     Ok(v)
 }
@@ -588,7 +699,7 @@ fn read_field(
     nullable: bool,
 ) -> CodecResult<Value> {
     if nullable {
-        return with_flag(ctx, r, true, |ctx, r| read_body(ctx, r, codec));
+        return with_flag(ctx, r, true, Some(codec), |ctx, r| read_body(ctx, r, codec));
     }
     read_body(ctx, r, codec)
 }
@@ -773,7 +884,7 @@ fn read_union_body(ctx: &mut ReadCtx, r: &mut Reader, ty: TypeIdx) -> CodecResul
     let case = r.varu32()?;
     enter(ctx, r)?;
     let decl = ctx.cat.union_case(ty, case).cloned();
-    let value = with_flag(ctx, r, true, |ctx, r| {
+    let value = with_flag(ctx, r, true, decl.as_ref(), |ctx, r| {
         let at = r.pos();
         let t = read_type_meta(ctx, r)?;
         read_announced(ctx, r, decl.as_ref(), t, at)
@@ -1190,7 +1301,7 @@ fn read_collection(
         };
         let nullable = elem.is_none_or(|e| e.nullable);
         let v = if track_ref || has_null {
-            with_flag(ctx, r, nullable, element)
+            with_flag(ctx, r, nullable, decl, element)
         } else {
             element(ctx, r)
         }
@@ -1286,7 +1397,7 @@ fn read_map(
             let declared = h & declared_bit != 0;
             let side_nullable = side.is_none_or(|c| c.nullable);
             let v = if h & flag_bit != 0 {
-                with_flag(ctx, r, side_nullable, |ctx, r| {
+                with_flag(ctx, r, side_nullable, side.map(|c| &c.codec), |ctx, r| {
                     read_map_side(ctx, r, side, declared, None)
                 })
             } else {
@@ -1318,7 +1429,7 @@ fn read_map(
             let key_side =
                 |ctx: &mut ReadCtx, r: &mut Reader| read_map_side(ctx, r, kc, key_declared, key_t);
             let key = if h & 0x01 != 0 {
-                with_flag(ctx, r, kc.is_none_or(|c| c.nullable), key_side)
+                with_flag(ctx, r, kc.is_none_or(|c| c.nullable), kc.map(|c| &c.codec), key_side)
             } else {
                 key_side(ctx, r)
             }
@@ -1326,7 +1437,7 @@ fn read_map(
             let val_side =
                 |ctx: &mut ReadCtx, r: &mut Reader| read_map_side(ctx, r, vc, val_declared, val_t);
             let value = if h & 0x08 != 0 {
-                with_flag(ctx, r, vc.is_none_or(|c| c.nullable), val_side)
+                with_flag(ctx, r, vc.is_none_or(|c| c.nullable), vc.map(|c| &c.codec), val_side)
             } else {
                 val_side(ctx, r)
             }

@@ -1,6 +1,7 @@
 //! The writer: runs a program's write ops, and the dynamic rules for untyped positions.
 
 use crate::catalog::Catalog;
+use crate::fit::FitMemo;
 use crate::Options;
 use foryjit_ir::{Codec, ElemCodec, Mode, Program, Scalar, WriteOp};
 use foryjit_schema::{ArrayElem, Registration, TypeInfo};
@@ -28,6 +29,8 @@ pub(crate) struct WriteCtx<'a> {
     pub graph: Option<&'a [Value]>,
     pub ref_ids: Vec<Option<u32>>,
     pub next_ref: u32,
+    /// Graph mode: the (node, position) pairs a back-reference was already checked for.
+    pub fit_memo: FitMemo,
 }
 
 impl<'a> WriteCtx<'a> {
@@ -43,6 +46,7 @@ impl<'a> WriteCtx<'a> {
             graph: None,
             ref_ids: Vec::new(),
             next_ref: 0,
+            fit_memo: FitMemo::default(),
         }
     }
 }
@@ -117,7 +121,7 @@ fn write_root_in(ctx: &mut WriteCtx, value: &Value, out: &mut Vec<u8>) -> CodecR
     }
     w.reserve(1)?;
     w.put_u8(tid::HEADER_XLANG);
-    write_flagged(ctx, &mut w, value, true, write_dynamic)?;
+    write_flagged(ctx, &mut w, value, true, None, write_dynamic)?;
     w.check_limit()
 }
 
@@ -172,12 +176,14 @@ pub(crate) fn write_graph(
 }
 
 /// The flag of a value at a position that carries one (`fd` null, `ff` value; in a graph, `00`
-/// + the node the first time a `Ref` is met, `fe <id>` after), then the body through `body`.
+/// + the node the first time a `Ref` is met, `fe <id>` after — only where the node fits the
+/// position, `fit`: its codec, `None` where any value fits), then the body through `body`.
 pub(crate) fn write_flagged(
     ctx: &mut WriteCtx,
     w: &mut Writer,
     v: &Value,
     nullable: bool,
+    fit: Option<&Codec>,
     body: impl FnOnce(&mut WriteCtx, &mut Writer, &Value) -> CodecResult<()>,
 ) -> CodecResult<()> {
     w.reserve(6)?;
@@ -193,6 +199,9 @@ pub(crate) fn write_flagged(
             })?;
             let node = graph.get(*i as usize).ok_or_else(|| err(ErrorKind::BadRefId(*i), w))?;
             match ctx.ref_ids.get(*i as usize).copied().flatten() {
+                Some(_) if !ctx.fit_memo.node_fits(*i, fit, node) => {
+                    Err(err(ErrorKind::RefMismatch(*i), w))
+                }
                 Some(id) => {
                     w.put_u8(flag::REF);
                     w.put_varu32(id);
@@ -292,6 +301,15 @@ pub(crate) fn exec_write_op(
         }
         WriteOp::PutNullableScalar { field: f, scalar } => {
             let v = field(f.0);
+            if let Value::Ref(_) = v {
+                // Graph mode: a tracked scalar (`00` + the value, or `fe id`), as read.
+                let s = *scalar;
+                return write_flagged(ctx, w, v, true, Some(&Codec::Scalar(s)), |_, w, v| {
+                    w.reserve(s.max_size() as usize)?;
+                    put_scalar(w, s, v)
+                })
+                .map_err(|e| e.within(name(f.0)));
+            }
             if v.is_null() {
                 w.put_u8(flag::NULL);
             } else {
@@ -314,7 +332,9 @@ fn write_field(
     v: &Value,
 ) -> CodecResult<()> {
     if nullable {
-        return write_flagged(ctx, w, v, true, |ctx, w, v| write_body(ctx, w, codec, v));
+        return write_flagged(ctx, w, v, true, Some(codec), |ctx, w, v| {
+            write_body(ctx, w, codec, v)
+        });
     }
     if v.is_null() {
         return Err(err(ErrorKind::UnexpectedNull, w));
@@ -569,7 +589,7 @@ fn write_union_body(ctx: &mut WriteCtx, w: &mut Writer, u: &UnionValue) -> Codec
     w.put_varu32(u.case);
     enter(ctx, w)?;
     let (ty, case) = (u.ty, u.case);
-    let r = write_flagged(ctx, w, &u.value, false, |ctx, w, v| {
+    let r = write_flagged(ctx, w, &u.value, false, cat.union_case(ty, case), |ctx, w, v| {
         write_union_case(ctx, w, cat, ty, case, v)
     });
     ctx.depth -= 1;
@@ -746,7 +766,9 @@ fn write_typed_collection(
     enter(ctx, w)?;
     for (i, v) in items.iter().enumerate() {
         let r = if head.flagged {
-            write_flagged(ctx, w, v, true, |ctx, w, v| write_body(ctx, w, body_codec, v))
+            write_flagged(ctx, w, v, true, Some(&elem.codec), |ctx, w, v| {
+                write_body(ctx, w, body_codec, v)
+            })
         } else {
             write_body(ctx, w, body_codec, v)
         };
@@ -857,7 +879,7 @@ fn write_dynamic_elements(ctx: &mut WriteCtx, w: &mut Writer, items: &[Value]) -
             write_dynamic_body(ctx, w, v)
         };
         let r = if has_null || has_ref {
-            write_flagged(ctx, w, v, true, element)
+            write_flagged(ctx, w, v, true, None, element)
         } else {
             element(ctx, w, v)
         };
@@ -873,7 +895,7 @@ pub(crate) fn write_dynamic(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> Co
     write_dynamic_body(ctx, w, v)
 }
 
-fn array_elem_of(v: &Value) -> Option<ArrayElem> {
+pub(crate) fn array_elem_of(v: &Value) -> Option<ArrayElem> {
     Some(match v {
         Value::BoolArray(_) => ArrayElem::Bool,
         Value::Int8Array(_) => ArrayElem::Int8,
@@ -1025,7 +1047,9 @@ fn map_side(
     flagged: bool,
 ) -> CodecResult<()> {
     if flagged {
-        write_flagged(ctx, w, v, false, |ctx, w, v| write_map_side(ctx, w, codec, v, with_meta))
+        write_flagged(ctx, w, v, false, codec.map(|c| &c.codec), |ctx, w, v| {
+            write_map_side(ctx, w, codec, v, with_meta)
+        })
     } else {
         write_map_side(ctx, w, codec, v, with_meta)
     }

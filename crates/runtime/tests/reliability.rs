@@ -120,3 +120,153 @@ fn bad_kind(expected: &str) -> &'static str {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Item 5: what `deserialize_graph` returns serializes again; back-references that do not fit
+// their position are refused on read and on write.
+
+fn graph_engine(tier: Tier, compatible: bool) -> ForyJit {
+    engine(tier, compatible, true, CodecLimits::default())
+}
+
+/// deserialize_graph → serialize_graph → deserialize_graph gives the same graph and bytes.
+fn round_trips(f: &ForyJit, bytes: &[u8], what: &str) -> foryjit::Graph {
+    let g = f.deserialize_graph(bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let again = f.serialize_graph(&g).unwrap_or_else(|e| panic!("{what}: writes again: {e}"));
+    assert_eq!(again, bytes, "{what}: same bytes");
+    assert_eq!(f.deserialize_graph(&again).expect("reads again"), g, "{what}");
+    g
+}
+
+#[test]
+fn tracked_nullable_scalar_in_a_graph_serializes_again() {
+    // H with `w` (optional float64) written `00` + 1.5: a node, as the writer meets it again.
+    let bytes = hex("01001b03d8dcd9f500000000000000f83f02ff070e00ff0a6e6d");
+    for tier in TIERS {
+        let f = graph_engine(tier, false);
+        let g = round_trips(&f, &bytes, &format!("{tier:?}"));
+        assert_eq!(g.nodes.len(), 2, "the root and the tracked float");
+        assert_eq!(g.nodes[1], Value::Float64(1.5));
+        // And as a tree, the float itself.
+        let tree = f.deserialize(&bytes).expect("tree");
+        assert_eq!(f.get(&tree, "w"), Some(&Value::Float64(1.5)), "{tier:?}");
+    }
+}
+
+#[test]
+fn tracked_null_root_is_refused() {
+    // `00` (tracked) + NONE: a value with an identity that is no value.
+    let bytes = hex("010024");
+    for tier in TIERS {
+        let f = graph_engine(tier, false);
+        for e in [f.deserialize_graph(&bytes).expect_err("graph"), f.deserialize(&bytes).unwrap_err()]
+        {
+            assert_eq!(
+                kind(&e),
+                Some(&ErrorKind::TypeMismatch { expected: "a value", found: 36 }),
+                "{tier:?}: {e}"
+            );
+        }
+        // A plain null root is still one, and writes again.
+        let g = f.deserialize_graph(&hex("01fd")).expect("null root");
+        assert_eq!(f.serialize_graph(&g).expect("writes"), hex("01fd"));
+    }
+}
+
+#[test]
+fn back_reference_to_a_value_of_another_type_is_refused_on_read() {
+    let cases = [
+        // RA: `first` is node 1 (a P); `second` (ref Q) refers to it.
+        ("01001b090839f3bf008e06d10f06fe01", "second"),
+        // RS: `a` (optional string) is node 1; `c` (optional bytes) refers to it.
+        ("01001b0bd09f58b3000a6869fe01", "c"),
+    ];
+    for (bytes, field) in cases {
+        let bytes = hex(bytes);
+        for tier in TIERS {
+            let f = graph_engine(tier, false);
+            for e in [f.deserialize_graph(&bytes).unwrap_err(), f.deserialize(&bytes).unwrap_err()]
+            {
+                let c = e.as_codec().expect("codec error");
+                assert_eq!(c.kind, ErrorKind::RefMismatch(1), "{tier:?}: {e}");
+                assert_eq!(c.path.to_string(), field, "{tier:?}");
+                assert_eq!(c.offset, bytes.len() - 2, "{tier:?}: at the `fe`");
+            }
+        }
+    }
+}
+
+#[test]
+fn back_reference_to_a_value_of_another_type_is_refused_on_write() {
+    for tier in TIERS {
+        let f = graph_engine(tier, false);
+        let ra = f.type_handle("t.RA").expect("RA");
+        let p = f.type_handle("t.P").expect("P");
+        let q = f.type_handle("t.Q").expect("Q");
+        let p1 = foryjit::StructValue::new(p.index(), vec![Value::Int32(3)]);
+        let q1 = foryjit::StructValue::new(q.index(), vec![Value::string("q")]);
+        let root = |a: Value, b: Value| {
+            Value::Struct(foryjit::StructValue::new(ra.index(), vec![a, b]))
+        };
+        // A P in the Q field through a reference: refused, named by the field.
+        let bad = foryjit::Graph {
+            root: Value::Ref(0),
+            nodes: vec![root(Value::Ref(1), Value::Ref(1)), Value::Struct(p1.clone())],
+        };
+        let e = f.serialize_graph(&bad).expect_err("a P where a Q is declared");
+        let c = e.as_codec().expect("codec error");
+        assert_eq!((c.kind.clone(), c.path.to_string()), (ErrorKind::RefMismatch(1), "second".into()));
+        // Each in its place: written and read back as written.
+        let good = foryjit::Graph {
+            root: Value::Ref(0),
+            nodes: vec![root(Value::Ref(1), Value::Ref(2)), Value::Struct(p1), Value::Struct(q1)],
+        };
+        let bytes = f.serialize_graph(&good).expect("fits");
+        assert_eq!(f.deserialize_graph(&bytes).expect("reads"), good, "{tier:?}");
+    }
+}
+
+/// A cycle through a position of another type: checked once the node is complete.
+#[test]
+fn back_reference_into_a_cycle_is_checked_when_the_node_is_complete() {
+    // RA as node 0; `first` (ref P) refers back to the root (an RA, not a P).
+    let bytes = hex("01001b090839f3bffe00fd");
+    for tier in TIERS {
+        let f = graph_engine(tier, false);
+        let e = f.deserialize_graph(&bytes).expect_err("an RA where a P is declared");
+        assert_eq!(kind(&e), Some(&ErrorKind::RefMismatch(0)), "{tier:?}: {e}");
+    }
+}
+
+/// Tracked values of a field the reader drops (schema evolution) are no nodes of its graph,
+/// unless a kept field refers to them.
+#[test]
+fn dropped_fields_leave_no_unreferenced_nodes() {
+    const WRITER: &str = "package t;
+        message P [id=5] { int32 x = 1; }
+        message Q [id=10] { string s = 1; }
+        message RA [id=9] { ref P gone = 3; ref P first = 1; ref Q second = 2; ref P also = 4; }";
+    for tier in TIERS {
+        let w = ForyJit::builder().tier(tier).compatible(true).track_ref(true).build();
+        w.load_idl(WRITER).expect("writer schema");
+        let ra = w.type_handle("t.RA").expect("RA").index();
+        let p = w.type_handle("t.P").expect("P").index();
+        let q = w.type_handle("t.Q").expect("Q").index();
+        let pv = |x| Value::Struct(foryjit::StructValue::new(p, vec![Value::Int32(x)]));
+        let qv = Value::Struct(foryjit::StructValue::new(q, vec![Value::string("q")]));
+        let mut root = w.new_struct(w.type_handle("t.RA").unwrap()).expect("RA");
+        w.set(&mut root, "gone", Value::Ref(1));
+        w.set(&mut root, "first", Value::Ref(2));
+        w.set(&mut root, "second", Value::Ref(3));
+        w.set(&mut root, "also", Value::Ref(1));
+        let _ = ra;
+        let sent = foryjit::Graph { root: Value::Ref(0), nodes: vec![root, pv(1), pv(2), qv] };
+        let bytes = w.serialize_graph(&sent).expect("writer");
+
+        let r = graph_engine(tier, true);
+        let g = r.deserialize_graph(&bytes).expect("reader");
+        // Root, first, second: `also` and `gone` were dropped, and their node with them.
+        assert_eq!(g.nodes.len(), 3, "{tier:?}: {g:?}");
+        let again = r.serialize_graph(&g).expect("writes again");
+        assert_eq!(r.deserialize_graph(&again).expect("reads again"), g, "{tier:?}");
+    }
+}
