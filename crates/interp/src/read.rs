@@ -151,7 +151,7 @@ fn list_to_array(items: &[Value], elem: ArrayElem) -> Option<Value> {
 }
 
 /// Elements of a dense array value.
-fn array_len(v: &Value) -> usize {
+pub(crate) fn array_len(v: &Value) -> usize {
     match v {
         Value::BoolArray(a) => a.len(),
         Value::Int8Array(a) => a.len(),
@@ -363,7 +363,7 @@ pub(crate) fn exec_read_op(
             let v = with_flag(ctx, r, true, Some(&Codec::Scalar(*scalar)), |_, r| {
                 get_scalar(r, *scalar)
             })
-                .map_err(|e| e.within(name(field.0)))?;
+            .map_err(|e| e.within(name(field.0)))?;
             put_field(fields, field.0, v);
         }
         ReadOp::GetField { field, codec, nullable } => {
@@ -1027,11 +1027,7 @@ fn read_unknown_struct(
         fields.push(v);
     }
     ctx.depth -= 1;
-    Ok(Value::Unknown(Box::new(UnknownStruct {
-        type_id: kind,
-        typedef: t.frame.clone(),
-        fields,
-    })))
+    Ok(Value::Unknown(Box::new(UnknownStruct { type_id: kind, typedef: t.frame.clone(), fields })))
 }
 
 fn read_type_meta(ctx: &mut ReadCtx, r: &mut Reader) -> CodecResult<WireType> {

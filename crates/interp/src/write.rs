@@ -103,7 +103,7 @@ fn write_root_with(
 }
 
 fn write_root_in(ctx: &mut WriteCtx, value: &Value, out: &mut Vec<u8>) -> CodecResult<()> {
-    let max = ctx.opts.limits.max_output_bytes;
+    let max = ctx.opts.limits.max_payload_bytes();
     let mut w = Writer::new(out, max);
     if let Value::Struct(sv) = value {
         // The common root: a struct whose header, flag and type meta are always the same bytes
@@ -244,7 +244,7 @@ pub(crate) fn write_struct_body_entry(
     sv: &StructValue,
     out: &mut Vec<u8>,
 ) -> CodecResult<()> {
-    let mut w = Writer::new(out, opts.limits.max_output_bytes);
+    let mut w = Writer::new(out, opts.limits.max_payload_bytes());
     let mut ctx = WriteCtx::new(cat, opts);
     let prog = cat
         .program(sv.ty)
@@ -390,7 +390,20 @@ fn scalar_name(s: Scalar) -> &'static str {
     }
 }
 
-fn write_array(w: &mut Writer, elem: ArrayElem, v: &Value) -> CodecResult<()> {
+/// Refuses a string, binary, array or collection length that the reader would refuse under
+/// the same limits (`LengthLimit`), before anything of it is written.
+fn within(w: &Writer, len: usize, limit: usize) -> CodecResult<()> {
+    if len > limit {
+        return Err(err(ErrorKind::LengthLimit { len: len as u64, limit: limit as u64 }, w));
+    }
+    Ok(())
+}
+
+/// A dense array of at most `max_bytes` bytes (`max_binary_bytes`, as the reader).
+fn write_array(w: &mut Writer, elem: ArrayElem, v: &Value, max_bytes: usize) -> CodecResult<()> {
+    if array_elem_of(v) == Some(elem) {
+        within(w, crate::read::array_len(v).saturating_mul(elem.width() as usize), max_bytes)?;
+    }
     match (elem, v) {
         (ArrayElem::Bool, Value::BoolArray(a)) => w.put_bool_array(a),
         (ArrayElem::Int8, Value::Int8Array(a)) => w.put_pod_array(a),
@@ -410,22 +423,24 @@ fn write_array(w: &mut Writer, elem: ArrayElem, v: &Value) -> CodecResult<()> {
 }
 
 /// The body of a string, binary or dense-array value: what the interpreter writes for those
-/// codecs, and what compiled code reaches directly through `fj_write_blob`. `None` for any
-/// other codec.
+/// codecs, and what compiled code reaches directly through `fj_write_blob`, within the read
+/// limits of `opts` (`max_string_bytes`, `max_binary_bytes`). `None` for any other codec.
 #[inline]
 pub(crate) fn write_blob(
     w: &mut Writer,
     codec: &Codec,
     v: &Value,
-    policy: foryjit_wire::StringPolicy,
+    opts: &Options,
 ) -> Option<CodecResult<()>> {
+    let limits = &opts.limits;
     Some(match codec {
         Codec::String => match v {
-            Value::String(s) => w.put_string(s, policy),
+            Value::String(s) => w.put_string_within(s, opts.string_policy, limits.max_string_bytes),
             v => Err(wrong("string", v, w)),
         },
         Codec::Binary => match v {
             Value::Binary(b) => (|| {
+                within(w, b.len(), limits.max_binary_bytes)?;
                 w.reserve_exact(b.len())?;
                 w.reserve(b.len() + 5)?;
                 w.put_varu32(b.len() as u32);
@@ -433,7 +448,7 @@ pub(crate) fn write_blob(
             })(),
             v => Err(wrong("bytes", v, w)),
         },
-        Codec::Array(e) => write_array(w, *e, v),
+        Codec::Array(e) => write_array(w, *e, v, limits.max_binary_bytes),
         _ => return None,
     })
 }
@@ -456,7 +471,7 @@ pub(crate) fn write_body(
             put_scalar(w, *s, v)
         }
         Codec::String | Codec::Binary | Codec::Array(_) => {
-            write_blob(w, codec, v, ctx.opts.string_policy).unwrap_or_else(|| unreachable_codec(w))
+            write_blob(w, codec, v, ctx.opts).unwrap_or_else(|| unreachable_codec(w))
         }
         Codec::Date => match v {
             Value::Date(d) => {
@@ -796,6 +811,7 @@ pub(crate) fn write_collection_head(
     elem: &ElemCodec,
     items: &[Value],
 ) -> CodecResult<Option<CollectionHead>> {
+    within(w, items.len(), ctx.opts.limits.max_collection_len)?;
     w.reserve(6)?;
     w.put_varu32(items.len() as u32);
     if items.is_empty() {
@@ -985,7 +1001,7 @@ fn write_dynamic_body(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecRes
         return put_scalar(w, s, v);
     }
     if let Some(e) = array_elem_of(v) {
-        return write_array(w, e, v);
+        return write_array(w, e, v, ctx.opts.limits.max_binary_bytes);
     }
     match v {
         Value::String(_) => write_body(ctx, w, &Codec::String, v),
@@ -999,6 +1015,7 @@ fn write_dynamic_body(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecRes
         Value::Unknown(u) => write_unknown_body(ctx, w, u),
         Value::Union(u) => write_union_body(ctx, w, u),
         Value::List(items) | Value::Set(items) => {
+            within(w, items.len(), ctx.opts.limits.max_collection_len)?;
             w.reserve(5)?;
             w.put_varu32(items.len() as u32);
             if items.is_empty() {
@@ -1069,6 +1086,7 @@ fn write_map(
     kv: Option<(&ElemCodec, &ElemCodec)>,
     entries: &[foryjit_wire::MapEntry],
 ) -> CodecResult<()> {
+    within(w, entries.len(), ctx.opts.limits.max_collection_len)?;
     w.reserve(5)?;
     w.put_varu32(entries.len() as u32);
     if entries.is_empty() {

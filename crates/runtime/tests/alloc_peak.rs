@@ -100,7 +100,10 @@ fn nested_root_lists(depth: usize, fill: usize) -> Vec<u8> {
 
 fn assert_proportional(what: &str, tier: Tier, input: usize, peak: usize) {
     let bound = 64 * input + (1 << 20);
-    assert!(peak <= bound, "{what} ({tier:?}): peak {peak} bytes for {input} input bytes > {bound}");
+    assert!(
+        peak <= bound,
+        "{what} ({tier:?}): peak {peak} bytes for {input} input bytes > {bound}"
+    );
 }
 
 /// The payload: 48 nested root lists each claiming the whole rest (50 242 bytes) took
@@ -129,7 +132,12 @@ fn nested_lists_of_any_depth_stay_in_proportion_and_agree() {
                 for tier in TIERS {
                     let f = engine(tier, compatible);
                     let (r, peak) = peak_of(|| f.deserialize(&bytes));
-                    assert_proportional(&format!("depth {depth} fill {fill}"), tier, bytes.len(), peak);
+                    assert_proportional(
+                        &format!("depth {depth} fill {fill}"),
+                        tier,
+                        bytes.len(),
+                        peak,
+                    );
                     results.push(r.map_err(|e| e.to_string()));
                 }
                 assert_eq!(results[0], results[1], "tiers agree at depth {depth} fill {fill}");

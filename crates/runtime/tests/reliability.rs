@@ -158,7 +158,8 @@ fn tracked_null_root_is_refused() {
     let bytes = hex("010024");
     for tier in TIERS {
         let f = graph_engine(tier, false);
-        for e in [f.deserialize_graph(&bytes).expect_err("graph"), f.deserialize(&bytes).unwrap_err()]
+        for e in
+            [f.deserialize_graph(&bytes).expect_err("graph"), f.deserialize(&bytes).unwrap_err()]
         {
             assert_eq!(
                 kind(&e),
@@ -204,9 +205,8 @@ fn back_reference_to_a_value_of_another_type_is_refused_on_write() {
         let q = f.type_handle("t.Q").expect("Q");
         let p1 = foryjit::StructValue::new(p.index(), vec![Value::Int32(3)]);
         let q1 = foryjit::StructValue::new(q.index(), vec![Value::string("q")]);
-        let root = |a: Value, b: Value| {
-            Value::Struct(foryjit::StructValue::new(ra.index(), vec![a, b]))
-        };
+        let root =
+            |a: Value, b: Value| Value::Struct(foryjit::StructValue::new(ra.index(), vec![a, b]));
         // A P in the Q field through a reference: refused, named by the field.
         let bad = foryjit::Graph {
             root: Value::Ref(0),
@@ -214,7 +214,10 @@ fn back_reference_to_a_value_of_another_type_is_refused_on_write() {
         };
         let e = f.serialize_graph(&bad).expect_err("a P where a Q is declared");
         let c = e.as_codec().expect("codec error");
-        assert_eq!((c.kind.clone(), c.path.to_string()), (ErrorKind::RefMismatch(1), "second".into()));
+        assert_eq!(
+            (c.kind.clone(), c.path.to_string()),
+            (ErrorKind::RefMismatch(1), "second".into())
+        );
         // Each in its place: written and read back as written.
         let good = foryjit::Graph {
             root: Value::Ref(0),
@@ -268,5 +271,111 @@ fn dropped_fields_leave_no_unreferenced_nodes() {
         assert_eq!(g.nodes.len(), 3, "{tier:?}: {g:?}");
         let again = r.serialize_graph(&g).expect("writes again");
         assert_eq!(r.deserialize_graph(&again).expect("reads again"), g, "{tier:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 8: the writer holds itself to the limits the same engine reads with.
+
+const W: &str = "package w;
+    message B [id=30] {
+        string s = 1;
+        bytes b = 2;
+        array<int32> a = 3;
+        list<int32> l = 4;
+        map<string, int32> m = 5;
+        list<string> ls = 6;
+    }";
+
+fn tight() -> CodecLimits {
+    CodecLimits {
+        max_string_bytes: 8,
+        max_binary_bytes: 8,
+        max_collection_len: 3,
+        max_graph_memory_bytes: 4096,
+        ..CodecLimits::default()
+    }
+}
+
+fn b_value(f: &ForyJit, s: &str, b: usize, a: usize, l: usize, m: usize, ls: &[&str]) -> Value {
+    let ty = f.type_handle("w.B").expect("registered");
+    let mut v = f.new_struct(ty).expect("struct");
+    f.set(&mut v, "s", Value::string(s));
+    f.set(&mut v, "b", Value::Binary(vec![7u8; b].into()));
+    f.set(&mut v, "a", Value::Int32Array(vec![1; a].into()));
+    f.set(&mut v, "l", Value::list(vec![Value::Int32(1); l]));
+    let entries = (0..m).map(|i| (Value::string(format!("k{i}")), Value::Int32(i as i32)));
+    f.set(&mut v, "m", Value::map(entries.collect()));
+    f.set(&mut v, "ls", Value::list(ls.iter().map(|s| Value::string(*s)).collect()));
+    v
+}
+
+#[test]
+fn writer_refuses_what_the_same_engine_would_refuse_to_read() {
+    for tier in TIERS {
+        for compatible in [false, true] {
+            let f = engine(tier, compatible, false, tight());
+            f.load_idl(W).expect("schema w");
+            // At every limit: written, and read back.
+            let at = b_value(&f, "12345678", 8, 2, 3, 3, &["abcdefgh"]);
+            let bytes = f.serialize(&at).expect("at the limits");
+            assert_eq!(f.deserialize(&bytes).expect("reads back"), at, "{tier:?}");
+            // One past each: refused, named by the field, with the limit the reader uses.
+            let cases = [
+                (b_value(&f, "123456789", 8, 2, 3, 3, &[]), "s", 9, 8),
+                (b_value(&f, "é", 8, 2, 3, 3, &[]), "", 0, 0), // 2 bytes: fine
+                (b_value(&f, "", 9, 2, 3, 3, &[]), "b", 9, 8),
+                (b_value(&f, "", 0, 3, 3, 3, &[]), "a", 12, 8),
+                (b_value(&f, "", 0, 0, 4, 0, &[]), "l", 4, 3),
+                (b_value(&f, "", 0, 0, 0, 4, &[]), "m", 4, 3),
+                (b_value(&f, "", 0, 0, 0, 0, &["123456789"]), "ls[0]", 9, 8),
+            ];
+            for (v, field, len, limit) in cases {
+                let r = f.serialize(&v);
+                if field.is_empty() {
+                    let bytes = r.expect("within the limits");
+                    assert_eq!(f.deserialize(&bytes).expect("reads"), v);
+                    continue;
+                }
+                let e = r.expect_err(field);
+                let c = e.as_codec().expect("codec error");
+                assert_eq!(
+                    (c.kind.clone(), c.path.to_string()),
+                    (ErrorKind::LengthLimit { len, limit }, field.to_owned()),
+                    "{tier:?} compatible={compatible}"
+                );
+                // And the reader refuses the same value written without limits.
+                let free = engine(tier, compatible, false, CodecLimits::default());
+                free.load_idl(W).expect("schema w");
+                let bytes = free.serialize(&v).expect("no limits");
+                let e = f.deserialize(&bytes).expect_err("the reader refuses it too");
+                assert!(matches!(kind(&e), Some(ErrorKind::LengthLimit { .. })), "{e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn writer_refuses_payloads_over_the_memory_budget() {
+    for tier in TIERS {
+        let limits = CodecLimits {
+            max_graph_memory_bytes: 256,
+            max_string_bytes: 1 << 20,
+            ..CodecLimits::default()
+        };
+        let f = engine(tier, false, false, limits);
+        let q = f.type_handle("t.Q").expect("Q");
+        let mut v = f.new_struct(q).expect("Q");
+        f.set(&mut v, "s", Value::string("x".repeat(300)));
+        let e = f.serialize(&v).expect_err("over the budget");
+        assert_eq!(kind(&e), Some(&ErrorKind::OutputLimit(256)), "{tier:?}");
+        // What an unlimited engine writes, this one refuses to read.
+        let free = engine(tier, false, false, CodecLimits::default());
+        let bytes = free.serialize(&v).expect("unlimited");
+        let e = f.deserialize(&bytes).expect_err("the reader refuses it too");
+        assert_eq!(kind(&e), Some(&ErrorKind::MemoryBudget(256)), "{tier:?}");
+        // Within the budget: written and read back.
+        f.set(&mut v, "s", Value::string("x".repeat(100)));
+        assert_eq!(f.deserialize(&f.serialize(&v).expect("fits")).expect("reads"), v);
     }
 }
