@@ -176,7 +176,7 @@ pub(crate) fn write_graph(
 }
 
 /// The flag of a value at a position that carries one (`fd` null, `ff` value; in a graph, `00`
-/// + the node the first time a `Ref` is met, `fe <id>` after — only where the node fits the
+/// and the node the first time a `Ref` is met, `fe <id>` after — only where the node fits the
 /// position, `fit`: its codec, `None` where any value fits), then the body through `body`.
 pub(crate) fn write_flagged(
     ctx: &mut WriteCtx,
