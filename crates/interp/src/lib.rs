@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 mod catalog;
+mod fit;
 pub mod native;
 mod read;
 mod write;

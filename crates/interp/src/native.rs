@@ -299,11 +299,10 @@ pub unsafe extern "C" fn fj_write_blob(
         return 2;
     };
     let Some(v) = fields.get(field.0 as usize) else { return 2 };
-    let policy = ctx.opts.string_policy;
+    let opts = ctx.opts;
     // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
-    let written = unsafe {
-        on_buffer(&mut *buf, |w| matches!(write_blob(w, codec, v, policy), Some(Ok(()))))
-    };
+    let written =
+        unsafe { on_buffer(&mut *buf, |w| matches!(write_blob(w, codec, v, opts), Some(Ok(())))) };
     match written {
         Some(true) => 0,
         Some(false) => 2,
@@ -361,7 +360,9 @@ unsafe fn write_field_head(
     let written = unsafe {
         on_buffer(&mut *buf, |w| {
             if nullable {
-                write_flagged(ctx, w, v, true, head)
+                // `v` is the field's own list or struct (the helpers decline a reference), so
+                // no back-reference is written here and no position check is needed.
+                write_flagged(ctx, w, v, true, None, head)
             } else {
                 head(ctx, w, v)
             }

@@ -1,6 +1,7 @@
 //! The reader: runs a program's read ops, and the dynamic rules for untyped positions.
 
 use crate::catalog::{Catalog, RemoteType};
+use crate::fit::{value_fits, FitMemo};
 use crate::Options;
 use foryjit_ir::{Codec, ElemCodec, Mode, Program, ReadOp, Scalar};
 use foryjit_schema::{ArrayElem, ResolvedType, TypeInfo};
@@ -40,6 +41,12 @@ pub(crate) struct ReadCtx<'a> {
     pub spent: usize,
     /// Container items read so far that took no input bytes.
     pub unbacked: usize,
+    /// Input bytes the open containers still need after the item being read: one byte per
+    /// list/set element or map entry still to come (none for items that may take no bytes).
+    /// A nested container's length must fit in what remains beyond them, so the lengths along
+    /// a chain of nested containers never promise more items than the input holds, and each
+    /// container can reserve room for all of its items at once.
+    pub pending: usize,
 }
 
 impl<'a> ReadCtx<'a> {
@@ -159,7 +166,7 @@ fn list_to_array(items: &[Value], elem: ArrayElem) -> Option<Value> {
 }
 
 /// Elements of a dense array value.
-fn array_len(v: &Value) -> usize {
+pub(crate) fn array_len(v: &Value) -> usize {
     match v {
         Value::BoolArray(a) => a.len(),
         Value::Int8Array(a) => a.len(),
@@ -224,6 +231,11 @@ pub(crate) const SLOT_BYTES: usize = std::mem::size_of::<Value>();
 pub(crate) struct RefTable {
     slots: Vec<Option<Value>>,
     copied: usize,
+    /// Graph mode: the (node, position) pairs already checked.
+    memo: FitMemo,
+    /// Graph mode: references to nodes that were still being read (cycles) — node, position
+    /// codec, offset — checked at the end of the root call.
+    deferred: Vec<(u32, Option<Codec>, usize)>,
 }
 
 /// Number of `Value` nodes in `v` (what a copy of it costs).
@@ -239,11 +251,13 @@ fn node_count(v: &Value) -> usize {
 }
 
 /// Reads a ref/null flag, then the value through `body`: null (if `nullable`), a plain value, a
-/// first-seen tracked value (recorded), or a back-reference (resolved).
+/// first-seen tracked value (recorded), or a back-reference (resolved), which must fit the
+/// position (`fit`: its codec, `None` where any value fits). A tracked value is never null.
 fn with_flag(
     ctx: &mut ReadCtx,
     r: &mut Reader,
     nullable: bool,
+    fit: Option<&Codec>,
     body: impl FnOnce(&mut ReadCtx, &mut Reader) -> CodecResult<Value>,
 ) -> CodecResult<Value> {
     let at = r.pos();
@@ -258,15 +272,16 @@ fn with_flag(
             }
             ctx.refs.slots.push(None);
             if let Some(nodes) = &mut ctx.graph {
-                // Node index = ref id: every `00` of this root call makes one node.
+                // Node index = ref id: every `00` of this root call makes one node, `Null`
+                // while it is being read.
                 nodes.push(Value::Null);
-                let v = body(ctx, r)?;
+                let v = tracked(body(ctx, r)?, at)?;
                 if let Some(node) = ctx.graph.as_mut().and_then(|g| g.get_mut(id)) {
                     *node = v;
                 }
                 return Ok(Value::Ref(id as u32));
             }
-            let v = body(ctx, r)?;
+            let v = tracked(body(ctx, r)?, at)?;
             if let Some(slot) = ctx.refs.slots.get_mut(id) {
                 *slot = Some(v.clone());
             }
@@ -275,11 +290,15 @@ fn with_flag(
         flag::REF => {
             let id = r.varu32()?;
             if let Some(nodes) = &ctx.graph {
-                // A reference to a node still being read is a cycle: fine in a graph.
-                return if (id as usize) < nodes.len() {
-                    Ok(Value::Ref(id))
-                } else {
-                    Err(CodecError::new(ErrorKind::BadRefId(id), at))
+                return match nodes.get(id as usize) {
+                    // A node still being read (a cycle): checked once it is complete.
+                    Some(Value::Null) => {
+                        ctx.refs.deferred.push((id, fit.cloned(), at));
+                        Ok(Value::Ref(id))
+                    }
+                    Some(node) if ctx.refs.memo.node_fits(id, fit, node) => Ok(Value::Ref(id)),
+                    Some(_) => Err(CodecError::new(ErrorKind::RefMismatch(id), at)),
+                    None => Err(CodecError::new(ErrorKind::BadRefId(id), at)),
                 };
             }
             match ctx.refs.slots.get(id as usize) {
@@ -292,8 +311,8 @@ fn with_flag(
                             at,
                         ));
                     }
-                    if v.is_null() && !nullable {
-                        return Err(CodecError::new(ErrorKind::UnexpectedNull, at));
+                    if !value_fits(fit, v) {
+                        return Err(CodecError::new(ErrorKind::RefMismatch(id), at));
                     }
                     Ok(v.clone())
                 }
@@ -306,6 +325,18 @@ fn with_flag(
         }
         f => Err(CodecError::new(ErrorKind::InvalidRefFlag(f), at)),
     }
+}
+
+/// A value read after the REF_VALUE flag (at `at`): tracking gives it an identity that later
+/// references share, which a null (type NONE) has not; refused.
+fn tracked(v: Value, at: usize) -> CodecResult<Value> {
+    if v.is_null() {
+        return Err(CodecError::new(
+            ErrorKind::TypeMismatch { expected: "a value", found: tid::NONE },
+            at,
+        ));
+    }
+    Ok(v)
 }
 
 /// Executes one read op of `prog`, storing into `fields` (declaration order, initially `Null`).
@@ -344,8 +375,10 @@ pub(crate) fn exec_read_op(
             }
         }
         ReadOp::GetNullableScalar { field, scalar } => {
-            let v = with_flag(ctx, r, true, |_, r| get_scalar(r, *scalar))
-                .map_err(|e| e.within(name(field.0)))?;
+            let v = with_flag(ctx, r, true, Some(&Codec::Scalar(*scalar)), |_, r| {
+                get_scalar(r, *scalar)
+            })
+            .map_err(|e| e.within(name(field.0)))?;
             put_field(fields, field.0, v);
         }
         ReadOp::GetField { field, codec, nullable } => {
@@ -467,7 +500,82 @@ pub(crate) fn read_root(
 /// Reads one payload as a [`Graph`]: shared and cyclic values become nodes.
 pub(crate) fn read_root_graph(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecResult<Graph> {
     let (root, nodes) = read_root_with(cat, opts, bytes, &[], Some(Vec::new()), |_| ())?;
-    Ok(Graph { root, nodes: nodes.unwrap_or_default() })
+    Ok(reachable_only(Graph { root, nodes: nodes.unwrap_or_default() }))
+}
+
+/// `g` without the nodes its root cannot reach — tracked values of fields the reader dropped
+/// (schema evolution) that nothing kept refers to — and with the others renumbered in their
+/// order, which is the order a writer meets them in: so the graph serializes again to a payload
+/// that reads back as the same graph.
+fn reachable_only(mut g: Graph) -> Graph {
+    fn each_ref(v: &Value, f: &mut impl FnMut(u32)) {
+        match v {
+            Value::Ref(i) => f(*i),
+            Value::List(items) | Value::Set(items) => items.iter().for_each(|x| each_ref(x, f)),
+            Value::Map(entries) => entries.iter().for_each(|e| {
+                each_ref(&e.key, f);
+                each_ref(&e.value, f);
+            }),
+            Value::Struct(s) => s.fields.iter().for_each(|x| each_ref(x, f)),
+            Value::Unknown(u) => u.fields.iter().for_each(|x| each_ref(x, f)),
+            Value::Union(u) => each_ref(&u.value, f),
+            _ => {}
+        }
+    }
+    fn renumber(v: &mut Value, to: &[u32]) {
+        match v {
+            Value::Ref(i) => *i = to.get(*i as usize).copied().unwrap_or(*i),
+            Value::List(items) | Value::Set(items) => {
+                items.iter_mut().for_each(|x| renumber(x, to))
+            }
+            Value::Map(entries) => entries.iter_mut().for_each(|e| {
+                renumber(&mut e.key, to);
+                renumber(&mut e.value, to);
+            }),
+            Value::Struct(s) => s.fields.iter_mut().for_each(|x| renumber(x, to)),
+            Value::Unknown(u) => u.fields.iter_mut().for_each(|x| renumber(x, to)),
+            Value::Union(u) => renumber(&mut u.value, to),
+            _ => {}
+        }
+    }
+    let mut reached = vec![false; g.nodes.len()];
+    let mut todo = Vec::new();
+    let mut visit = |i: u32, todo: &mut Vec<u32>| {
+        if let Some(seen) = reached.get_mut(i as usize) {
+            if !*seen {
+                *seen = true;
+                todo.push(i);
+            }
+        }
+    };
+    each_ref(&g.root, &mut |i| visit(i, &mut todo));
+    while let Some(i) = todo.pop() {
+        let mut found = Vec::new();
+        if let Some(n) = g.nodes.get(i as usize) {
+            each_ref(n, &mut |j| found.push(j));
+        }
+        for j in found {
+            visit(j, &mut todo);
+        }
+    }
+    if reached.iter().all(|&r| r) {
+        return g;
+    }
+    let mut to = vec![u32::MAX; g.nodes.len()];
+    let mut next = 0u32;
+    for (i, &r) in reached.iter().enumerate() {
+        if r {
+            to[i] = next;
+            next += 1;
+        }
+    }
+    let nodes = std::mem::take(&mut g.nodes);
+    g.nodes = nodes.into_iter().zip(&reached).filter(|(_, &r)| r).map(|(v, _)| v).collect();
+    renumber(&mut g.root, &to);
+    for n in &mut g.nodes {
+        renumber(n, &to);
+    }
+    g
 }
 
 type RootRead = (Value, Option<Vec<Value>>);
@@ -494,6 +602,7 @@ fn read_root_with<'a>(
         graph,
         spent: 0,
         unbacked: 0,
+        pending: 0,
     };
     let v = read_root_in(&mut ctx, bytes).map(|v| (v, ctx.graph.take()));
     received(&ctx.defs);
@@ -518,19 +627,28 @@ fn read_root_in(ctx: &mut ReadCtx, bytes: &[u8]) -> CodecResult<Value> {
             match ctx.graph.as_mut() {
                 Some(nodes) => {
                     nodes.push(Value::Null);
-                    let v = read_dynamic(ctx, &mut r)?;
+                    let v = tracked(read_dynamic(ctx, &mut r)?, at)?;
                     if let Some(node) = ctx.graph.as_mut().and_then(|g| g.first_mut()) {
                         *node = v;
                     }
                     Value::Ref(0)
                 }
-                None => read_dynamic(ctx, &mut r)?,
+                None => tracked(read_dynamic(ctx, &mut r)?, at)?,
             }
         }
         f => return Err(CodecError::new(ErrorKind::InvalidRefFlag(f), at)),
     };
     if r.remaining() != 0 {
         return Err(err(ErrorKind::TrailingBytes(r.remaining()), &r));
+    }
+    if let Some(nodes) = &ctx.graph {
+        // References into cycles, now that every node is complete.
+        for (id, fit, at) in std::mem::take(&mut ctx.refs.deferred) {
+            let node = nodes.get(id as usize).unwrap_or(&Value::Null);
+            if !ctx.refs.memo.node_fits(id, fit.as_ref(), node) {
+                return Err(CodecError::new(ErrorKind::RefMismatch(id), at));
+            }
+        }
     }
     Ok(v)
 }
@@ -600,7 +718,7 @@ fn read_field(
     nullable: bool,
 ) -> CodecResult<Value> {
     if nullable {
-        return with_flag(ctx, r, true, |ctx, r| read_body(ctx, r, codec));
+        return with_flag(ctx, r, true, Some(codec), |ctx, r| read_body(ctx, r, codec));
     }
     read_body(ctx, r, codec)
 }
@@ -756,9 +874,11 @@ pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> Cod
                 return match found {
                     WireType::User(t) if t == *ty => read_nested_struct(ctx, r, *ty),
                     WireType::Remote { local, def } if local == *ty => {
-                        read_remote_struct(ctx, r, def)
+                        read_remote_struct(ctx, r, def, tid::COMPATIBLE_STRUCT)
                     }
-                    WireType::Unknown(def) if ctx.skipping > 0 => read_remote_struct(ctx, r, def),
+                    WireType::Unknown { def, kind } if ctx.skipping > 0 => {
+                        read_remote_struct(ctx, r, def, kind)
+                    }
                     found => Err(CodecError::new(
                         ErrorKind::TypeMismatch {
                             expected: "the declared struct",
@@ -786,7 +906,7 @@ fn read_union_body(ctx: &mut ReadCtx, r: &mut Reader, ty: TypeIdx) -> CodecResul
     enter(ctx, r)?;
     let decl = ctx.cat.union_case(ty, case).cloned();
     let nullable = foryjit_ir::union_case_nullable(decl.as_ref());
-    let value = with_flag(ctx, r, nullable, |ctx, r| {
+    let value = with_flag(ctx, r, nullable, decl.as_ref(), |ctx, r| {
         let at = r.pos();
         let t = read_type_meta(ctx, r)?;
         if decl.is_none() && declares_elements(r, t) {
@@ -831,8 +951,14 @@ enum WireType {
         /// Meta-share index of the TypeDef.
         def: u32,
     },
-    /// Compatible mode: a struct whose TypeDef names a type we have not registered.
-    Unknown(u32),
+    /// Compatible mode: a struct whose TypeDef (meta-share index `def`) names a type we have
+    /// not registered, announced with type id `kind`.
+    Unknown {
+        /// Meta-share index of the TypeDef.
+        def: u32,
+        /// The struct kind it was announced with (kept, so that it is written back the same).
+        kind: u32,
+    },
 }
 
 impl WireType {
@@ -840,7 +966,7 @@ impl WireType {
         match self {
             WireType::Builtin(id) => id,
             WireType::User(_) => tid::STRUCT,
-            WireType::Remote { .. } | WireType::Unknown(_) => tid::COMPATIBLE_STRUCT,
+            WireType::Remote { .. } | WireType::Unknown { .. } => tid::COMPATIBLE_STRUCT,
         }
     }
 }
@@ -875,7 +1001,7 @@ fn read_shared_typedef(ctx: &mut ReadCtx, r: &mut Reader, kind: u32) -> CodecRes
     }
     Ok(match (t.local, is_struct) {
         (Some(local), true) => WireType::Remote { local, def: index },
-        (None, true) => WireType::Unknown(index),
+        (None, true) => WireType::Unknown { def: index, kind },
         (Some(local), false) => WireType::User(local),
         (None, false) => {
             return Err(CodecError::new(
@@ -886,15 +1012,21 @@ fn read_shared_typedef(ctx: &mut ReadCtx, r: &mut Reader, kind: u32) -> CodecRes
     })
 }
 
-/// Reads the fields of a struct as its writer's TypeDef (meta-share index `def`) describes them.
-fn read_remote_struct(ctx: &mut ReadCtx, r: &mut Reader, def: u32) -> CodecResult<Value> {
+/// Reads the fields of a struct as its writer's TypeDef (meta-share index `def`) describes them;
+/// `kind` is the type id it was announced with (kept in a [`Value::Unknown`]).
+fn read_remote_struct(
+    ctx: &mut ReadCtx,
+    r: &mut Reader,
+    def: u32,
+    kind: u32,
+) -> CodecResult<Value> {
     let at = r.pos();
     let t = ctx.def(def).ok_or_else(|| CodecError::new(ErrorKind::BadMetaShareRef(def), at))?;
     if t.unreadable.is_some() {
         return Err(CodecError::new(ErrorKind::Unsupported("a TypeDef field type (union)"), at));
     }
     let Some(local) = t.local else {
-        return read_unknown_struct(ctx, r, t);
+        return read_unknown_struct(ctx, r, t, kind);
     };
     match &t.reader {
         None => read_nested_struct(ctx, r, local),
@@ -911,8 +1043,14 @@ fn read_remote_struct(ctx: &mut ReadCtx, r: &mut Reader, def: u32) -> CodecResul
 }
 
 /// A struct of a type we have not registered: its fields as its TypeDef describes them, kept
-/// with the TypeDef in a [`Value::Unknown`] so that it serializes again to the same bytes.
-fn read_unknown_struct(ctx: &mut ReadCtx, r: &mut Reader, t: &RemoteType) -> CodecResult<Value> {
+/// with the TypeDef and the type id it was announced with (`kind`) in a [`Value::Unknown`], so
+/// that it serializes again to the same bytes — whatever the TypeDef's own compatible bit says.
+fn read_unknown_struct(
+    ctx: &mut ReadCtx,
+    r: &mut Reader,
+    t: &RemoteType,
+    kind: u32,
+) -> CodecResult<Value> {
     let at = r.pos();
     let Some(codecs) = &t.opaque else {
         return Err(CodecError::new(ErrorKind::Unsupported("a TypeDef field type (union)"), at));
@@ -925,23 +1063,7 @@ fn read_unknown_struct(ctx: &mut ReadCtx, r: &mut Reader, t: &RemoteType) -> Cod
         fields.push(v);
     }
     ctx.depth -= 1;
-    Ok(Value::Unknown(Box::new(UnknownStruct {
-        type_id: unknown_kind(&t.def),
-        typedef: t.frame.clone(),
-        fields,
-    })))
-}
-
-/// The struct kind a TypeDef was sent with.
-fn unknown_kind(def: &foryjit_schema::typedef::TypeDef) -> u32 {
-    use foryjit_schema::typedef::{DefKind, TypeIdent};
-    let named = matches!(def.ident, TypeIdent::Named { .. });
-    match (def.kind, named) {
-        (DefKind::Struct { compatible: true }, false) => tid::COMPATIBLE_STRUCT,
-        (DefKind::Struct { compatible: true }, true) => tid::NAMED_COMPATIBLE_STRUCT,
-        (_, false) => tid::STRUCT,
-        (_, true) => tid::NAMED_STRUCT,
-    }
+    Ok(Value::Unknown(Box::new(UnknownStruct { type_id: kind, typedef: t.frame.clone(), fields })))
 }
 
 fn read_type_meta(ctx: &mut ReadCtx, r: &mut Reader) -> CodecResult<WireType> {
@@ -1031,7 +1153,8 @@ fn builtin_scalar(id: u32) -> Option<Scalar> {
 /// Reads the body of a value whose type was announced in the bytes.
 fn read_wire_body(ctx: &mut ReadCtx, r: &mut Reader, t: WireType) -> CodecResult<Value> {
     match t {
-        WireType::Remote { def, .. } | WireType::Unknown(def) => read_remote_struct(ctx, r, def),
+        WireType::Remote { def, .. } => read_remote_struct(ctx, r, def, tid::COMPATIBLE_STRUCT),
+        WireType::Unknown { def, kind } => read_remote_struct(ctx, r, def, kind),
         WireType::User(ty) => match ctx.cat.registry().get(ty).map(|i| &**i) {
             Some(TypeInfo::Enum(_)) => read_enum_value(ctx, r, ty),
             Some(TypeInfo::Union(_)) => read_union_body(ctx, r, ty),
@@ -1134,9 +1257,23 @@ fn read_collection(
         }
         _ => false,
     };
-    let n = r.length(ctx.opts.limits.max_collection_len, usize::from(!zero_size))?;
+    let min_item = usize::from(!zero_size);
+    let len_at = r.pos();
+    let n = r.length_within(ctx.opts.limits.max_collection_len, min_item, ctx.pending)?;
     if n == 0 {
         return Ok(RVec::new());
+    }
+    if zero_size {
+        // Items the input cannot back (beyond the bytes the enclosing containers need) must
+        // fit in what `max_unbacked_container_items` still allows.
+        let backed = r.remaining().saturating_sub(ctx.pending);
+        let free = ctx.opts.limits.max_unbacked_container_items.saturating_sub(ctx.unbacked);
+        if n > backed.saturating_add(free) {
+            return Err(CodecError::new(
+                ErrorKind::UnbackedItems(ctx.opts.limits.max_unbacked_container_items),
+                len_at,
+            ));
+        }
     }
     let hat = r.pos();
     let header = r.u8()?;
@@ -1170,9 +1307,12 @@ fn read_collection(
     }
     enter(ctx, r)?;
     ctx.charge(n * SLOT_BYTES, hat)?;
-    let mut items =
-        Vec::with_capacity(n.min(r.remaining() + ctx.opts.limits.max_unbacked_container_items));
+    // `n` was checked against what the input can hold, so room for all of it is proportional
+    // to the input (and the charge above bounds it too).
+    let mut items = Vec::with_capacity(n);
+    let outer = ctx.pending;
     for i in 0..n {
+        ctx.pending = outer + (n - 1 - i) * min_item;
         let before = r.pos();
         let element = |ctx: &mut ReadCtx, r: &mut Reader| -> CodecResult<Value> {
             if declared {
@@ -1193,7 +1333,7 @@ fn read_collection(
         };
         let nullable = elem.is_none_or(|e| e.nullable);
         let v = if track_ref || has_null {
-            with_flag(ctx, r, nullable, element)
+            with_flag(ctx, r, nullable, decl, element)
         } else {
             element(ctx, r)
         }
@@ -1203,6 +1343,7 @@ fn read_collection(
         }
         items.push(v);
     }
+    ctx.pending = outer;
     ctx.depth -= 1;
     Ok(items.into())
 }
@@ -1242,7 +1383,7 @@ fn read_map(
     kv: Option<(&ElemCodec, &ElemCodec)>,
 ) -> CodecResult<RVec<MapEntry>> {
     let count_at = r.pos();
-    let count = r.length(ctx.opts.limits.max_collection_len, 1)?;
+    let count = r.length_within(ctx.opts.limits.max_collection_len, 1, ctx.pending)?;
     if count == 0 {
         return Ok(RVec::new());
     }
@@ -1252,9 +1393,12 @@ fn read_map(
         None => (None, None),
     };
     enter(ctx, r)?;
-    let mut entries: Vec<MapEntry> = Vec::with_capacity(count.min(r.remaining()));
+    // As in `read_collection`: `count` fits in the input.
+    let mut entries: Vec<MapEntry> = Vec::with_capacity(count);
+    let outer = ctx.pending;
     while entries.len() < count {
         let i = entries.len();
+        ctx.pending = outer + (count - 1 - i);
         let hat = r.pos();
         let h = r.u8()?;
         if h & 0xc0 != 0 {
@@ -1285,7 +1429,7 @@ fn read_map(
             let declared = h & declared_bit != 0;
             let side_nullable = side.is_none_or(|c| c.nullable);
             let v = if h & flag_bit != 0 {
-                with_flag(ctx, r, side_nullable, |ctx, r| {
+                with_flag(ctx, r, side_nullable, side.map(|c| &c.codec), |ctx, r| {
                     read_map_side(ctx, r, side, declared, None)
                 })
             } else {
@@ -1312,11 +1456,12 @@ fn read_map(
         let val_t = if val_declared { None } else { Some(read_type_meta(ctx, r)?) };
         for _ in 0..size {
             let i = entries.len();
+            ctx.pending = outer + (count - 1 - i);
             let before = r.pos();
             let key_side =
                 |ctx: &mut ReadCtx, r: &mut Reader| read_map_side(ctx, r, kc, key_declared, key_t);
             let key = if h & 0x01 != 0 {
-                with_flag(ctx, r, kc.is_none_or(|c| c.nullable), key_side)
+                with_flag(ctx, r, kc.is_none_or(|c| c.nullable), kc.map(|c| &c.codec), key_side)
             } else {
                 key_side(ctx, r)
             }
@@ -1324,7 +1469,7 @@ fn read_map(
             let val_side =
                 |ctx: &mut ReadCtx, r: &mut Reader| read_map_side(ctx, r, vc, val_declared, val_t);
             let value = if h & 0x08 != 0 {
-                with_flag(ctx, r, vc.is_none_or(|c| c.nullable), val_side)
+                with_flag(ctx, r, vc.is_none_or(|c| c.nullable), vc.map(|c| &c.codec), val_side)
             } else {
                 val_side(ctx, r)
             }
@@ -1335,6 +1480,7 @@ fn read_map(
             entries.push(MapEntry { key, value });
         }
     }
+    ctx.pending = outer;
     ctx.depth -= 1;
     Ok(entries.into())
 }

@@ -1,6 +1,7 @@
 //! The writer: runs a program's write ops, and the dynamic rules for untyped positions.
 
 use crate::catalog::Catalog;
+use crate::fit::FitMemo;
 use crate::Options;
 use foryjit_ir::{Codec, ElemCodec, Mode, Program, Scalar, WriteOp};
 use foryjit_schema::{ArrayElem, Registration, TypeInfo};
@@ -28,6 +29,8 @@ pub(crate) struct WriteCtx<'a> {
     pub graph: Option<&'a [Value]>,
     pub ref_ids: Vec<Option<u32>>,
     pub next_ref: u32,
+    /// Graph mode: the (node, position) pairs a back-reference was already checked for.
+    pub fit_memo: FitMemo,
 }
 
 impl<'a> WriteCtx<'a> {
@@ -43,6 +46,7 @@ impl<'a> WriteCtx<'a> {
             graph: None,
             ref_ids: Vec::new(),
             next_ref: 0,
+            fit_memo: FitMemo::default(),
         }
     }
 }
@@ -99,7 +103,7 @@ fn write_root_with(
 }
 
 fn write_root_in(ctx: &mut WriteCtx, value: &Value, out: &mut Vec<u8>) -> CodecResult<()> {
-    let max = ctx.opts.limits.max_output_bytes;
+    let max = ctx.opts.limits.max_payload_bytes();
     let mut w = Writer::new(out, max);
     if let Value::Struct(sv) = value {
         // The common root: a struct whose header, flag and type meta are always the same bytes
@@ -117,7 +121,7 @@ fn write_root_in(ctx: &mut WriteCtx, value: &Value, out: &mut Vec<u8>) -> CodecR
     }
     w.reserve(1)?;
     w.put_u8(tid::HEADER_XLANG);
-    write_flagged(ctx, &mut w, value, true, write_dynamic)?;
+    write_flagged(ctx, &mut w, value, true, None, write_dynamic)?;
     w.check_limit()
 }
 
@@ -172,12 +176,14 @@ pub(crate) fn write_graph(
 }
 
 /// The flag of a value at a position that carries one (`fd` null, `ff` value; in a graph, `00`
-/// + the node the first time a `Ref` is met, `fe <id>` after), then the body through `body`.
+/// and the node the first time a `Ref` is met, `fe <id>` after — only where the node fits the
+/// position, `fit`: its codec, `None` where any value fits), then the body through `body`.
 pub(crate) fn write_flagged(
     ctx: &mut WriteCtx,
     w: &mut Writer,
     v: &Value,
     nullable: bool,
+    fit: Option<&Codec>,
     body: impl FnOnce(&mut WriteCtx, &mut Writer, &Value) -> CodecResult<()>,
 ) -> CodecResult<()> {
     w.reserve(6)?;
@@ -193,6 +199,9 @@ pub(crate) fn write_flagged(
             })?;
             let node = graph.get(*i as usize).ok_or_else(|| err(ErrorKind::BadRefId(*i), w))?;
             match ctx.ref_ids.get(*i as usize).copied().flatten() {
+                Some(_) if !ctx.fit_memo.node_fits(*i, fit, node) => {
+                    Err(err(ErrorKind::RefMismatch(*i), w))
+                }
                 Some(id) => {
                     w.put_u8(flag::REF);
                     w.put_varu32(id);
@@ -235,7 +244,7 @@ pub(crate) fn write_struct_body_entry(
     sv: &StructValue,
     out: &mut Vec<u8>,
 ) -> CodecResult<()> {
-    let mut w = Writer::new(out, opts.limits.max_output_bytes);
+    let mut w = Writer::new(out, opts.limits.max_payload_bytes());
     let mut ctx = WriteCtx::new(cat, opts);
     let prog = cat
         .program(sv.ty)
@@ -292,6 +301,15 @@ pub(crate) fn exec_write_op(
         }
         WriteOp::PutNullableScalar { field: f, scalar } => {
             let v = field(f.0);
+            if let Value::Ref(_) = v {
+                // Graph mode: a tracked scalar (`00` + the value, or `fe id`), as read.
+                let s = *scalar;
+                return write_flagged(ctx, w, v, true, Some(&Codec::Scalar(s)), |_, w, v| {
+                    w.reserve(s.max_size() as usize)?;
+                    put_scalar(w, s, v)
+                })
+                .map_err(|e| e.within(name(f.0)));
+            }
             if v.is_null() {
                 w.put_u8(flag::NULL);
             } else {
@@ -314,7 +332,9 @@ fn write_field(
     v: &Value,
 ) -> CodecResult<()> {
     if nullable {
-        return write_flagged(ctx, w, v, true, |ctx, w, v| write_body(ctx, w, codec, v));
+        return write_flagged(ctx, w, v, true, Some(codec), |ctx, w, v| {
+            write_body(ctx, w, codec, v)
+        });
     }
     if v.is_null() {
         return Err(err(ErrorKind::UnexpectedNull, w));
@@ -370,7 +390,20 @@ fn scalar_name(s: Scalar) -> &'static str {
     }
 }
 
-fn write_array(w: &mut Writer, elem: ArrayElem, v: &Value) -> CodecResult<()> {
+/// Refuses a string, binary, array or collection length that the reader would refuse under
+/// the same limits (`LengthLimit`), before anything of it is written.
+fn within(w: &Writer, len: usize, limit: usize) -> CodecResult<()> {
+    if len > limit {
+        return Err(err(ErrorKind::LengthLimit { len: len as u64, limit: limit as u64 }, w));
+    }
+    Ok(())
+}
+
+/// A dense array of at most `max_bytes` bytes (`max_binary_bytes`, as the reader).
+fn write_array(w: &mut Writer, elem: ArrayElem, v: &Value, max_bytes: usize) -> CodecResult<()> {
+    if array_elem_of(v) == Some(elem) {
+        within(w, crate::read::array_len(v).saturating_mul(elem.width() as usize), max_bytes)?;
+    }
     match (elem, v) {
         (ArrayElem::Bool, Value::BoolArray(a)) => w.put_bool_array(a),
         (ArrayElem::Int8, Value::Int8Array(a)) => w.put_pod_array(a),
@@ -390,22 +423,24 @@ fn write_array(w: &mut Writer, elem: ArrayElem, v: &Value) -> CodecResult<()> {
 }
 
 /// The body of a string, binary or dense-array value: what the interpreter writes for those
-/// codecs, and what compiled code reaches directly through `fj_write_blob`. `None` for any
-/// other codec.
+/// codecs, and what compiled code reaches directly through `fj_write_blob`, within the read
+/// limits of `opts` (`max_string_bytes`, `max_binary_bytes`). `None` for any other codec.
 #[inline]
 pub(crate) fn write_blob(
     w: &mut Writer,
     codec: &Codec,
     v: &Value,
-    policy: foryjit_wire::StringPolicy,
+    opts: &Options,
 ) -> Option<CodecResult<()>> {
+    let limits = &opts.limits;
     Some(match codec {
         Codec::String => match v {
-            Value::String(s) => w.put_string(s, policy),
+            Value::String(s) => w.put_string_within(s, opts.string_policy, limits.max_string_bytes),
             v => Err(wrong("string", v, w)),
         },
         Codec::Binary => match v {
             Value::Binary(b) => (|| {
+                within(w, b.len(), limits.max_binary_bytes)?;
                 w.reserve_exact(b.len())?;
                 w.reserve(b.len() + 5)?;
                 w.put_varu32(b.len() as u32);
@@ -413,7 +448,7 @@ pub(crate) fn write_blob(
             })(),
             v => Err(wrong("bytes", v, w)),
         },
-        Codec::Array(e) => write_array(w, *e, v),
+        Codec::Array(e) => write_array(w, *e, v, limits.max_binary_bytes),
         _ => return None,
     })
 }
@@ -436,7 +471,7 @@ pub(crate) fn write_body(
             put_scalar(w, *s, v)
         }
         Codec::String | Codec::Binary | Codec::Array(_) => {
-            write_blob(w, codec, v, ctx.opts.string_policy).unwrap_or_else(|| unreachable_codec(w))
+            write_blob(w, codec, v, ctx.opts).unwrap_or_else(|| unreachable_codec(w))
         }
         Codec::Date => match v {
             Value::Date(d) => {
@@ -509,7 +544,8 @@ pub(crate) fn write_body(
             v => Err(wrong("list", v, w)),
         },
         Codec::Set(elem) => match v {
-            Value::Set(items) | Value::List(items) => write_typed_collection(ctx, w, elem, items),
+            // Only a `Set`: a `List` would read back as another value (a `Set`).
+            Value::Set(items) => write_typed_collection(ctx, w, elem, items),
             v => Err(wrong("set", v, w)),
         },
         Codec::Map(k, val) => match v {
@@ -570,7 +606,7 @@ fn write_union_body(ctx: &mut WriteCtx, w: &mut Writer, u: &UnionValue) -> Codec
     w.reserve(6)?;
     w.put_varu32(case);
     enter(ctx, w)?;
-    let r = write_flagged(ctx, w, &u.value, nullable, |ctx, w, v| {
+    let r = write_flagged(ctx, w, &u.value, nullable, cat.union_case(ty, case), |ctx, w, v| {
         write_union_case(ctx, w, cat, ty, case, v)
     });
     ctx.depth -= 1;
@@ -759,7 +795,9 @@ fn write_typed_collection(
     enter(ctx, w)?;
     for (i, v) in items.iter().enumerate() {
         let r = if head.flagged {
-            write_flagged(ctx, w, v, true, |ctx, w, v| write_body(ctx, w, body_codec, v))
+            write_flagged(ctx, w, v, true, Some(&elem.codec), |ctx, w, v| {
+                write_body(ctx, w, body_codec, v)
+            })
         } else {
             write_body(ctx, w, body_codec, v)
         };
@@ -787,6 +825,7 @@ pub(crate) fn write_collection_head(
     elem: &ElemCodec,
     items: &[Value],
 ) -> CodecResult<Option<CollectionHead>> {
+    within(w, items.len(), ctx.opts.limits.max_collection_len)?;
     w.reserve(6)?;
     w.put_varu32(items.len() as u32);
     if items.is_empty() {
@@ -870,7 +909,7 @@ fn write_dynamic_elements(ctx: &mut WriteCtx, w: &mut Writer, items: &[Value]) -
             write_dynamic_body(ctx, w, v)
         };
         let r = if has_null || has_ref {
-            write_flagged(ctx, w, v, true, element)
+            write_flagged(ctx, w, v, true, None, element)
         } else {
             element(ctx, w, v)
         };
@@ -886,7 +925,7 @@ pub(crate) fn write_dynamic(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> Co
     write_dynamic_body(ctx, w, v)
 }
 
-fn array_elem_of(v: &Value) -> Option<ArrayElem> {
+pub(crate) fn array_elem_of(v: &Value) -> Option<ArrayElem> {
     Some(match v {
         Value::BoolArray(_) => ArrayElem::Bool,
         Value::Int8Array(_) => ArrayElem::Int8,
@@ -946,7 +985,21 @@ fn write_type_meta(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecResult
             Value::Struct(s) => return write_user_type_meta(ctx, w, s.ty),
             Value::Union(u) => return write_user_type_meta(ctx, w, u.ty),
             Value::Unknown(u) if ctx.cat.mode() == Mode::Compatible => {
-                return put_shared_def(ctx, w, u.type_id, unknown_key(u), &u.typedef)
+                // Only the kinds a compatible reader follows with a TypeDef (what the reader
+                // keeps in the value); another would be written and then not read back.
+                if !matches!(
+                    u.type_id,
+                    tid::COMPATIBLE_STRUCT | tid::NAMED_COMPATIBLE_STRUCT | tid::NAMED_STRUCT
+                ) {
+                    return Err(err(
+                        ErrorKind::TypeMismatch {
+                            expected: "a struct kind followed by a TypeDef",
+                            found: u.type_id,
+                        },
+                        w,
+                    ));
+                }
+                return put_shared_def(ctx, w, u.type_id, unknown_key(u), &u.typedef);
             }
             _ => return Err(wrong("a value", v, w)),
         }
@@ -962,7 +1015,7 @@ fn write_dynamic_body(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecRes
         return put_scalar(w, s, v);
     }
     if let Some(e) = array_elem_of(v) {
-        return write_array(w, e, v);
+        return write_array(w, e, v, ctx.opts.limits.max_binary_bytes);
     }
     match v {
         Value::String(_) => write_body(ctx, w, &Codec::String, v),
@@ -976,6 +1029,7 @@ fn write_dynamic_body(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecRes
         Value::Unknown(u) => write_unknown_body(ctx, w, u),
         Value::Union(u) => write_union_body(ctx, w, u),
         Value::List(items) | Value::Set(items) => {
+            within(w, items.len(), ctx.opts.limits.max_collection_len)?;
             w.reserve(5)?;
             w.put_varu32(items.len() as u32);
             if items.is_empty() {
@@ -1024,7 +1078,9 @@ fn map_side(
     flagged: bool,
 ) -> CodecResult<()> {
     if flagged {
-        write_flagged(ctx, w, v, false, |ctx, w, v| write_map_side(ctx, w, codec, v, with_meta))
+        write_flagged(ctx, w, v, false, codec.map(|c| &c.codec), |ctx, w, v| {
+            write_map_side(ctx, w, codec, v, with_meta)
+        })
     } else {
         write_map_side(ctx, w, codec, v, with_meta)
     }
@@ -1044,6 +1100,7 @@ fn write_map(
     kv: Option<(&ElemCodec, &ElemCodec)>,
     entries: &[foryjit_wire::MapEntry],
 ) -> CodecResult<()> {
+    within(w, entries.len(), ctx.opts.limits.max_collection_len)?;
     w.reserve(5)?;
     w.put_varu32(entries.len() as u32);
     if entries.is_empty() {

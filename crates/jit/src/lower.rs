@@ -659,6 +659,15 @@ fn lower_writer(
                 v.flush(b);
                 b.ins().jump(next, &[]);
                 b.switch_to_block(not_null);
+                // Graph mode: a reference (a tracked scalar) is the interpreter's.
+                let tracked = b.create_block();
+                let plain = b.create_block();
+                let is_ref = b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(tag::REF));
+                b.ins().brif(is_ref, tracked, &[], plain, &[]);
+                b.switch_to_block(tracked);
+                call_op(b, &mut v, i);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(plain);
                 let matches = b.ins().icmp_imm_s(IntCC::Equal, t, scalar.value_tag() as i64);
                 or_fail(b, &mut v, matches, i, 1);
                 let ff = b.ins().iconst(types::I32, flag::NOT_NULL as i64);

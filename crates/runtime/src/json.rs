@@ -161,7 +161,8 @@ fn value_to_json(
             obj.insert(case.name.clone(), inner);
             Json::Object(obj)
         }
-        (ResolvedType::List(e) | ResolvedType::Set(e), Value::List(items) | Value::Set(items)) => {
+        // A list is a `List` and a set a `Set`, as the writer and the reader have them.
+        (ResolvedType::List(e), Value::List(items)) | (ResolvedType::Set(e), Value::Set(items)) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, it) in items.iter().enumerate() {
                 out.push(value_to_json(reg, &e.ty, it, &format!("{path}[{i}]"))?);

@@ -212,10 +212,36 @@ impl<'a> Writer<'a> {
 
     /// A string: `varuint64((byte_len << 2) | encoding)` then the bytes.
     pub fn put_string(&mut self, s: &str, policy: StringPolicy) -> CodecResult<()> {
+        self.put_string_within(s, policy, usize::MAX)
+    }
+
+    /// [`Writer::put_string`] of at most `max_bytes` encoded bytes (what [`Reader::string`]
+    /// accepts with the same bound): a longer one is refused with `LengthLimit`, having
+    /// written nothing.
+    pub fn put_string_within(
+        &mut self,
+        s: &str,
+        policy: StringPolicy,
+        max_bytes: usize,
+    ) -> CodecResult<()> {
+        let too_long = |w: &Writer, len: usize| {
+            CodecError::new(
+                ErrorKind::LengthLimit { len: len as u64, limit: max_bytes as u64 },
+                w.len(),
+            )
+        };
         match policy {
-            StringPolicy::Utf8 => self.put_string_bytes(s.as_bytes(), STR_UTF8),
+            StringPolicy::Utf8 => {
+                if s.len() > max_bytes {
+                    return Err(too_long(self, s.len()));
+                }
+                self.put_string_bytes(s.as_bytes(), STR_UTF8)
+            }
             StringPolicy::PyforyLike => {
                 if s.is_ascii() {
+                    if s.len() > max_bytes {
+                        return Err(too_long(self, s.len()));
+                    }
                     return self.put_string_bytes(s.as_bytes(), STR_LATIN1);
                 }
                 let mut max = 0u32;
@@ -223,10 +249,17 @@ impl<'a> Writer<'a> {
                     max = max.max(c as u32);
                 }
                 if max <= 0xFF {
+                    let n = s.chars().count();
+                    if n > max_bytes {
+                        return Err(too_long(self, n));
+                    }
                     let bytes: Vec<u8> = s.chars().map(|c| c as u8).collect();
                     self.put_string_bytes(&bytes, STR_LATIN1)
                 } else if max <= 0xFFFF {
                     let n = s.encode_utf16().count() * 2;
+                    if n > max_bytes {
+                        return Err(too_long(self, n));
+                    }
                     self.reserve_exact(n)?;
                     self.reserve(n + 9)?;
                     self.put_varu64(((n as u64) << 2) | STR_UTF16 as u64);
@@ -235,6 +268,9 @@ impl<'a> Writer<'a> {
                     }
                     Ok(())
                 } else {
+                    if s.len() > max_bytes {
+                        return Err(too_long(self, s.len()));
+                    }
                     self.put_string_bytes(s.as_bytes(), STR_UTF8)
                 }
             }
@@ -459,6 +495,20 @@ impl<'a> Reader<'a> {
     /// A varuint32 length that must not exceed `limit` nor promise more than `remaining / min_item`
     /// items (each item takes at least `min_item` bytes). Checked before anything is allocated.
     pub fn length(&mut self, limit: usize, min_item: usize) -> CodecResult<usize> {
+        self.length_within(limit, min_item, 0)
+    }
+
+    /// [`Reader::length`] for a length inside other containers, whose items still to come need
+    /// at least `reserved` of the remaining bytes: the items must fit in the rest
+    /// (`(remaining - reserved) / min_item`). So the lengths declared along a chain of nested
+    /// containers together never promise more items than the input can hold, and a reader may
+    /// reserve room for all of them at once.
+    pub fn length_within(
+        &mut self,
+        limit: usize,
+        min_item: usize,
+        reserved: usize,
+    ) -> CodecResult<usize> {
         let at = self.pos;
         let n = self.varu32()? as usize;
         if n > limit {
@@ -467,11 +517,10 @@ impl<'a> Reader<'a> {
                 at,
             ));
         }
-        if min_item > 0 && n > self.remaining() / min_item {
-            return Err(CodecError::new(
-                ErrorKind::Truncated { need: n * min_item - self.remaining() },
-                self.pos,
-            ));
+        let room = self.remaining().saturating_sub(reserved);
+        if min_item > 0 && n > room / min_item {
+            let need = n.saturating_mul(min_item).saturating_add(reserved) - self.remaining();
+            return Err(CodecError::new(ErrorKind::Truncated { need }, self.pos));
         }
         Ok(n)
     }

@@ -122,6 +122,10 @@ pub enum ErrorKind {
     /// A back-reference (`fe id`) to a ref id that was never assigned.
     #[error("reference to unknown ref id {0}")]
     BadRefId(u32),
+    /// A back-reference (`fe id`) to a value that does not fit the position it appears at (a P
+    /// where a Q is declared, a string in a bytes field): refused on read and on write.
+    #[error("reference to ref id {0} whose value does not fit this position")]
+    RefMismatch(u32),
     /// Back-references would copy more values than the limit allows.
     #[error("shared references exceed the copy limit of {0} values")]
     SharedCopyLimit(usize),

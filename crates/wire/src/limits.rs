@@ -1,6 +1,28 @@
 //! Limits that bound what reading untrusted bytes (and writing user values) may cost.
 
 /// Per-call limits shared by both tiers. Each bound is checked **before** memory is reserved.
+///
+/// # Writing within the read limits
+///
+/// An engine does not write what it would refuse to read: the writer holds itself to the
+/// limits that are cheap to check while writing, and fails with the error the reader would
+/// give (`LengthLimit`, `OutputLimit`, `DepthLimit`) having written nothing of the offending
+/// item:
+///
+/// | limit | on write |
+/// |---|---|
+/// | `max_depth` | the same nesting count |
+/// | `max_string_bytes` | encoded bytes of each string (under the engine's string policy) |
+/// | `max_binary_bytes` | bytes of each binary and dense array |
+/// | `max_collection_len` | elements of each list and set, entries of each map |
+/// | `max_output_bytes`, `max_graph_memory_bytes` | payload size: at most the smaller of the two ([`CodecLimits::max_payload_bytes`]) |
+///
+/// Every payload byte apart from type metadata materializes at least one byte when read, so a
+/// payload longer than `max_graph_memory_bytes` could not be read back. The writer does not
+/// compute the reader's exact charge, though (each struct field, list element or map entry
+/// costs a 32-byte slot): a shorter payload of many small items can still exceed the budget
+/// when read. Not checked on write either: `max_shared_copy_values` (a tree read of a graph's
+/// payload), `max_unbacked_container_items`, and the TypeDef limits (our own TypeDefs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CodecLimits {
     /// Nesting depth of structs and containers (default 50, pyfory's `max_depth`). Protects the
@@ -17,7 +39,8 @@ pub struct CodecLimits {
     /// tree, so a shared reference is materialized as a copy; this bounds the amplification a
     /// hostile payload of many references could cause.
     pub max_shared_copy_values: usize,
-    /// Size of one serialized payload (default 2 GiB - 1). Writes past it fail instead of growing.
+    /// Size of one serialized payload (default 2 GiB - 1). Writes past it (or past
+    /// `max_graph_memory_bytes`, see above) fail instead of growing.
     pub max_output_bytes: usize,
     /// Fields in one received struct TypeDef (default 512, the peers' `max_type_fields`).
     /// Checked before any field is parsed, so a hostile field count allocates nothing.
@@ -42,6 +65,14 @@ pub struct CodecLimits {
     /// `max_unbacked_container_items`; 0 = none allowed). Stops payloads that declare millions
     /// of free elements.
     pub max_unbacked_container_items: usize,
+}
+
+impl CodecLimits {
+    /// The largest payload a writer produces: `max_output_bytes`, and no more than
+    /// `max_graph_memory_bytes`, since a longer payload would be refused when read back.
+    pub fn max_payload_bytes(&self) -> usize {
+        self.max_output_bytes.min(self.max_graph_memory_bytes)
+    }
 }
 
 impl Default for CodecLimits {

@@ -144,9 +144,10 @@ pub enum Value {
     Duration(Duration) = 18,
     /// enum value
     Enum(EnumValue) = 19,
-    /// list
+    /// list (the value of a `list<T>` field; a `set<T>` field refuses it)
     List(RVec<Value>) = 20,
-    /// set (elements in order; uniqueness is the writer's business, as in the peers)
+    /// set (elements in order; uniqueness is the writer's business, as in the peers). The value
+    /// of a `set<T>` field, which reads back as a `Set`; a `list<T>` field refuses it.
     Set(RVec<Value>) = 21,
     /// map (entries in order)
     Map(RVec<MapEntry>) = 22,
@@ -244,7 +245,9 @@ pub struct UnionValue {
 /// byte-identical (pyfory's `UnknownStruct` behaviour).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnknownStruct {
-    /// The type kind the writer used (COMPATIBLE_STRUCT, NAMED_COMPATIBLE_STRUCT, ...).
+    /// The type id the struct was announced with — COMPATIBLE_STRUCT, NAMED_COMPATIBLE_STRUCT
+    /// or NAMED_STRUCT, the kinds a compatible reader follows with a TypeDef — kept as received
+    /// (whatever the TypeDef's own compatible bit says); the writer refuses any other.
     pub type_id: u32,
     /// The complete encoded TypeDef (header, size, body).
     pub typedef: std::sync::Arc<[u8]>,
@@ -351,6 +354,11 @@ impl Value {
     /// A list value.
     pub fn list(items: Vec<Value>) -> Value {
         Value::List(items.into())
+    }
+
+    /// A set value (what a `set<T>` field takes).
+    pub fn set(items: Vec<Value>) -> Value {
+        Value::Set(items.into())
     }
 
     /// A map value from `(key, value)` pairs, in order.
