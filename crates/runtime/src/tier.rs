@@ -1,8 +1,10 @@
 //! Tiering: which types run compiled, compiling them, and per-type statistics.
 //!
-//! Code memory is owned by [`Shared::code`] and freed only when the last owner of `Shared` drops,
-//! after the catalog (whose slots point into it) — field order matters. Callers reach compiled
-//! code only through `&ForyJit`, so no call can be in flight then.
+//! Code memory of registered types is owned by [`Shared::code`] and freed only when the last
+//! owner of `Shared` drops, after the catalog (whose slots point into it) — field order matters.
+//! Callers reach compiled code only through `&ForyJit`, so no call can be in flight then. The
+//! compiled reader of a received TypeDef is owned by its cache entry (a `RemoteType`) and freed
+//! with it: when a registration replaces the cache and no `MetaShare` holds the entry.
 //!
 //! Hotness is counted per thread (see [`crate::heat`]). In [`Tier::Auto`] the first caller to
 //! publish counts that cross a threshold claims the type and queues one job compiling it and
@@ -36,6 +38,20 @@ pub enum Tier {
     /// Interpreter only: nothing is compiled.
     Interpreter,
     /// Compile every message synchronously at registration (tests, benchmarks, debugging).
+    ///
+    /// In compatible mode such an engine also compiles, inside the `deserialize` call that
+    /// receives it, the reader of each TypeDef that differs from ours. What bounds that work:
+    /// a call compiles at most one reader per TypeDef it carries that is new to the cache, and
+    /// the cache admits at most
+    /// [`max_schema_versions_per_type`](foryjit_wire::CodecLimits::max_schema_versions_per_type)
+    /// versions of a type (and
+    /// [`max_average_schema_versions_per_type`](foryjit_wire::CodecLimits::max_average_schema_versions_per_type)
+    /// on average); a reader over
+    /// [`max_compile_ops`](crate::ForyJitBuilder::max_compile_ops) stays interpreted; and
+    /// readers are compiled as functions of at most
+    /// [`split_ops`](crate::ForyJitBuilder::split_ops) ops, which keeps a compile's memory flat
+    /// (one to a few MiB). Compiled readers are freed with their cache entry: see
+    /// [`ForyJit::live_remote_readers`](crate::ForyJit::live_remote_readers).
     Compiled,
     /// The interpreter serves at once; a message that gets hot (see
     /// [`ForyJitBuilder::compile_threshold_calls`](crate::ForyJitBuilder::compile_threshold_calls)
