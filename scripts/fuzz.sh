@@ -48,7 +48,7 @@ if [[ "${1:-}" == "--ci" ]]; then
             echo "fuzz target $t failed; the input is in fuzz/artifacts/$t/ (see fuzz/README.md)"
             exit 1
         fi
-        done_line=$(grep -E '^#[0-9]+ +DONE' "$work/$t.log" | tail -n 1 || true)
+        done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$work/$t.log" | tail -n 1 || true)
         execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$work/$t.log" | grep -oE '[0-9]+$')
         echo "$t: ${execs:-?} runs; ${done_line:-no DONE line}"
     done
