@@ -21,3 +21,6 @@ for tier in interp jit; do
     echo "== peer and conformance suites, FORYJIT_TIER=$tier"
     FORYJIT_TIER=$tier cargo test --locked -p foryjit-tests -p foryjit-cli -p foryjit
 done
+
+# Coverage-guided fuzzing of both tiers (fuzz/, cargo-fuzz on stable): fixed seed, a few minutes.
+bash scripts/fuzz.sh --ci
