@@ -66,9 +66,10 @@ enum Command {
     Demo,
     /// Read canonical JSON, write Fory bytes.
     Encode {
-        /// Fory IDL file.
-        #[arg(long)]
-        idl: PathBuf,
+        /// Fory IDL file; repeat for several, loaded in order (a later one may use the types
+        /// of an earlier one).
+        #[arg(long, required = true)]
+        idl: Vec<PathBuf>,
         /// Full type name, `package.Message`.
         #[arg(long = "type")]
         type_name: String,
@@ -87,24 +88,43 @@ enum Command {
         /// Execution tier.
         #[arg(long, value_enum, default_value = "auto")]
         tier: TierArg,
+        /// Read NDJSON (one value a line) and write a length-delimited message stream (see
+        /// the `foryjit::stream` docs).
+        #[arg(long)]
+        stream: bool,
+        /// With `--stream` in compatible mode: messages share TypeDefs (each sent once).
+        #[arg(long, requires = "stream")]
+        share_typedefs: bool,
     },
     /// Read Fory bytes, print canonical JSON.
     Decode {
-        /// Fory IDL file.
-        #[arg(long)]
-        idl: PathBuf,
+        /// Fory IDL file; repeat for several, loaded in order.
+        #[arg(long, required = true)]
+        idl: Vec<PathBuf>,
         /// Full type name, `package.Message`.
         #[arg(long = "type")]
         type_name: String,
-        /// Input bytes file (default: stdin).
+        /// Input bytes file (default: stdin; a file is memory-mapped, not read).
         #[arg(long = "in")]
         input: Option<PathBuf>,
+        /// Output file (default: stdout).
+        #[arg(long = "out")]
+        output: Option<PathBuf>,
         /// Serialization mode.
         #[arg(long, value_enum, default_value = "compatible")]
         mode: ModeArg,
         /// Execution tier.
         #[arg(long, value_enum, default_value = "auto")]
         tier: TierArg,
+        /// Read a length-delimited message stream and print NDJSON (one value a line).
+        #[arg(long)]
+        stream: bool,
+        /// With `--stream`: the messages share TypeDefs (written with `--share-typedefs`).
+        #[arg(long, requires = "stream")]
+        share_typedefs: bool,
+        /// Print each value on one line.
+        #[arg(long)]
+        compact: bool,
     },
     /// Measure what the compiled tier does for a schema: ns/op and MB/s in the interpreter and
     /// in compiled code, time to native code and code size.
@@ -142,6 +162,10 @@ enum CliError {
     UnknownType(String),
     #[error("decoded a value of another type than {0}")]
     OtherType(String),
+    #[error("line {line}: {source}")]
+    Line { line: usize, source: Box<CliError> },
+    #[error("message {index}: decoded a value of another type than {type_name}")]
+    OtherTypeAt { index: u64, type_name: String },
 }
 
 fn read_input(path: &Option<PathBuf>) -> Result<Vec<u8>, CliError> {
@@ -156,14 +180,12 @@ fn read_input(path: &Option<PathBuf>) -> Result<Vec<u8>, CliError> {
 }
 
 fn engine(
-    idl_path: &PathBuf,
+    idl_paths: &[PathBuf],
     type_name: &str,
     mode: ModeArg,
     strings: StringsArg,
     tier: Tier,
 ) -> Result<(ForyJit, TypeHandle), CliError> {
-    let text = std::fs::read_to_string(idl_path)
-        .map_err(|e| CliError::Io(idl_path.display().to_string(), e))?;
     let fory = ForyJit::builder()
         .tier(tier)
         .mode(match mode {
@@ -175,7 +197,11 @@ fn engine(
             StringsArg::Pyfory => StringPolicy::PyforyLike,
         })
         .build();
-    fory.load_idl(&text)?;
+    for path in idl_paths {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::Io(path.display().to_string(), e))?;
+        fory.load_idl(&text)?;
+    }
     let ty =
         fory.type_handle(type_name).ok_or_else(|| CliError::UnknownType(type_name.to_owned()))?;
     Ok((fory, ty))
@@ -261,7 +287,8 @@ fn bench(
     let mut rows = Vec::new();
     let mut native = serde_json::Value::Null;
     for (label, tier) in [("interpreter", Tier::Interpreter), ("compiled", Tier::Compiled)] {
-        let (fory, ty) = engine(idl, type_name, mode, StringsArg::Utf8, tier)?;
+        let (fory, ty) =
+            engine(std::slice::from_ref(idl), type_name, mode, StringsArg::Utf8, tier)?;
         let value = fory.from_json(ty, &doc)?;
         let bytes = fory.serialize(&value)?;
         let mut buf = Vec::with_capacity(bytes.len());
@@ -316,38 +343,138 @@ fn bench(
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Demo => demo(),
-        Command::Encode { idl, type_name, input, output, mode, strings, tier } => {
+        Command::Encode {
+            idl,
+            type_name,
+            input,
+            output,
+            mode,
+            strings,
+            tier,
+            stream,
+            share_typedefs,
+        } => {
             let (fory, ty) = engine(&idl, &type_name, mode, strings, tier.into())?;
-            let json: serde_json::Value = serde_json::from_slice(&read_input(&input)?)?;
-            let bytes = fory.serialize(&fory.from_json(ty, &json)?)?;
-            match output {
-                Some(p) => std::fs::write(&p, &bytes)
-                    .map_err(|e| CliError::Io(p.display().to_string(), e))?,
-                None => std::io::stdout()
-                    .write_all(&bytes)
-                    .map_err(|e| CliError::Io("stdout".into(), e))?,
-            }
-            Ok(())
+            let text = read_input(&input)?;
+            let bytes = if stream {
+                encode_stream(&fory, ty, &text, share_typedefs)?
+            } else {
+                let json: serde_json::Value = serde_json::from_slice(&text)?;
+                fory.serialize(&fory.from_json(ty, &json)?)?
+            };
+            let (mut out, name) = open_output(&output)?;
+            out.write_all(&bytes).and_then(|()| out.flush()).map_err(|e| CliError::Io(name, e))
         }
         Command::Bench { idl, type_name, input, seconds, json, mode } => {
             bench(&idl, &type_name, &input, seconds, json, mode)
         }
-        Command::Decode { idl, type_name, input, mode, tier } => {
+        Command::Decode {
+            idl,
+            type_name,
+            input,
+            output,
+            mode,
+            tier,
+            stream,
+            share_typedefs,
+            compact,
+        } => {
             let (fory, ty) = engine(&idl, &type_name, mode, StringsArg::Utf8, tier.into())?;
-            let value = fory.deserialize(&read_input(&input)?)?;
-            let root = match &value {
-                Value::Struct(s) => Some(s.ty),
-                Value::Enum(e) => Some(e.ty),
-                Value::Union(u) => Some(u.ty),
-                _ => None,
+            // A file is mapped, so a large payload or stream is never copied into memory.
+            let (mapped, read);
+            let bytes: &[u8] = match &input {
+                Some(p) => {
+                    mapped = foryjit::stream::MappedFile::open(p)
+                        .map_err(|e| CliError::Io(p.display().to_string(), e))?;
+                    mapped.bytes()
+                }
+                None => {
+                    read = read_input(&None)?;
+                    &read
+                }
             };
-            if root != Some(ty.index()) {
-                return Err(CliError::OtherType(type_name));
+            let (mut out, name) = open_output(&output)?;
+            let io = |e| CliError::Io(name.clone(), e);
+            let print =
+                |out: &mut dyn Write, value: &Value, compact: bool| -> Result<(), CliError> {
+                    let json = fory.to_json(ty, value)?;
+                    let text = if compact {
+                        serde_json::to_string(&json)?
+                    } else {
+                        serde_json::to_string_pretty(&json)?
+                    };
+                    writeln!(out, "{text}").map_err(io)
+                };
+            if stream {
+                let decoder = if share_typedefs {
+                    foryjit::stream::StreamDecoder::sharing_typedefs(&fory, bytes)
+                } else {
+                    foryjit::stream::StreamDecoder::new(&fory, bytes)
+                };
+                for (index, value) in decoder.enumerate() {
+                    let value = value?;
+                    if root_type(&value) != Some(ty.index()) {
+                        return Err(CliError::OtherTypeAt { index: index as u64, type_name });
+                    }
+                    print(&mut *out, &value, true)?;
+                }
+            } else {
+                let value = fory.deserialize(bytes)?;
+                if root_type(&value) != Some(ty.index()) {
+                    return Err(CliError::OtherType(type_name));
+                }
+                print(&mut *out, &value, compact)?;
             }
-            outln!("{}", serde_json::to_string_pretty(&fory.to_json(ty, &value)?)?);
-            Ok(())
+            out.flush().map_err(io)
         }
     }
+}
+
+/// The type a decoded root value is of, for checking it against `--type`.
+fn root_type(value: &Value) -> Option<foryjit::TypeIdx> {
+    match value {
+        Value::Struct(s) => Some(s.ty),
+        Value::Enum(e) => Some(e.ty),
+        Value::Union(u) => Some(u.ty),
+        _ => None,
+    }
+}
+
+/// The output (a file, or stdout) and its name for errors.
+fn open_output(path: &Option<PathBuf>) -> Result<(Box<dyn Write>, String), CliError> {
+    Ok(match path {
+        Some(p) => {
+            let name = p.display().to_string();
+            let file = std::fs::File::create(p).map_err(|e| CliError::Io(name.clone(), e))?;
+            (Box::new(std::io::BufWriter::new(file)), name)
+        }
+        None => (Box::new(std::io::BufWriter::new(std::io::stdout().lock())), "stdout".into()),
+    })
+}
+
+/// NDJSON (one canonical JSON value a line, blank lines skipped) to a length-delimited stream.
+fn encode_stream(
+    fory: &ForyJit,
+    ty: TypeHandle,
+    text: &[u8],
+    share_typedefs: bool,
+) -> Result<Vec<u8>, CliError> {
+    let mut w = if share_typedefs {
+        foryjit::stream::StreamWriter::sharing_typedefs(fory, Vec::new())
+    } else {
+        foryjit::stream::StreamWriter::new(fory, Vec::new())
+    };
+    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let at = |e: CliError| CliError::Line { line: i + 1, source: Box::new(e) };
+        let json: serde_json::Value =
+            serde_json::from_slice(line).map_err(|e| at(CliError::Json(e)))?;
+        let value = fory.from_json(ty, &json).map_err(|e| at(CliError::Fory(e)))?;
+        w.write(&value).map_err(|e| at(CliError::Fory(e)))?;
+    }
+    Ok(w.into_inner())
 }
 
 fn main() -> ExitCode {

@@ -180,3 +180,90 @@ fn a_closed_stdout_ends_every_command_quietly() {
         assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+#[test]
+fn ndjson_streams_round_trip_with_several_idl_files() {
+    // Two files loaded in order into one engine; the type comes from the second.
+    let base = write_tmp("base.fdl", b"package b;\nmessage Other [id=21] { int32 x = 1; }\n");
+    let top = write_tmp(
+        "top.fdl",
+        b"package t2;\nmessage Point [id=20] { int32 x = 1; int32 y = 2; }\nmessage Shape [id=22] { string name = 1; list<Point> points = 2; }\n",
+    );
+    let lines = [
+        serde_json::json!({"name": "a", "points": [{"x": 1, "y": 2}]}),
+        serde_json::json!({"name": "b", "points": []}),
+        serde_json::json!({"name": "ç", "points": [{"x": -1, "y": 0}, {"x": 3, "y": 4}]}),
+    ];
+    let ndjson: String = lines.iter().map(|l| format!("{l}\n\n")).collect();
+    for share in [false, true] {
+        let mut enc_cmd = bin();
+        enc_cmd.args(["encode", "--idl"]).arg(&base).arg("--idl").arg(&top);
+        enc_cmd.args(["--type", "t2.Shape", "--stream"]);
+        if share {
+            enc_cmd.arg("--share-typedefs");
+        }
+        let enc = run(&mut enc_cmd, ndjson.as_bytes());
+        assert!(enc.status.success(), "{}", String::from_utf8_lossy(&enc.stderr));
+        let stream = write_tmp(&format!("shapes-{share}.stream"), &enc.stdout);
+        let out = std::env::temp_dir()
+            .join(format!("foryjit-cli-{}", std::process::id()))
+            .join(format!("shapes-{share}.ndjson"));
+        let mut dec_cmd = bin();
+        dec_cmd.args(["decode", "--idl"]).arg(&base).arg("--idl").arg(&top);
+        dec_cmd
+            .args(["--type", "t2.Shape", "--stream", "--in"])
+            .arg(&stream)
+            .arg("--out")
+            .arg(&out);
+        if share {
+            dec_cmd.arg("--share-typedefs");
+        }
+        let dec = run(&mut dec_cmd, b"");
+        assert!(dec.status.success(), "{}", String::from_utf8_lossy(&dec.stderr));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let back: Vec<serde_json::Value> =
+            text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(back, lines, "share {share}");
+    }
+}
+
+#[test]
+fn stream_errors_name_the_line_or_the_message() {
+    let idl = write_tmp("s.fdl", FDL.as_bytes());
+    let enc = run(
+        bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "t.P", "--stream"]),
+        b"{\"x\": 1, \"name\": \"a\"}\n{\"x\": \"no\", \"name\": \"b\"}\n",
+    );
+    assert!(!enc.status.success());
+    let err = String::from_utf8_lossy(&enc.stderr);
+    assert!(err.contains("line 2"), "{err}");
+
+    let good = run(
+        bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "t.P", "--stream"]),
+        b"{\"x\": 1, \"name\": \"a\"}\n{\"x\": 2, \"name\": \"b\"}\n",
+    );
+    assert!(good.status.success());
+    let cut = &good.stdout[..good.stdout.len() - 1];
+    let dec =
+        run(bin().args(["decode", "--idl"]).arg(&idl).args(["--type", "t.P", "--stream"]), cut);
+    assert!(!dec.status.success());
+    // The first message is printed before the error on the second.
+    assert_eq!(String::from_utf8_lossy(&dec.stdout).lines().count(), 1);
+    let err = String::from_utf8_lossy(&dec.stderr);
+    assert!(err.contains("message 1 at byte"), "{err}");
+}
+
+#[test]
+fn compact_prints_one_line() {
+    let idl = write_tmp("c.fdl", FDL.as_bytes());
+    let enc = run(
+        bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "t.P"]),
+        br#"{"x": 5, "name": "n"}"#,
+    );
+    let dec = run(
+        bin().args(["decode", "--compact", "--idl"]).arg(&idl).args(["--type", "t.P"]),
+        &enc.stdout,
+    );
+    assert!(dec.status.success());
+    assert_eq!(String::from_utf8_lossy(&dec.stdout), "{\"x\":5,\"name\":\"n\",\"n\":null}\n");
+}
