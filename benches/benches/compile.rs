@@ -25,7 +25,7 @@
 
 use foryjit::schema::Limits;
 use foryjit::{ForyJit, SchemaDesc, Tier, TierState};
-use foryjit_benches::{parse_json, SHAPES, SHAPES_FDL};
+use foryjit_benches::{parse_json, shapes_schema, SHAPES};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
@@ -364,7 +364,7 @@ impl Histogram {
 fn latency_during_compile() {
     let n = 10_000;
     let fory = engine(Tier::Auto);
-    fory.load_idl(SHAPES_FDL).expect("shapes FDL loads");
+    fory.register_schema(shapes_schema()).expect("shapes schema loads");
     assert!(fory.wait_for_compiles(Duration::from_secs(120)), "shapes compile");
     let small = fory.type_handle("bench.NumericStruct").expect("NumericStruct");
     let small_stats = fory.type_stats(small).expect("stats");

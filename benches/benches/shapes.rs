@@ -10,11 +10,13 @@
 //! `fory_derive`, `fory_compat`, `prost`, `rmp_serde`, `avro_value`, `prost_reflect`, `json_value`
 //! or `rmpv_value`. `scripts/bench.sh` turns criterion's estimates into a table.
 //!
-//! Before anything is timed, every shape is checked: foryjit decodes the fory crate's
-//! compatible=false bytes to exactly the value built from the shape's JSON, the fory crate decodes
-//! foryjit's bytes to exactly the struct built from the same JSON, the compatible-mode bytes
-//! round-trip through the fory crate, both foryjit tiers write the same bytes, and every peer's
-//! bytes decode to the data built from the same JSON (see `check_peers`).
+//! Before anything is timed, every shape is checked: foryjit writes exactly the fory crate's
+//! bytes in both modes (the derive's `MediaContent` holds a plain `Media`, and foryjit's schema
+//! says so: `shapes_schema`), foryjit decodes the fory crate's compatible=false bytes to exactly
+//! the value built from the shape's JSON, the fory crate decodes foryjit's bytes to exactly the
+//! struct built from the same JSON, the compatible-mode bytes round-trip through the fory crate,
+//! both foryjit tiers write the same bytes, and every peer's bytes decode to the data built from
+//! the same JSON (see `check_peers`).
 
 use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::writer::datum::GenericDatumWriter;
@@ -26,8 +28,8 @@ use foryjit_benches::peers::{
     serde_shapes as sd,
 };
 use foryjit_benches::{
-    fory_derive, parse_json, FromJson, MediaContent, MediaContentList, NumericStruct,
-    NumericStructList, Sample, SampleList, PACKAGE, SHAPES, SHAPES_FDL,
+    fory_derive, parse_json, shapes_schema, FromJson, MediaContent, MediaContentList,
+    NumericStruct, NumericStructList, Sample, SampleList, PACKAGE, SHAPES,
 };
 use prost::Message;
 use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, ReflectMessage};
@@ -224,12 +226,11 @@ where
     assert_eq!(sys.derive.deserialize::<T>(&theirs).expect("derive round trip"), record);
     assert_eq!(sys.compat.deserialize::<T>(&theirs_compat).expect("compat round trip"), record);
 
-    eprintln!(
-        "check {name}: ok; bytes foryjit {} / fory derive {} ({}) / fory compat {}",
-        ours.len(),
-        theirs.len(),
-        if ours == theirs { "identical" } else { "DIFFERENT" },
-        theirs_compat.len(),
+    // Byte-identical to the derive in same-schema mode (plain `Media` field: no flag byte).
+    assert!(
+        ours == theirs,
+        "{name}: foryjit's bytes differ from fory derive's (plain struct fields must be \
+         non-nullable in shapes_schema)\n  foryjit {ours:02x?}\n  derive  {theirs:02x?}"
     );
 
     let avro_schema = avro_shapes::schema(name);
@@ -265,6 +266,17 @@ where
         .unwrap_or_else(|e| panic!("{name}: fory compat cannot read foryjit compat bytes: {e}"));
     assert_eq!(back, record, "{name}: fory compat decodes foryjit compat bytes to other data");
     assert_eq!(sys.compiled_compat.deserialize(&ours_compat).expect("compat round trip"), value);
+    // Byte-identical to the derive in compatible mode too (TypeDefs, nullable bits).
+    assert!(
+        ours_compat == theirs_compat,
+        "{name}: foryjit's compatible bytes differ from fory compat's\n  foryjit {ours_compat:02x?}\n  \
+         compat  {theirs_compat:02x?}"
+    );
+    eprintln!(
+        "check {name}: ok; bytes identical to the fory derive's: {} same-schema, {} compatible",
+        ours.len(),
+        ours_compat.len(),
+    );
     group.bench_function(BenchmarkId::new("ser", "foryjit_jit_compat"), |b| {
         b.iter(|| {
             sys.compiled_compat.serialize_into(black_box(&value), &mut buf).unwrap();
@@ -387,11 +399,11 @@ fn shapes(c: &mut Criterion) {
     // Same-schema mode, against the crate's compatible=false; the compatible-mode engine is
     // compared with the crate's compatible=true.
     let jit = ForyJit::builder().tier(Tier::Interpreter).compatible(false).build();
-    jit.load_idl(SHAPES_FDL).expect("shapes FDL loads");
+    jit.register_schema(shapes_schema()).expect("shapes schema loads");
     let compiled = ForyJit::builder().tier(Tier::Compiled).compatible(false).build();
-    compiled.load_idl(SHAPES_FDL).expect("shapes FDL compiles");
+    compiled.register_schema(shapes_schema()).expect("shapes schema compiles");
     let compiled_compat = ForyJit::builder().tier(Tier::Compiled).compatible(true).build();
-    compiled_compat.load_idl(SHAPES_FDL).expect("shapes FDL compiles");
+    compiled_compat.register_schema(shapes_schema()).expect("shapes schema compiles");
     let sys = Systems {
         jit,
         compiled,

@@ -2,10 +2,12 @@
 //!
 //! The standard benchmark shapes (`data/shapes.fdl` and one canonical-JSON value per shape, copied
 //! from the shared benchmark set) and, for the `fory` crate's derive, Rust structs that mirror the
-//! FDL: the same type ids, the same field tag ids, `Option<T>` for message-typed fields,
-//! `#[fory(array)]` for `array<T>` fields, and `#[repr(i32)]` enums with explicit discriminants.
-//! The structs are built from the same JSON files as the foryjit values, so every system encodes
-//! identical data.
+//! FDL: the same type ids, the same field tag ids, a plain `Media` field in `MediaContent` (as
+//! the fory benchmarks declare it), `#[fory(array)]` for `array<T>` fields, and `#[repr(i32)]`
+//! enums with explicit discriminants. FDL makes every message field nullable (as fory-compiler
+//! does), so foryjit registers [`shapes_schema`]: the FDL with `MediaContent.media` made
+//! non-nullable, like the derive struct's field; the two write identical bytes. The structs are
+//! built from the same JSON files as the foryjit values, so every system encodes identical data.
 //!
 //! The peer systems of the benchmark (prost, rmp-serde, apache-avro, prost-reflect, serde_json,
 //! rmpv) have their mirror code in [`peers`], one module per system.
@@ -13,6 +15,8 @@
 pub mod peers;
 
 use fory::{Fory, ForyEnum, ForyStruct};
+use foryjit::schema::TypeDesc;
+use foryjit::SchemaDesc;
 use serde_json::Value as Json;
 
 /// The shapes schema (Fory IDL).
@@ -30,6 +34,30 @@ pub const SHAPES: [(&str, &str); 6] = [
 
 /// The package of the shapes schema.
 pub const PACKAGE: &str = "bench";
+
+/// The message fields of [`SHAPES_FDL`] that the derive structs hold as a plain `T` (no
+/// `Option`): non-nullable in [`shapes_schema`].
+pub const PLAIN_FIELDS: [(&str, &str); 1] = [("bench.MediaContent", "media")];
+
+/// The shapes schema foryjit registers: [`SHAPES_FDL`] with the [`PLAIN_FIELDS`] non-nullable,
+/// so that foryjit's bytes equal the derive structs'.
+pub fn shapes_schema() -> SchemaDesc {
+    let mut desc = SchemaDesc::from_idl(SHAPES_FDL).expect("shapes FDL parses");
+    for (ty, field) in PLAIN_FIELDS {
+        let f = desc
+            .types
+            .iter_mut()
+            .find_map(|t| match t {
+                TypeDesc::Message(m) if m.full_name == ty => {
+                    m.fields.iter_mut().find(|f| f.name == field)
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{ty} has no field {field}"));
+        f.nullable = false;
+    }
+    desc
+}
 
 /// `enum Player [id=6]`.
 #[derive(ForyEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -183,8 +211,8 @@ pub struct Image {
 #[allow(missing_docs)]
 #[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
 pub struct MediaContent {
-    #[fory(id = 1, nullable = true)]
-    pub media: Option<Media>,
+    #[fory(id = 1)]
+    pub media: Media,
     #[fory(id = 2)]
     pub images: Vec<Image>,
 }
@@ -379,10 +407,7 @@ impl FromJson for Image {
 impl FromJson for MediaContent {
     fn from_json(j: &Json) -> Self {
         MediaContent {
-            media: match field(j, "media") {
-                Json::Null => None,
-                m => Some(Media::from_json(m)),
-            },
+            media: Media::from_json(field(j, "media")),
             images: list_of(j, "images").iter().map(Image::from_json).collect(),
         }
     }

@@ -1448,6 +1448,17 @@ struct Env {
 }
 
 fn env(mode: CrateMode, fdl: &str, register: fn(&mut Fory) -> Result<(), fory::Error>) -> Env {
+    let desc = foryjit::SchemaDesc::from_idl(fdl)
+        .unwrap_or_else(|e| panic!("foryjit cannot parse the schema: {e}"));
+    env_desc(mode, desc, register)
+}
+
+/// As [`env`], with foryjit's schema given as a descriptor (see [`plain_fields`]).
+fn env_desc(
+    mode: CrateMode,
+    desc: foryjit::SchemaDesc,
+    register: fn(&mut Fory) -> Result<(), fory::Error>,
+) -> Env {
     let jit = match mode {
         CrateMode::SameSchema => ForyJit::builder().compatible(false),
         // Compatible mode is the builder's default: nothing to set.
@@ -1460,7 +1471,7 @@ fn env(mode: CrateMode, fdl: &str, register: fn(&mut Fory) -> Result<(), fory::E
         mode == CrateMode::Compatible,
         "foryjit's mode for {mode:?}"
     );
-    jit.load_idl(fdl).unwrap_or_else(|e| panic!("foryjit cannot load the schema: {e}"));
+    jit.register_schema(desc).unwrap_or_else(|e| panic!("foryjit cannot load the schema: {e}"));
     let mut fory = Fory::builder().xlang(true).compatible(mode == CrateMode::Compatible).build();
     register(&mut fory).unwrap_or_else(|e| panic!("fory registration: {e:?}"));
     if mode == CrateMode::SameSchema {
@@ -2424,6 +2435,8 @@ in_both_modes!(
     large_collections,
     root_values,
     bench_shapes,
+    plain_struct_fields,
+    plain_media_content,
 );
 
 fn f16s(bits: u16) -> Float16 {
@@ -3514,5 +3527,347 @@ fn compatible_evolution_by_name() {
     for _ in 0..2 {
         assert_eq!(jit_read(&jit1, "fcn.Item", &f1b), j1);
         assert_eq!(jit_read(&jit1, "fcn.Item", &c2b), want1);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests: plain (non-`Option`) struct fields
+// ---------------------------------------------------------------------------------------------
+//
+// A derive struct's plain `T` field of struct type is non-nullable: the crate writes no flag
+// byte before it (`RefMode::None`), puts nullable 0 in the struct hash's fingerprint (same-schema
+// mode) and clears the nullable bit of its TypeDef field (compatible mode); the type meta of
+// compatible mode is still written. FDL makes every message field nullable (fory-compiler
+// does), so foryjit's side of these tests is the FDL with those fields made non-nullable in the
+// descriptor ([`plain_fields`]).
+
+/// The plain-field schema; [`PLAIN_FIELDS`] lists the fields that are plain `T` in the mirrors.
+const PLAIN_FDL: &str = r#"
+package fp;
+
+message Pt [id=401] {
+    int32 x = 1;
+    int32 y = 2;
+}
+
+// `p` is a plain `Pt`, `q` an `Option<Pt>`.
+message Wrap [id=402] {
+    Pt p = 1;
+    optional Pt q = 2;
+}
+
+message Leaf [id=403] {
+    int32 x = 1;
+    string name = 2;
+    optional int64 opt = 3;
+}
+
+message Mid [id=404] {
+    Leaf leaf = 1;
+    optional string note = 2;
+    Leaf maybe = 3;
+    list<Leaf> leaves = 4;
+    int32 n = 5;
+}
+
+message Top [id=405] {
+    Mid mid = 1;
+    int32 tail = 2;
+    Leaf other = 3;
+    Wrap wrap = 4;
+}
+"#;
+
+/// (message, field) pairs of [`PLAIN_FDL`] that are plain `T` fields in the Rust mirrors.
+const PLAIN_FIELDS: &[(&str, &str)] = &[
+    ("fp.Wrap", "p"),
+    ("fp.Mid", "leaf"),
+    ("fp.Top", "mid"),
+    ("fp.Top", "other"),
+    ("fp.Top", "wrap"),
+];
+
+/// `fdl` as a descriptor with the `fields` made non-nullable (each must exist).
+fn plain_fields(fdl: &str, fields: &[(&str, &str)]) -> foryjit::SchemaDesc {
+    let mut desc = foryjit::SchemaDesc::from_idl(fdl).expect("FDL parses");
+    for &(ty, field) in fields {
+        let f = desc
+            .types
+            .iter_mut()
+            .find_map(|t| match t {
+                foryjit::schema::TypeDesc::Message(m) if m.full_name == ty => {
+                    m.fields.iter_mut().find(|f| f.name == field)
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{ty} has no field {field}"));
+        f.nullable = false;
+    }
+    desc
+}
+
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct Pt {
+    #[fory(id = 1)]
+    x: i32,
+    #[fory(id = 2)]
+    y: i32,
+}
+
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct Wrap {
+    #[fory(id = 1)]
+    p: Pt,
+    #[fory(id = 2)]
+    q: Option<Pt>,
+}
+
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct Leaf {
+    #[fory(id = 1)]
+    x: i32,
+    #[fory(id = 2)]
+    name: String,
+    #[fory(id = 3)]
+    opt: Option<i64>,
+}
+
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct Mid {
+    #[fory(id = 1)]
+    leaf: Leaf,
+    #[fory(id = 2)]
+    note: Option<String>,
+    #[fory(id = 3)]
+    maybe: Option<Leaf>,
+    #[fory(id = 4)]
+    leaves: Vec<Leaf>,
+    #[fory(id = 5)]
+    n: i32,
+}
+
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct Top {
+    #[fory(id = 1)]
+    mid: Mid,
+    #[fory(id = 2)]
+    tail: i32,
+    #[fory(id = 3)]
+    other: Leaf,
+    #[fory(id = 4)]
+    wrap: Wrap,
+}
+
+mirror_struct!(Pt = "fp.Pt" { x: plain, y: plain });
+mirror_struct!(Wrap = "fp.Wrap" { p: plain, q: plain });
+mirror_struct!(Leaf = "fp.Leaf" { x: plain, name: plain, opt: plain });
+mirror_struct!(Mid = "fp.Mid" { leaf: plain, note: plain, maybe: plain, leaves: plain, n: plain });
+mirror_struct!(Top = "fp.Top" { mid: plain, tail: plain, other: plain, wrap: plain });
+
+fn register_fp(f: &mut Fory) -> Result<(), fory::Error> {
+    f.register::<Pt>(401)?;
+    f.register::<Wrap>(402)?;
+    f.register::<Leaf>(403)?;
+    f.register::<Mid>(404)?;
+    f.register::<Top>(405)?;
+    Ok(())
+}
+
+fn fp_env(mode: CrateMode) -> Env {
+    env_desc(mode, plain_fields(PLAIN_FDL, PLAIN_FIELDS), register_fp)
+}
+
+fn gen_pt(g: &mut Gen) -> Pt {
+    Pt { x: g.i32(), y: g.i32() }
+}
+
+fn gen_wrap(g: &mut Gen) -> Wrap {
+    Wrap { p: gen_pt(g), q: g.opt(gen_pt) }
+}
+
+fn gen_leaf(g: &mut Gen) -> Leaf {
+    Leaf { x: g.i32(), name: g.string(), opt: g.opt(Gen::i64) }
+}
+
+fn gen_mid(g: &mut Gen) -> Mid {
+    Mid {
+        leaf: gen_leaf(g),
+        note: g.opt(Gen::string),
+        maybe: g.opt(gen_leaf),
+        leaves: g.vec(6, gen_leaf),
+        n: g.i32(),
+    }
+}
+
+fn gen_top(g: &mut Gen) -> Top {
+    Top { mid: gen_mid(g), tail: g.i32(), other: gen_leaf(g), wrap: gen_wrap(g) }
+}
+
+/// The bytes of `Wrap { p: Pt { x: 1, y: 2 }, q: None }`, pinned (the crate writes the same):
+/// no flag byte before `p`, `fd` for `q`.
+/// * same-schema: `01 ff 1b 92 03` (root), Wrap's hash `b4 88 c8 0d`, then `p` with no type meta
+///   (registered by id): Pt's hash `3d 37 2c 49` and `02 04`; then `fd`.
+/// * compatible: `01 ff 1c 00` + Wrap's TypeDef, whose fields are `c4 1c` (tag 1, nullable bit
+///   clear) and `ca 1c` (tag 2, nullable); then `p` as `1c 02` + Pt's TypeDef + `02 04`, with
+///   no flag before its type meta; then `fd`.
+fn wrap_pinned(mode: CrateMode) -> &'static str {
+    match mode {
+        CrateMode::SameSchema => "01ff1b9203 b488c80d 3d372c49 0204 fd",
+        CrateMode::Compatible => {
+            "01ff1c00 0710d0456ef2190b c29203 c41c ca1c \
+             1c02 07d00e1be6a4a023 c29103c405c805 0204 fd"
+        }
+    }
+}
+
+fn plain_struct_fields(mode: CrateMode) {
+    let e = fp_env(mode);
+    let wrap = Wrap { p: Pt { x: 1, y: 2 }, q: None };
+    let ours = e.jit.serialize(&wrap.value(&e.jit)).expect("foryjit serializes Wrap");
+    let pinned = unhex(wrap_pinned(mode));
+    assert_eq!(hex(&ours), hex(&pinned), "pinned Wrap bytes ({mode:?})");
+    let theirs = e.fory.serialize(&wrap).expect("crate serializes Wrap");
+    assert_eq!(hex(&theirs), hex(&pinned), "the crate's Wrap bytes ({mode:?})");
+    let mut run = Run::new(&e, "plain_struct_fields");
+    run.case(&e, "pinned", &wrap, Bytes::Exact);
+    run.case(&e, "default", &Pt::default(), Bytes::Exact);
+    run.case(&e, "default", &Wrap::default(), Bytes::Exact);
+    run.case(&e, "default", &Leaf::default(), Bytes::Exact);
+    run.case(&e, "default", &Mid::default(), Bytes::Exact);
+    run.case(&e, "default", &Top::default(), Bytes::Exact);
+    let mut g = run.rng();
+    for i in 0..RANDOM_CASES {
+        let v = gen_wrap(&mut g);
+        run.case(&e, format!("random #{i}"), &v, Bytes::Exact);
+        let v = gen_mid(&mut g);
+        run.case(&e, format!("random #{i}"), &v, Bytes::Exact);
+        let v = gen_top(&mut g);
+        run.case(&e, format!("random #{i}"), &v, Bytes::Exact);
+    }
+    run.finish();
+    // A null in a plain field is the caller's error, not a flag byte.
+    let mut v = wrap.value(&e.jit);
+    assert!(e.jit.set(&mut v, "p", Value::Null));
+    let err = e.jit.serialize(&v).expect_err("null in a non-nullable struct field");
+    assert!(err.to_string().contains('p'), "{err}");
+}
+
+/// `MediaContent` with a plain `media: Media` field, as the fory benchmarks declare it.
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct PlainMediaContent {
+    #[fory(id = 1)]
+    media: Media,
+    #[fory(id = 2)]
+    images: Vec<Image>,
+}
+
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct PlainMediaContentList {
+    #[fory(id = 1)]
+    media_content_list: Vec<PlainMediaContent>,
+}
+
+mirror_struct!(PlainMediaContent = "bench.MediaContent" { media: plain, images: plain });
+mirror_struct!(PlainMediaContentList = "bench.MediaContentList" { media_content_list: plain });
+
+fn register_plain_media(f: &mut Fory) -> Result<(), fory::Error> {
+    f.register::<Media>(3)?;
+    f.register::<Image>(4)?;
+    f.register::<PlainMediaContent>(5)?;
+    f.register::<Player>(6)?;
+    f.register::<Size>(7)?;
+    f.register::<PlainMediaContentList>(10)?;
+    Ok(())
+}
+
+/// The benchmark's MediaContent shapes with `media` non-nullable: byte-identical to the crate's
+/// structs with a plain `Media` field.
+fn plain_media_content(mode: CrateMode) {
+    let desc = plain_fields(BENCH_FDL, &[("bench.MediaContent", "media")]);
+    let e = env_desc(mode, desc, register_plain_media);
+    let mut run = Run::new(&e, "plain_media_content");
+    let plain = |m: MediaContent| PlainMediaContent {
+        media: m.media.unwrap_or_default(),
+        images: m.images,
+    };
+    let data = plain(bench_media_content());
+    run.case(&e, "data", &data, Bytes::Exact);
+    let list = PlainMediaContentList { media_content_list: vec![data; 5] };
+    run.case(&e, "data", &list, Bytes::Exact);
+    run.case(&e, "default", &PlainMediaContent::default(), Bytes::Exact);
+    let mut g = run.rng();
+    for i in 0..RANDOM_CASES / 3 {
+        let v = plain(gen_media_content(&mut g));
+        run.case(&e, format!("random #{i}"), &v, Bytes::Exact);
+        if i % 10 == 0 {
+            let items = g.vec(5, gen_media_content).into_iter().map(plain).collect();
+            let v = PlainMediaContentList { media_content_list: items };
+            run.case(&e, format!("random #{i}"), &v, Bytes::Exact);
+        }
+    }
+    run.finish();
+}
+
+/// An older `fp.Wrap` without the plain field `p`.
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct WrapV0 {
+    #[fory(id = 2)]
+    q: Option<Pt>,
+}
+
+/// `fp.Wrap` with `p` nullable (`Option<Pt>`).
+#[derive(ForyStruct, Debug, Clone, PartialEq, Default)]
+struct WrapOpt {
+    #[fory(id = 1)]
+    p: Option<Pt>,
+    #[fory(id = 2)]
+    q: Option<Pt>,
+}
+
+/// Compatible mode: a writer without the plain field `p`, or with `p` nullable, against readers
+/// (the crate's plain-`Pt` mirror and foryjit) whose `p` is plain: a missing `p` is `Pt`'s
+/// default on both sides; a present one is read whatever its flag.
+#[test]
+fn compatible_evolution_plain_struct_field() {
+    let e = fp_env(CrateMode::Compatible);
+    let v0_jit = ForyJit::builder().string_policy(StringPolicy::Utf8).build();
+    v0_jit
+        .load_idl(
+            "package fp; message Pt [id=401] { int32 x = 1; int32 y = 2; }\n\
+                   message Wrap [id=402] { optional Pt q = 2; }",
+        )
+        .expect("v0 schema");
+    let mut v0 = crate_compatible();
+    v0.register::<Pt>(401).expect("register Pt");
+    v0.register::<WrapV0>(402).expect("register WrapV0");
+    let mut opt = crate_compatible();
+    opt.register::<Pt>(401).expect("register Pt");
+    opt.register::<WrapOpt>(402).expect("register WrapOpt");
+
+    for q in [None, Some(Pt { x: -1, y: 1 << 20 })] {
+        let w0 = WrapV0 { q: q.clone() };
+        let want = Wrap { p: Pt::default(), q: q.clone() };
+        let q_json = q.as_ref().map_or(Json::Null, Mirror::json);
+        let crate_bytes = v0.serialize(&w0).expect("crate writes v0");
+        let jit_bytes = jit_write(&v0_jit, "fp.Wrap", serde_json::json!({"q": q_json}));
+        assert_eq!(hex(&jit_bytes), hex(&crate_bytes), "v0 bytes");
+        for bytes in [&crate_bytes, &jit_bytes] {
+            let theirs: Wrap = e.fory.deserialize(bytes).expect("crate reads v0 into Wrap");
+            assert_eq!(theirs, want, "crate, {}", hex(bytes));
+            assert_eq!(jit_read(&e.jit, "fp.Wrap", bytes), want.json(), "foryjit, {}", hex(bytes));
+        }
+        // `p` written nullable and present: read as is.
+        let wo = WrapOpt { p: Some(Pt { x: 5, y: -5 }), q: q.clone() };
+        let bytes = opt.serialize(&wo).expect("crate writes WrapOpt");
+        let want = Wrap { p: Pt { x: 5, y: -5 }, q: q.clone() };
+        let theirs: Wrap = e.fory.deserialize(&bytes).expect("crate reads WrapOpt into Wrap");
+        assert_eq!(theirs, want);
+        assert_eq!(jit_read(&e.jit, "fp.Wrap", &bytes), want.json());
+        // `p` written nullable and null: `Pt`'s default on both sides (as for a missing field).
+        let bytes = opt.serialize(&WrapOpt { p: None, q: q.clone() }).expect("crate writes");
+        let want = Wrap { p: Pt::default(), q: q.clone() };
+        let theirs: Wrap = e.fory.deserialize(&bytes).expect("crate reads a null into Pt");
+        assert_eq!(theirs, want);
+        assert_eq!(jit_read(&e.jit, "fp.Wrap", &bytes), want.json());
     }
 }

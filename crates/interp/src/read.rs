@@ -405,7 +405,10 @@ pub(crate) fn exec_read_op(
 }
 
 /// The value a non-nullable field gets when the writer did not send it (compatible mode): zero,
-/// empty, the first declared enum member; messages, unions and `any` stay null.
+/// empty, the first declared enum member; a message, the struct of its fields' defaults (its
+/// nullable and reference-tracked fields null), as the fory crate's `Default` of a plain `T`
+/// field; unions and `any` stay null. Registration rejects cycles of non-nullable, untracked
+/// message fields, so the recursion ends.
 fn default_value(cat: &Catalog, ty: &ResolvedType) -> Value {
     match ty {
         ResolvedType::Bool => Value::Bool(false),
@@ -452,8 +455,25 @@ fn default_value(cat: &Catalog, ty: &ResolvedType) -> Value {
                 None => Value::Null,
             }
         }
+        ResolvedType::Message(t) => match cat.registry().message(*t) {
+            Some(m) => {
+                let fields = m
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        if f.nullable || f.tracking_ref {
+                            Value::Null
+                        } else {
+                            default_value(cat, &f.ty)
+                        }
+                    })
+                    .collect();
+                Value::Struct(StructValue::new(*t, fields))
+            }
+            None => Value::Null,
+        },
         // A union has no natural default; a missing union field stays null.
-        ResolvedType::Message(_) | ResolvedType::Union(_) | ResolvedType::Any => Value::Null,
+        ResolvedType::Union(_) | ResolvedType::Any => Value::Null,
     }
 }
 

@@ -137,11 +137,16 @@ fn gen_schema(rng: &mut StdRng, n: usize) -> Schema {
     let mut fields = Vec::with_capacity(n);
     for i in 0..n {
         let k = KINDS[rng.random_range(0..KINDS.len())];
-        // Union fields carry no null flag (as the peers write them).
-        let nullable =
-            matches!(k, Kind::Inner) || (!matches!(k, Kind::Uni) && rng.random_bool(0.25));
+        // Union fields carry no null flag (as the peers write them). FDL makes every message
+        // field nullable; half of them are named `p<i>`, which `engines` makes plain.
+        let (nullable, name) = match k {
+            Kind::Inner if rng.random_bool(0.5) => (false, 'p'),
+            Kind::Inner => (true, 'f'),
+            Kind::Uni => (false, 'f'),
+            _ => (rng.random_bool(0.25), 'f'),
+        };
         let opt = if nullable && !matches!(k, Kind::Inner) { "optional " } else { "" };
-        fdl.push_str(&format!("  {opt}{} f{i} = {};\n", fdl_type(k), i + 1));
+        fdl.push_str(&format!("  {opt}{} {name}{i} = {};\n", fdl_type(k), i + 1));
         fields.push((k, nullable));
     }
     fdl.push_str("}\n");
@@ -168,6 +173,8 @@ fn evolve(rng: &mut StdRng, schema: &Schema) -> String {
     out.extend(fields.iter().map(|l| l.to_string()));
     out.push(format!("  int32 added_a = {};", n + 1));
     out.push(format!("  optional string added_b = {};", n + 2));
+    // plain (see `engines`): the reader fills in the struct of Inner's defaults
+    out.push(format!("  Inner p_added = {};", n + 3));
     out.push("}".into());
     out.join("\n")
 }
@@ -401,9 +408,25 @@ fn corrupt(rng: &mut StdRng, v: &Value) -> Value {
     v
 }
 
+/// `fdl` as a descriptor in which the message fields of `d.M` named `p...` are non-nullable
+/// (plain `T` struct fields, which FDL cannot say).
+fn plain_fields(fdl: &str) -> SchemaDesc {
+    let mut desc = SchemaDesc::from_idl(fdl).unwrap_or_else(|e| panic!("{e}\n{fdl}"));
+    for t in &mut desc.types {
+        if let foryjit::schema::TypeDesc::Message(m) = t {
+            if m.full_name == "d.M" {
+                m.fields.iter_mut().filter(|f| f.name.starts_with('p')).for_each(|f| {
+                    f.nullable = false;
+                });
+            }
+        }
+    }
+    desc
+}
+
 /// An interpreter-only and a JIT-only engine in the same mode. TypeDef limits are raised so
 /// that schemas of thousands of fields (past the peers' 512 fields / 4 KiB) run in compatible
-/// mode too.
+/// mode too. Message fields of `d.M` named `p...` are plain (see [`plain_fields`]).
 fn engines(fdl: &str, compatible: bool) -> (ForyJit, ForyJit) {
     let limits = foryjit::CodecLimits {
         max_type_fields: 1 << 16,
@@ -417,7 +440,7 @@ fn engines(fdl: &str, compatible: bool) -> (ForyJit, ForyJit) {
             .limits(limits)
             .string_policy(StringPolicy::PyforyLike)
             .build();
-        f.load_idl(fdl).unwrap_or_else(|e| panic!("{e}\n{fdl}"));
+        f.register_schema(plain_fields(fdl)).unwrap_or_else(|e| panic!("{e}\n{fdl}"));
         f
     };
     let (i, j) = (make(Tier::Interpreter), make(Tier::Compiled));
@@ -543,7 +566,8 @@ fn nested_calls_at_the_depth_limit_agree() {
     // counter itself: chains of nested structs around the limit must succeed or fail exactly
     // where the interpreter's do (same error, offset and path), writing and reading, through
     // nullable and non-nullable struct fields and lists of structs (a list is a level too).
-    // FDL makes every message field nullable; a descriptor can make one plain.
+    // FDL makes every message field nullable; a descriptor can make one plain (`plain`, `head`:
+    // no flag byte).
     let schema = || {
         let int = || FieldType::Int32(IntEncoding::Varint);
         SchemaDesc::new("d")
@@ -630,7 +654,8 @@ fn tiny_chunks_agree_with_the_interpreter() {
             .split_ops(1 + case % 3)
             .quick_regalloc(case % 4 == 1)
             .build();
-        jit.load_idl(&schema.fdl).unwrap_or_else(|e| panic!("{e}\n{}", schema.fdl));
+        jit.register_schema(plain_fields(&schema.fdl))
+            .unwrap_or_else(|e| panic!("{e}\n{}", schema.fdl));
         for _ in 0..8 {
             let v = gen_struct(&mut rng, &jit, &schema);
             let bytes = interp.serialize(&v).unwrap();
@@ -662,5 +687,54 @@ fn split_functions_agree_with_the_interpreter() {
         assert_eq!(interp.deserialize(cut), jit.deserialize(cut));
         let bad = corrupt(&mut rng, &v);
         assert_eq!(interp.serialize(&bad), jit.serialize(&bad));
+    }
+}
+
+#[test]
+fn plain_struct_fields_agree_at_every_cut() {
+    // Message fields without a flag byte (plain `T` struct fields): the compiled parent calls
+    // the child's code at the field's first byte. Every truncation, a null where none is
+    // allowed, and a reader whose version adds a plain field (filled with the struct of its
+    // defaults) must come out of both tiers the same, in both modes.
+    let fdl = "package d;\n\
+        message Inner [id=3] { int32 a = 1; optional string s = 2; fixed int64 f = 3; }\n\
+        message M [id=1] { Inner p1 = 1; Inner f2 = 2; int32 n = 3; list<Inner> l = 4; }\n";
+    let evolved = "package d;\n\
+        message Inner [id=3] { int32 a = 1; optional string s = 2; fixed int64 f = 3; }\n\
+        message M [id=1] { Inner f2 = 2; int32 n = 3; Inner p_added = 5; }\n";
+    for compatible in [false, true] {
+        let (interp, jit) = engines(fdl, compatible);
+        let m = jit.type_handle("d.M").unwrap();
+        let v = jit
+            .from_json(
+                m,
+                &serde_json::json!({
+                    "p1": {"a": -3, "s": "x", "f": 1}, "f2": null, "n": 300,
+                    "l": [{"a": 1, "s": null, "f": -1}]
+                }),
+            )
+            .unwrap();
+        let bytes = interp.serialize(&v).unwrap();
+        assert_eq!(jit.serialize(&v).unwrap(), bytes, "compatible {compatible}");
+        for cut in 0..=bytes.len() {
+            let (x, y) = (interp.deserialize(&bytes[..cut]), jit.deserialize(&bytes[..cut]));
+            assert!(same_result(&x, &y), "compatible {compatible}, cut {cut}: {x:?} vs {y:?}");
+            assert_eq!(x.is_ok(), cut == bytes.len(), "compatible {compatible}, cut {cut}");
+        }
+        let mut bad = v.clone();
+        assert!(jit.set(&mut bad, "p1", Value::Null));
+        let (x, y) = (interp.serialize(&bad), jit.serialize(&bad));
+        assert_eq!(x, y, "compatible {compatible}: null in a plain field");
+        assert!(x.is_err(), "compatible {compatible}: null in a plain field is an error");
+        if compatible {
+            let (ei, ej) = engines(evolved, true);
+            let (x, y) = (ei.deserialize(&bytes), ej.deserialize(&bytes));
+            assert!(same_result(&x, &y), "evolved: {x:?} vs {y:?}");
+            let got = ei.to_json(ei.type_handle("d.M").unwrap(), &x.unwrap()).unwrap();
+            assert_eq!(
+                got,
+                serde_json::json!({"f2": null, "n": 300, "p_added": {"a": 0, "s": null, "f": 0}})
+            );
+        }
     }
 }

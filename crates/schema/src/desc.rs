@@ -220,14 +220,20 @@ pub struct FieldDesc {
     pub tag: Option<u32>,
     /// The type.
     pub ty: FieldType,
-    /// The field may be null (`optional`; message fields are always nullable in FDL).
+    /// The field may be null: `ff`/`fd` flag before the value, nullable bit in the TypeDef,
+    /// nullable 1 in the same-schema hash. FDL sets it for `optional` fields and for every
+    /// message-typed field (as fory-compiler does); a descriptor built in code decides for
+    /// message fields too: a plain `T` struct field of a fory-crate struct is non-nullable (no
+    /// flag byte), an `Option<T>` one nullable. `any` fields are always nullable.
     pub nullable: bool,
     /// The field is reference-tracked (`ref`).
     pub tracking_ref: bool,
 }
 
 impl FieldDesc {
-    /// A non-nullable field with a tag id.
+    /// A non-nullable field with a tag id (for a message type: written without a flag byte,
+    /// like a plain `T` field of a fory-crate struct; add [`FieldDesc::nullable`] for
+    /// `Option<T>`).
     pub fn new(name: impl Into<String>, tag: u32, ty: FieldType) -> Self {
         FieldDesc { name: name.into(), tag: Some(tag), ty, nullable: false, tracking_ref: false }
     }

@@ -24,9 +24,11 @@
 //!
 //! Field semantics: the field number is the tag id (`0..2^29`); `optional` (or `[nullable=true]`)
 //! makes a field nullable, and fields of message type and of type `any` are always nullable
-//! (`optional` on them is accepted and changes nothing). `ref` (or `[ref=true]`, which on a list
-//! or map field applies to the elements or values) is only allowed on message types, as in
-//! fory-compiler. Modifiers after `repeated` apply to the elements. Containers may nest
+//! (`optional` on them is accepted and changes nothing), as in fory-compiler, which has no syntax
+//! for a non-nullable message field either. A descriptor built in code can declare one (a plain
+//! `T` struct field of the fory crate, written with no flag byte): parse the FDL and set the
+//! field's `nullable` to false. `ref` (or `[ref=true]`, which on a list or map field applies
+//! to the elements or values) is only allowed on message types, as in fory-compiler. Modifiers after `repeated` apply to the elements. Containers may nest
 //! (`list<map<K, V>>`), unlike in fory-compiler, up to [`IdlLimits::max_nesting_depth`].
 //! Map keys may be string, bool, integers, date, timestamp, duration or enums.
 //!

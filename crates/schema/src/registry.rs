@@ -624,8 +624,11 @@ impl Registry {
                             }
                         }
                         let ty = resolve(&f.ty, &m.full_name, &lookup, 0, &self.limits)?;
-                        let nullable = f.nullable
-                            || matches!(ty, ResolvedType::Message(_) | ResolvedType::Any);
+                        // A message field is nullable only when its descriptor says so (FDL
+                        // says so for every message field, as fory-compiler does; a plain
+                        // `T` field of a fory-crate struct is not). `any` always carries a
+                        // null flag.
+                        let nullable = f.nullable || matches!(ty, ResolvedType::Any);
                         fields.push(FieldInfo {
                             name: f.name.clone(),
                             snake_name: snake_case(&f.name),
@@ -653,6 +656,12 @@ impl Registry {
             };
             out.push(info);
         }
+        if let Some(in_type) = plain_message_cycle(&out, base) {
+            return Err(SchemaError::Invalid {
+                in_type: in_type.to_owned(),
+                problem: "a cycle of non-nullable message fields has no finite value",
+            });
+        }
         let mut idxs = Vec::with_capacity(out.len());
         for info in out {
             let idx = TypeIdx(self.types.len() as u32);
@@ -670,6 +679,50 @@ impl Registry {
         }
         Ok(idxs)
     }
+}
+
+/// The name of a message of `batch` (types from index `base` on) that reaches itself through
+/// non-nullable, untracked message fields: such a message has no finite value (and no default
+/// for a reader to fill in). Types registered earlier cannot refer to the batch, so every cycle
+/// lies within it.
+fn plain_message_cycle(batch: &[TypeInfo], base: u32) -> Option<&str> {
+    let plain_children = |info: &TypeInfo| -> Vec<usize> {
+        let TypeInfo::Message(m) = info else { return Vec::new() };
+        m.fields
+            .iter()
+            .filter(|f| !f.nullable && !f.tracking_ref)
+            .filter_map(|f| match f.ty {
+                ResolvedType::Message(t) if t.0 >= base => Some((t.0 - base) as usize),
+                _ => None,
+            })
+            .collect()
+    };
+    // Iterative depth-first search: 0 unvisited, 1 on the stack, 2 done.
+    let mut state = vec![0u8; batch.len()];
+    for root in 0..batch.len() {
+        if state[root] != 0 {
+            continue;
+        }
+        state[root] = 1;
+        let mut stack = vec![(root, plain_children(&batch[root]), 0usize)];
+        while let Some((node, children, next)) = stack.last_mut() {
+            let Some(&child) = children.get(*next) else {
+                state[*node] = 2;
+                stack.pop();
+                continue;
+            };
+            *next += 1;
+            match state.get(child) {
+                Some(0) => {
+                    state[child] = 1;
+                    stack.push((child, plain_children(&batch[child]), 0));
+                }
+                Some(1) => return Some(batch[child].full_name()),
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 fn resolve(
@@ -896,5 +949,57 @@ mod tests {
             .message(MessageDesc::with_id("t.B", 1));
         assert_eq!(reg.register(dup), Err(SchemaError::DuplicateTypeId(1)));
         assert!(reg.is_empty());
+    }
+
+    #[test]
+    fn message_fields_are_nullable_only_when_described_so() {
+        // Issue 11 item 5: a plain `T` struct field of the fory crate is non-nullable (hash
+        // fingerprint `0,0,0`); `Option<T>` and every FDL message field are nullable (`0,0,1`).
+        let desc = SchemaDesc::new("t").message(MessageDesc::with_id("t.P", 1)).message(
+            MessageDesc::with_id("t.W", 2)
+                .field(FieldDesc::new("p", 1, FieldType::named("t.P")))
+                .field(FieldDesc::new("q", 2, FieldType::named("t.P")).nullable())
+                .field(FieldDesc::new("a", 3, FieldType::Any)),
+        );
+        let mut reg = Registry::default();
+        let ids = reg.register(desc).unwrap();
+        let w = reg.message(ids[1]).unwrap();
+        let nullable: Vec<bool> = w.fields.iter().map(|f| f.nullable).collect();
+        assert_eq!(nullable, [false, true, true], "`any` is always nullable");
+        assert_eq!(w.fingerprint, "1,0,0,0;2,0,0,1;3,0,0,1;");
+
+        let fdl = "package f; message P [id=1] {} message W [id=2] { P p = 1; }";
+        let mut reg = Registry::default();
+        let ids = reg.register(SchemaDesc::from_idl(fdl).unwrap()).unwrap();
+        assert!(reg.message(ids[1]).unwrap().fields[0].nullable, "FDL message fields");
+    }
+
+    #[test]
+    fn rejects_cycles_of_plain_message_fields() {
+        let msg = |name: &str, id: u32, next: &str| {
+            MessageDesc::with_id(name, id).field(FieldDesc::new("next", 1, FieldType::named(next)))
+        };
+        // a -> b -> c -> a, all plain: no finite value.
+        let cyclic = SchemaDesc::new("t")
+            .message(msg("t.A", 1, "t.B"))
+            .message(msg("t.B", 2, "t.C"))
+            .message(msg("t.C", 3, "t.A"));
+        let mut reg = Registry::default();
+        assert!(matches!(reg.register(cyclic), Err(SchemaError::Invalid { .. })));
+        let own = SchemaDesc::new("t").message(msg("t.S", 4, "t.S"));
+        assert!(matches!(reg.register(own), Err(SchemaError::Invalid { .. })));
+        assert!(reg.is_empty());
+        // One nullable, reference-tracked or list link breaks the cycle.
+        for link in [
+            FieldDesc::new("next", 1, FieldType::named("t.A")).nullable(),
+            FieldDesc::new("next", 1, FieldType::named("t.A")).tracking_ref(),
+            FieldDesc::new("next", 1, FieldType::list(FieldType::named("t.A"))),
+        ] {
+            let ok = SchemaDesc::new("t")
+                .message(msg("t.A", 1, "t.B"))
+                .message(MessageDesc::with_id("t.B", 2).field(link));
+            let mut reg = Registry::default();
+            assert!(reg.register(ok).is_ok());
+        }
     }
 }
