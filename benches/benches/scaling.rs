@@ -11,7 +11,7 @@
 use fory::Fory;
 use foryjit::{ForyJit, Tier, Value};
 use foryjit_benches::{
-    fory_derive, parse_json, FromJson, MediaContent, NumericStruct, PACKAGE, SHAPES, SHAPES_FDL,
+    fory_derive, parse_json, shapes_schema, FromJson, MediaContent, NumericStruct, PACKAGE, SHAPES,
 };
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 fn engine(compatible: bool) -> ForyJit {
     let fory = ForyJit::builder().tier(Tier::Compiled).compatible(compatible).build();
-    fory.load_idl(SHAPES_FDL).expect("shapes schema");
+    fory.register_schema(shapes_schema()).expect("shapes schema");
     fory
 }
 
@@ -159,30 +159,31 @@ fn main() {
                                 let (_, text) =
                                     SHAPES.iter().find(|(n, _)| *n == shape).expect("shape");
                                 let json = parse_json(text);
-                                let ns = NumericStruct::from_json(&json);
                                 let mc = (shape == "MediaContent")
                                     .then(|| MediaContent::from_json(&json));
+                                let ns = mc.is_none().then(|| NumericStruct::from_json(&json));
                                 let probe = fory_derive(compatible);
                                 let dbytes = derive_bytes(&probe);
                                 throughput(
                                     n,
                                     for_time,
                                     |_| (fory_derive(compatible), Vec::with_capacity(dbytes.len())),
-                                    |(f, buf)| match (op, &mc) {
-                                        ("ser", Some(m)) => {
+                                    |(f, buf)| match (op, &mc, &ns) {
+                                        ("ser", Some(m), _) => {
                                             buf.clear();
                                             f.serialize_to(buf, black_box(m)).expect("ser");
                                         }
-                                        ("ser", None) => {
+                                        ("ser", _, Some(n)) => {
                                             buf.clear();
-                                            f.serialize_to(buf, black_box(&ns)).expect("ser");
+                                            f.serialize_to(buf, black_box(n)).expect("ser");
                                         }
-                                        (_, Some(_)) => {
+                                        ("ser", None, None) => unreachable!("one shape value"),
+                                        (_, Some(_), _) => {
                                             let v: MediaContent =
                                                 f.deserialize(black_box(&dbytes)).expect("de");
                                             black_box(v);
                                         }
-                                        (_, None) => {
+                                        (_, None, _) => {
                                             let v: NumericStruct =
                                                 f.deserialize(black_box(&dbytes)).expect("de");
                                             black_box(v);
