@@ -22,6 +22,7 @@
 #![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod access;
 pub mod buffer;
 pub mod decimal;
 pub mod error;
