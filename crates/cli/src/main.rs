@@ -411,12 +411,22 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 } else {
                     foryjit::stream::StreamDecoder::new(&fory, bytes)
                 };
-                for (index, value) in decoder.enumerate() {
+                let bar = progress(bytes.len());
+                let mut decoder = decoder;
+                let mut index = 0u64;
+                while let Some(value) = decoder.next() {
+                    if let Some(bar) = &bar {
+                        bar.set_position(decoder.position() as u64);
+                    }
                     let value = value?;
                     if root_type(&value) != Some(ty.index()) {
-                        return Err(CliError::OtherTypeAt { index: index as u64, type_name });
+                        return Err(CliError::OtherTypeAt { index, type_name });
                     }
                     print(&mut *out, &value, true)?;
+                    index += 1;
+                }
+                if let Some(bar) = bar {
+                    bar.finish_and_clear();
                 }
             } else {
                 let value = fory.deserialize(bytes)?;
@@ -464,7 +474,13 @@ fn encode_stream(
     } else {
         foryjit::stream::StreamWriter::new(fory, Vec::new())
     };
+    let bar = progress(text.len());
+    let mut done = 0usize;
     for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        done += line.len() + 1;
+        if let Some(bar) = &bar {
+            bar.set_position(done.min(text.len()) as u64);
+        }
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -474,7 +490,29 @@ fn encode_stream(
         let value = fory.from_json(ty, &json).map_err(|e| at(CliError::Fory(e)))?;
         w.write(&value).map_err(|e| at(CliError::Fory(e)))?;
     }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     Ok(w.into_inner())
+}
+
+/// Inputs from this size on get a progress bar (when stderr is a terminal).
+const PROGRESS_FROM_BYTES: usize = 4 << 20;
+
+/// A progress bar over `total` input bytes on stderr, for large inputs when stderr is a
+/// terminal (never in pipes, logs or tests).
+fn progress(total: usize) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if total < PROGRESS_FROM_BYTES || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 fn main() -> ExitCode {

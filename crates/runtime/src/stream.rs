@@ -373,6 +373,11 @@ impl<'e, 'a> StreamDecoder<'e, 'a> {
         self.frames = self.frames.max_message_bytes(limit);
         self
     }
+
+    /// Byte offset of the next message (for progress reports).
+    pub fn position(&self) -> usize {
+        self.frames.position()
+    }
 }
 
 impl Iterator for StreamDecoder<'_, '_> {
