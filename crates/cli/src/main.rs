@@ -160,12 +160,18 @@ enum CliError {
     Fory(#[from] foryjit::Error),
     #[error("unknown type {0}")]
     UnknownType(String),
-    #[error("decoded a value of another type than {0}")]
-    OtherType(String),
+    #[error("unknown type {name} (did you mean {candidates}?)")]
+    UnknownTypeSuggest { name: String, candidates: String },
+    #[error("decoded a value of type {found}, not {expected}")]
+    OtherType { expected: String, found: String },
+    #[error("{source} (hint: {hint})")]
+    ModeMismatch { source: foryjit::Error, hint: &'static str },
+    #[error("FORYJIT_TIER={0:?} is not a tier: use interp, jit or auto")]
+    BadTierEnv(String),
     #[error("line {line}: {source}")]
     Line { line: usize, source: Box<CliError> },
-    #[error("message {index}: decoded a value of another type than {type_name}")]
-    OtherTypeAt { index: u64, type_name: String },
+    #[error("message {index}: decoded a value of type {found}, not {expected}")]
+    OtherTypeAt { index: u64, expected: String, found: String },
 }
 
 fn read_input(path: &Option<PathBuf>) -> Result<Vec<u8>, CliError> {
@@ -197,14 +203,59 @@ fn engine(
             StringsArg::Pyfory => StringPolicy::PyforyLike,
         })
         .build();
+    let mut names = Vec::new();
     for path in idl_paths {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::Io(path.display().to_string(), e))?;
-        fory.load_idl(&text)?;
+        names.extend(fory.load_idl(&text)?.types().iter().map(|(n, _)| n.clone()));
     }
-    let ty =
-        fory.type_handle(type_name).ok_or_else(|| CliError::UnknownType(type_name.to_owned()))?;
-    Ok((fory, ty))
+    match fory.type_handle(type_name) {
+        Some(ty) => Ok((fory, ty)),
+        None => {
+            // `--type Event` where `demo.Event` exists: name the full names that end so.
+            let candidates: Vec<&str> = names
+                .iter()
+                .map(String::as_str)
+                .filter(|n| n.rsplit('.').next() == Some(type_name))
+                .collect();
+            Err(match candidates.is_empty() {
+                true => CliError::UnknownType(type_name.to_owned()),
+                false => CliError::UnknownTypeSuggest {
+                    name: type_name.to_owned(),
+                    candidates: candidates.join(" or "),
+                },
+            })
+        }
+    }
+}
+
+/// The full name of the type a decoded root value is of.
+fn found_type(fory: &ForyJit, value: &Value) -> String {
+    let handle = root_type(value).and_then(|idx| fory.type_handle_of(idx));
+    match handle.and_then(|h| fory.type_name(h)) {
+        Some(name) => name,
+        None => value.kind_name().to_owned(),
+    }
+}
+
+/// When bytes fail to decode: whether their root shows the other mode wrote them.
+fn mode_hint(bytes: &[u8], mode: ModeArg) -> Option<&'static str> {
+    use foryjit::type_id as tid;
+    // Header, a root flag (not null, or ref-tracked), then the root's type id.
+    let (Some(&tid::HEADER_XLANG), Some(0x00 | 0xff), Some(&kind)) =
+        (bytes.first(), bytes.get(1), bytes.get(2))
+    else {
+        return None;
+    };
+    match (mode, u32::from(kind)) {
+        (ModeArg::Consistent, tid::COMPATIBLE_STRUCT | tid::NAMED_COMPATIBLE_STRUCT) => Some(
+            "the root struct carries a TypeDef: the bytes were written in compatible mode; try --mode compatible",
+        ),
+        (ModeArg::Compatible, tid::STRUCT) => Some(
+            "the root struct carries a schema hash: the bytes may have been written in same-schema mode; try --mode consistent",
+        ),
+        _ => None,
+    }
 }
 
 /// `println!` that returns an error instead of panicking when stdout is closed or full (a
@@ -420,7 +471,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     }
                     let value = value?;
                     if root_type(&value) != Some(ty.index()) {
-                        return Err(CliError::OtherTypeAt { index, type_name });
+                        let found = found_type(&fory, &value);
+                        return Err(CliError::OtherTypeAt { index, expected: type_name, found });
                     }
                     print(&mut *out, &value, true)?;
                     index += 1;
@@ -429,9 +481,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     bar.finish_and_clear();
                 }
             } else {
-                let value = fory.deserialize(bytes)?;
+                let value =
+                    fory.deserialize(bytes).map_err(|source| match mode_hint(bytes, mode) {
+                        Some(hint) => CliError::ModeMismatch { source, hint },
+                        None => CliError::Fory(source),
+                    })?;
                 if root_type(&value) != Some(ty.index()) {
-                    return Err(CliError::OtherType(type_name));
+                    let found = found_type(&fory, &value);
+                    return Err(CliError::OtherType { expected: type_name, found });
                 }
                 print(&mut *out, &value, compact)?;
             }
@@ -515,8 +572,16 @@ fn progress(total: usize) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+/// `FORYJIT_TIER` must name a tier when it is set (the library ignores other values).
+fn check_tier_env() -> Result<(), CliError> {
+    match std::env::var("FORYJIT_TIER") {
+        Ok(v) if Tier::from_env().is_none() => Err(CliError::BadTierEnv(v)),
+        _ => Ok(()),
+    }
+}
+
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    match check_tier_env().and_then(|()| run(Cli::parse())) {
         Ok(()) => ExitCode::SUCCESS,
         // The reader of our output went away (`… | head -1`): nothing left to say to anyone.
         Err(CliError::Io(what, e))

@@ -267,3 +267,100 @@ fn compact_prints_one_line() {
     assert!(dec.status.success());
     assert_eq!(String::from_utf8_lossy(&dec.stdout), "{\"x\":5,\"name\":\"n\",\"n\":null}\n");
 }
+
+#[test]
+fn the_trial_s_confusions_get_helpful_errors() {
+    let idl = write_tmp("h.fdl", b"package demo;\nmessage Event [id=31] { int32 x = 1; }\nmessage Other [id=32] { string s = 1; }\n");
+    let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
+
+    // A short type name suggests the full one.
+    let out =
+        run(bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "Event"]), b"{\"x\": 1}");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("did you mean demo.Event?"), "{}", stderr(&out));
+
+    // Another type than asked names the type found.
+    let other = run(
+        bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "demo.Other"]),
+        b"{\"s\": \"a\"}",
+    );
+    assert!(other.status.success(), "{}", stderr(&other));
+    let out = run(
+        bin().args(["decode", "--idl"]).arg(&idl).args(["--type", "demo.Event"]),
+        &other.stdout,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("decoded a value of type demo.Other, not demo.Event"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Bytes of one mode read in the other: the error says which mode wrote them.
+    let compat = run(
+        bin().args(["encode", "--idl"]).arg(&idl).args(["--type", "demo.Event"]),
+        b"{\"x\": 1}",
+    );
+    let consistent = run(
+        bin().args(["encode", "--idl"]).arg(&idl).args([
+            "--type",
+            "demo.Event",
+            "--mode",
+            "consistent",
+        ]),
+        b"{\"x\": 1}",
+    );
+    let out = run(
+        bin().args(["decode", "--idl"]).arg(&idl).args([
+            "--type",
+            "demo.Event",
+            "--mode",
+            "consistent",
+        ]),
+        &compat.stdout,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("written in compatible mode; try --mode compatible"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        bin().args(["decode", "--idl"]).arg(&idl).args(["--type", "demo.Event"]),
+        &consistent.stdout,
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("try --mode consistent"), "{}", stderr(&out));
+
+    // An unknown FORYJIT_TIER is an error, not silently the default.
+    let out = run(
+        bin()
+            .env("FORYJIT_TIER", "bogus")
+            .args(["decode", "--idl"])
+            .arg(&idl)
+            .args(["--type", "demo.Event"]),
+        &compat.stdout,
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("FORYJIT_TIER=\"bogus\" is not a tier"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_full_disk_is_a_one_line_error() {
+    let idl = write_tmp("full.fdl", FDL.as_bytes());
+    let json = write_tmp("full.json", br#"{"x": 1, "name": "abc"}"#);
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = bin()
+        .args(["encode", "--idl"])
+        .arg(&idl)
+        .args(["--type", "t.P", "--in"])
+        .arg(&json)
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("stdout"), "{err}");
+}

@@ -390,6 +390,12 @@ impl ForyJit {
         self.snapshot().registry().by_name(full_name).map(|idx| TypeHandle { idx })
     }
 
+    /// The handle of the registered type with index `idx` (as a decoded value names its type:
+    /// [`StructValue::ty`], `EnumValue::ty`, `UnionValue::ty`).
+    pub fn type_handle_of(&self, idx: TypeIdx) -> Option<TypeHandle> {
+        self.snapshot().registry().get(idx).map(|_| TypeHandle { idx })
+    }
+
     /// The full name of a registered type.
     pub fn type_name(&self, ty: TypeHandle) -> Option<String> {
         self.snapshot().registry().get(ty.idx).map(|t| t.full_name().to_owned())

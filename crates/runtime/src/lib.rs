@@ -43,6 +43,7 @@ pub use foryjit_schema::{
     ArrayElem, ElemType, EnumDesc, FieldDesc, FieldType, IntEncoding, MessageDesc, SchemaDesc,
     UnionDesc,
 };
+pub use foryjit_wire::type_id;
 pub use foryjit_wire::{
     bf16, f16, CodecError, CodecLimits, Decimal, Duration, EnumValue, ErrorKind, FieldPath, Graph,
     MapEntry, PathSegment, RString, RVec, StringPolicy, StructValue, Timestamp, TypeIdx,
