@@ -50,6 +50,12 @@ pub enum JsonProblem {
     /// A type that has no canonical JSON form yet.
     #[error("no canonical JSON for {0}")]
     Unsupported(&'static str),
+    /// An `any` value in JSON is `null` or a one-key object `{"type": value}`.
+    #[error("an `any` value is null or one {{\"type\": value}} object")]
+    AnyShape,
+    /// The type named in an `any` object is neither a built-in type nor a registered one.
+    #[error("unknown type {0} in an `any` value")]
+    UnknownAnyType(String),
 }
 
 fn fail<T>(path: &str, problem: JsonProblem) -> Result<T, JsonError> {
@@ -204,9 +210,127 @@ fn value_to_json(
             }
             Json::Object(out)
         }
-        (ResolvedType::Any, _) => return fail(path, JsonProblem::Unsupported("any")),
+        (ResolvedType::Any, v) => {
+            let Some((name, ty)) = any_type_of(reg, v) else {
+                return fail(path, JsonProblem::Unsupported("this value in an `any` position"));
+            };
+            let inner = value_to_json(reg, &ty, v, &format!("{path}<{name}>"))?;
+            let mut obj = Map::new();
+            obj.insert(name, inner);
+            Json::Object(obj)
+        }
         (t, v) => return mismatch(path, type_name(t), v),
     })
+}
+
+/// The built-in type called `name` in an `any` value's JSON (FDL's names; `list`, `set` and
+/// `map` hold `any` elements, keys and values), or the registered message, enum or union of
+/// that full name.
+fn any_type_named(reg: &Registry, name: &str) -> Option<ResolvedType> {
+    use foryjit_schema::{IntEncoding, ResolvedElem};
+    let any =
+        || Box::new(ResolvedElem { ty: ResolvedType::Any, nullable: true, tracking_ref: false });
+    let array =
+        |e: &str| ARRAY_ELEMS.iter().find(|(n, _)| *n == e).map(|(_, a)| ResolvedType::Array(*a));
+    Some(match name {
+        "bool" => ResolvedType::Bool,
+        "int8" => ResolvedType::Int8,
+        "int16" => ResolvedType::Int16,
+        "int32" => ResolvedType::Int32(IntEncoding::Varint),
+        "int64" => ResolvedType::Int64(IntEncoding::Varint),
+        "uint8" => ResolvedType::UInt8,
+        "uint16" => ResolvedType::UInt16,
+        "uint32" => ResolvedType::UInt32(IntEncoding::Varint),
+        "uint64" => ResolvedType::UInt64(IntEncoding::Varint),
+        "float16" => ResolvedType::Float16,
+        "bfloat16" => ResolvedType::BFloat16,
+        "float32" => ResolvedType::Float32,
+        "float64" => ResolvedType::Float64,
+        "string" => ResolvedType::String,
+        "bytes" => ResolvedType::Binary,
+        "date" => ResolvedType::Date,
+        "timestamp" => ResolvedType::Timestamp,
+        "duration" => ResolvedType::Duration,
+        "decimal" => ResolvedType::Decimal,
+        "list" => ResolvedType::List(any()),
+        "set" => ResolvedType::Set(any()),
+        "map" => ResolvedType::Map(any(), any()),
+        _ => match name.strip_prefix("array<").and_then(|r| r.strip_suffix('>')) {
+            Some(e) => array(e)?,
+            None => user_type(reg, reg.by_name(name)?),
+        },
+    })
+}
+
+/// Dense array element types by their FDL names.
+const ARRAY_ELEMS: [(&str, ArrayElem); 13] = [
+    ("bool", ArrayElem::Bool),
+    ("int8", ArrayElem::Int8),
+    ("int16", ArrayElem::Int16),
+    ("int32", ArrayElem::Int32),
+    ("int64", ArrayElem::Int64),
+    ("uint8", ArrayElem::UInt8),
+    ("uint16", ArrayElem::UInt16),
+    ("uint32", ArrayElem::UInt32),
+    ("uint64", ArrayElem::UInt64),
+    ("float16", ArrayElem::Float16),
+    ("bfloat16", ArrayElem::BFloat16),
+    ("float32", ArrayElem::Float32),
+    ("float64", ArrayElem::Float64),
+];
+
+/// The type name an `any` value's JSON carries for `v`, and the type to convert it with.
+/// `None` for values with no schema of their own (unknown structs, graph references).
+fn any_type_of(reg: &Registry, v: &Value) -> Option<(String, ResolvedType)> {
+    let builtin = |name: &str| any_type_named(reg, name).map(|t| (name.to_owned(), t));
+    let user = |ty: TypeIdx| reg.get(ty).map(|t| (t.full_name().to_owned(), user_type(reg, ty)));
+    let array = |e: ArrayElem| {
+        ARRAY_ELEMS
+            .iter()
+            .find(|(_, a)| *a == e)
+            .map(|(n, a)| (format!("array<{n}>"), ResolvedType::Array(*a)))
+    };
+    match v {
+        Value::Bool(_) => builtin("bool"),
+        Value::Int8(_) => builtin("int8"),
+        Value::Int16(_) => builtin("int16"),
+        Value::Int32(_) => builtin("int32"),
+        Value::Int64(_) => builtin("int64"),
+        Value::UInt8(_) => builtin("uint8"),
+        Value::UInt16(_) => builtin("uint16"),
+        Value::UInt32(_) => builtin("uint32"),
+        Value::UInt64(_) => builtin("uint64"),
+        Value::Float16(_) => builtin("float16"),
+        Value::BFloat16(_) => builtin("bfloat16"),
+        Value::Float32(_) => builtin("float32"),
+        Value::Float64(_) => builtin("float64"),
+        Value::String(_) => builtin("string"),
+        Value::Binary(_) => builtin("bytes"),
+        Value::Date(_) => builtin("date"),
+        Value::Timestamp(_) => builtin("timestamp"),
+        Value::Duration(_) => builtin("duration"),
+        Value::Decimal(_) => builtin("decimal"),
+        Value::List(_) => builtin("list"),
+        Value::Set(_) => builtin("set"),
+        Value::Map(_) => builtin("map"),
+        Value::BoolArray(_) => array(ArrayElem::Bool),
+        Value::Int8Array(_) => array(ArrayElem::Int8),
+        Value::Int16Array(_) => array(ArrayElem::Int16),
+        Value::Int32Array(_) => array(ArrayElem::Int32),
+        Value::Int64Array(_) => array(ArrayElem::Int64),
+        Value::UInt8Array(_) => array(ArrayElem::UInt8),
+        Value::UInt16Array(_) => array(ArrayElem::UInt16),
+        Value::UInt32Array(_) => array(ArrayElem::UInt32),
+        Value::UInt64Array(_) => array(ArrayElem::UInt64),
+        Value::Float16Array(_) => array(ArrayElem::Float16),
+        Value::BFloat16Array(_) => array(ArrayElem::BFloat16),
+        Value::Float32Array(_) => array(ArrayElem::Float32),
+        Value::Float64Array(_) => array(ArrayElem::Float64),
+        Value::Struct(s) => user(s.ty),
+        Value::Enum(e) => user(e.ty),
+        Value::Union(u) => user(u.ty),
+        Value::Null | Value::Unknown(_) | Value::Ref(_) => None,
+    }
 }
 
 fn type_name(t: &ResolvedType) -> &'static str {
@@ -477,7 +601,17 @@ fn json_to_value(
             }
             Value::Struct(StructValue::new(*t, fields))
         }
-        ResolvedType::Any => return fail(path, JsonProblem::Unsupported("any")),
+        ResolvedType::Any => {
+            let Some((name, inner)) =
+                j.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next())
+            else {
+                return fail(path, JsonProblem::AnyShape);
+            };
+            let Some(ty) = any_type_named(reg, name) else {
+                return fail(path, JsonProblem::UnknownAnyType(name.clone()));
+            };
+            json_to_value(reg, &ty, inner, &format!("{path}<{name}>"))?
+        }
     })
 }
 
