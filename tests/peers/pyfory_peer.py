@@ -339,19 +339,52 @@ class DecimalConv(Conv):
 
 
 class AnyConv(Conv):
-    """`any` has no canonical JSON form (it would need type tags): only null passes."""
+    """`any`: canonical JSON `{"type": value}` (docs/canonical-json.md) for the kinds a plain
+    Python value carries: bool, int (`int64`), float (`float64`), str, bytes, list and dict
+    (`map`, an array of [key, value] pairs); `null` is None."""
 
     nullable = True
 
     def to_py(self, v, path):
-        if v is not None:
-            raise PeerError(f"{_path(path)}: an `any` field can only be null here (no canonical JSON form)")
-        return None
+        if v is None:
+            return None
+        if not (isinstance(v, dict) and len(v) == 1):
+            raise PeerError(f"{_path(path)}: an `any` value is null or a one-key object")
+        (kind, inner), = v.items()
+        if kind == "bool" and isinstance(inner, bool):
+            return inner
+        if kind == "int64" and type(inner) is int:
+            return inner
+        if kind == "float64" and isinstance(inner, (int, float)):
+            return float(inner)
+        if kind == "string" and isinstance(inner, str):
+            return inner
+        if kind == "bytes" and isinstance(inner, str):
+            return base64.b64decode(inner)
+        if kind == "list" and isinstance(inner, list):
+            return [self.to_py(x, f"{_path(path)}[{i}]") for i, x in enumerate(inner)]
+        if kind == "map" and isinstance(inner, list):
+            return {self.to_py(k, path): self.to_py(x, path) for k, x in inner}
+        raise PeerError(f"{_path(path)}: no Python value for `any` kind {kind!r} here")
 
     def to_json(self, v, path):
-        if v is not None:
-            raise PeerError(f"{_path(path)}: an `any` field holds {type(v).__name__}, which has no canonical JSON form")
-        return None
+        if v is None:
+            return None
+        if isinstance(v, bool):
+            return {"bool": v}
+        if isinstance(v, int):
+            return {"int64": v}
+        if isinstance(v, float):
+            return {"float64": v}
+        if isinstance(v, str):
+            return {"string": v}
+        if isinstance(v, (bytes, bytearray)):
+            return {"bytes": base64.b64encode(bytes(v)).decode()}
+        if isinstance(v, list):
+            return {"list": [self.to_json(x, f"{_path(path)}[{i}]") for i, x in enumerate(v)]}
+        if isinstance(v, dict):
+            return {"map": [[self.to_json(k, path), self.to_json(x, path)] for k, x in v.items()]}
+        raise PeerError(f"{_path(path)}: an `any` field holds {type(v).__name__}, which has no canonical JSON form here")
 
 
 class EnumConv(Conv):

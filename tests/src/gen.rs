@@ -15,7 +15,7 @@
 //! The values stay inside what pyfory 1.7.7 can carry: timestamps are whole or half seconds in
 //! years 1900..2200, durations and timestamps have microsecond precision, dates are in years
 //! 1..9999, float16/bfloat16 values are exactly representable, map keys are unique, and
-//! `array<T>` never holds nulls. `any` positions are always null (no canonical JSON form).
+//! `array<T>` never holds nulls. `any` positions are always null here (`tests/pyfory_any.rs` covers `any` values).
 //!
 //! [`Generator::compare`] checks two canonical JSON documents for equality by schema: integers
 //! exactly, floats by value at their width (NaN equals NaN, `-0.0` differs from `0.0`), map
