@@ -66,6 +66,11 @@ impl Tier {
     /// The tier named by the `FORYJIT_TIER` environment variable (`interp`, `jit` or `auto`),
     /// which sets the builder's default — a switch to rule compiled code in or out without
     /// touching the program (the test script runs every suite in all three).
+    ///
+    /// `None` when the variable is unset or names no tier. The builder then keeps
+    /// [`Tier::Auto`], because building an engine cannot fail; a program that wants an unknown
+    /// value refused checks this itself, as the `foryjit` CLI does (`FORYJIT_TIER=bogus` is
+    /// an error there).
     pub fn from_env() -> Option<Tier> {
         match std::env::var("FORYJIT_TIER").ok()?.as_str() {
             "interp" | "interpreter" => Some(Tier::Interpreter),
