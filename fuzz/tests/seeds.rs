@@ -246,3 +246,19 @@ fn known_findings_still_fail() {
         fixed.join("\n")
     );
 }
+
+/// Inputs the fuzzers found that broke a property and were fixed since (`fuzz/regressions/
+/// <target>/<what it was>`): each must now hold every property of its target.
+#[test]
+fn fixed_findings_stay_fixed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions");
+    let files = read_dir_files(&dir);
+    assert!(!files.is_empty(), "no regression inputs under {}", dir.display());
+    for (key, bytes) in files {
+        let (target, _) = key.split_once('/').expect("target/name");
+        let (_, run) = ALL.iter().find(|(n, _)| *n == target).expect("a known target");
+        if let Err(f) = run(&bytes) {
+            panic!("{key}: {} property broken again\n{f}", f.property().name());
+        }
+    }
+}

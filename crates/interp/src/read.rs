@@ -375,14 +375,19 @@ pub(crate) fn exec_read_op(
             }
         }
         ReadOp::GetNullableScalar { field, scalar } => {
+            let at = r.pos();
             let v = with_flag(ctx, r, true, Some(&Codec::Scalar(*scalar)), |_, r| {
                 get_scalar(r, *scalar)
             })
+            .and_then(|v| inline_ref(ctx, prog, field.0, v, at))
             .map_err(|e| e.within(name(field.0)))?;
             put_field(fields, field.0, v);
         }
         ReadOp::GetField { field, codec, nullable } => {
-            let v = read_field(ctx, r, codec, *nullable).map_err(|e| e.within(name(field.0)))?;
+            let at = r.pos();
+            let v = read_field(ctx, r, codec, *nullable)
+                .and_then(|v| inline_ref(ctx, prog, field.0, v, at))
+                .map_err(|e| e.within(name(field.0)))?;
             put_field(fields, field.0, v);
         }
         ReadOp::Skip { codec, nullable } => {
@@ -725,6 +730,33 @@ fn get_scalar_into(r: &mut Reader, s: Scalar, slot: &mut Value) -> CodecResult<(
 
 /// Stores a decoded field into its slot, which still holds the `Null` it was created with.
 #[inline(always)]
+/// Graph mode: a reference read into a field that is not nullable in our schema (the writer's
+/// TypeDef tracked it, ours has no flag there) becomes a copy of the node it refers to, since
+/// `serialize_graph` can only write a reference where our schema has a flag. A reference to a
+/// node still being read (a cycle through such a field) cannot be copied and is refused.
+fn inline_ref(
+    ctx: &ReadCtx,
+    prog: &Program,
+    field: u32,
+    v: Value,
+    at: usize,
+) -> CodecResult<Value> {
+    let Value::Ref(id) = v else { return Ok(v) };
+    let local_nullable = ctx
+        .cat
+        .registry()
+        .message(prog.ty)
+        .and_then(|m| m.fields.get(field as usize))
+        .is_none_or(|f| f.nullable);
+    if local_nullable {
+        return Ok(v);
+    }
+    match ctx.graph.as_ref().and_then(|g| g.get(id as usize)) {
+        Some(node) if !node.is_null() => Ok(node.clone()),
+        _ => Err(CodecError::new(ErrorKind::RefMismatch(id), at)),
+    }
+}
+
 pub(crate) fn put_field(fields: &mut [Value], ordinal: u32, v: Value) {
     if let Some(slot) = fields.get_mut(ordinal as usize) {
         set_slot(slot, v);
