@@ -1,7 +1,7 @@
 //! The catalog: registered types, their IR programs and their precomputed type meta.
 
-use crate::native::{NativeReadFn, NativeWriteFn};
 use arc_swap::ArcSwap;
+use foryjit_abi::{EntrySlot, ReadEntry, WriteEntry};
 use foryjit_ir::{build_program, build_remote_reader, IrError, Mode, Program};
 use foryjit_schema::typedef::{self, DefKind, TypeDef, TypeDefError, TypeIdent};
 use foryjit_schema::{Registration, Registry, SchemaDesc, SchemaError, TypeInfo};
@@ -9,15 +9,14 @@ use foryjit_wire::meta_string::{self, MetaContext, MetaString};
 use foryjit_wire::{CodecError, CodecLimits, CodecResult, ErrorKind, TypeIdx};
 use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// Compiled entry points of one message; null means "interpret". Shared by every clone of a
 /// catalog, so code installed later is picked up by callers holding an older snapshot.
 #[derive(Debug, Default)]
 pub(crate) struct NativeSlot {
-    write: AtomicPtr<()>,
-    read: AtomicPtr<()>,
+    write: EntrySlot<WriteEntry>,
+    read: EntrySlot<ReadEntry>,
 }
 
 /// A message's program and compiled-code slot, for compiled code that calls the message's
@@ -31,8 +30,8 @@ pub struct NativeLink {
 
 impl NativeLink {
     /// The program: what the callee's environment carries.
-    pub fn program_addr(&self) -> *const u8 {
-        Arc::as_ptr(&self.program) as *const u8
+    pub fn program_addr(&self) -> *const Program {
+        Arc::as_ptr(&self.program)
     }
 
     /// The number of fields of the message.
@@ -40,14 +39,14 @@ impl NativeLink {
         self.program.field_count()
     }
 
-    /// An `AtomicPtr` holding the compiled writer (`NativeWriteFn`), or null while interpreted.
-    pub fn write_slot_addr(&self) -> *const u8 {
-        &self.slot.write as *const AtomicPtr<()> as *const u8
+    /// The slot holding the compiled writer, empty while interpreted.
+    pub fn write_slot_addr(&self) -> *const EntrySlot<WriteEntry> {
+        self.slot.write.addr()
     }
 
-    /// An `AtomicPtr` holding the compiled reader (`NativeReadFn`), or null while interpreted.
-    pub fn read_slot_addr(&self) -> *const u8 {
-        &self.slot.read as *const AtomicPtr<()> as *const u8
+    /// The slot holding the compiled reader, empty while interpreted.
+    pub fn read_slot_addr(&self) -> *const EntrySlot<ReadEntry> {
+        self.slot.read.addr()
     }
 }
 
@@ -84,8 +83,8 @@ pub struct RemoteType {
     /// Structs: each field's codec and flag as the TypeDef describes it (how values of a type
     /// we have not registered are read and written again).
     pub opaque: Option<Vec<(foryjit_ir::Codec, bool)>>,
-    /// Compiled code of `reader`, once installed (null: interpret).
-    native: AtomicPtr<()>,
+    /// Compiled code of `reader`, once installed (empty: interpret).
+    native: EntrySlot<ReadEntry>,
     /// What keeps `native`'s code alive: it is freed with this value, when neither a catalog's
     /// cache nor a [`crate::MetaShare`] can reach it any more.
     code: OnceLock<KeepAlive>,
@@ -106,33 +105,24 @@ impl RemoteType {
     /// when code was installed before.
     ///
     /// # Safety
-    /// `read` must implement exactly `self.reader` with the ABI of [`crate::native`], and its
+    /// `read` must implement exactly `self.reader` with the ABI of [`foryjit_abi`], and its
     /// code must stay valid for as long as `code` is alive.
-    pub unsafe fn install_native_read(
-        &self,
-        read: NativeReadFn,
-        code: Box<dyn Send + Sync>,
-    ) -> bool {
+    pub unsafe fn install_native_read(&self, read: ReadEntry, code: Box<dyn Send + Sync>) -> bool {
         if self.code.set(KeepAlive(code)).is_err() {
             return false;
         }
-        self.native.store(read as *mut (), Ordering::Release);
+        // SAFETY: per the contract; `self.code` now keeps the code alive as long as `self`.
+        unsafe { self.native.store(read) };
         true
     }
 
     /// True when compiled code reads this remote type.
     pub fn is_native(&self) -> bool {
-        !self.native.load(Ordering::Acquire).is_null()
+        self.native.is_set()
     }
 
-    pub(crate) fn native_read(&self) -> Option<NativeReadFn> {
-        let p = self.native.load(Ordering::Acquire);
-        if p.is_null() {
-            return None;
-        }
-        // SAFETY: non-null values are only stored by `install_native_read` from a
-        // `NativeReadFn`.
-        Some(unsafe { std::mem::transmute::<*mut (), NativeReadFn>(p) })
+    pub(crate) fn native_read(&self) -> Option<ReadEntry> {
+        self.native.load()
     }
 }
 
@@ -328,18 +318,16 @@ impl Catalog {
     ///
     /// # Safety
     /// `write` and `read` must implement exactly the program of `ty` with the ABI of
-    /// [`crate::native`], and their code must stay valid for as long as this catalog or any clone
+    /// [`foryjit_abi`], and their code must stay valid for as long as this catalog or any clone
     /// of it can still be used.
-    pub unsafe fn install_native(
-        &self,
-        ty: TypeIdx,
-        write: NativeWriteFn,
-        read: NativeReadFn,
-    ) -> bool {
+    pub unsafe fn install_native(&self, ty: TypeIdx, write: WriteEntry, read: ReadEntry) -> bool {
         match (self.program(ty), self.native.get(ty.0 as usize)) {
             (Some(_), Some(slot)) => {
-                slot.read.store(read as *mut (), Ordering::Release);
-                slot.write.store(write as *mut (), Ordering::Release);
+                // SAFETY: per the contract.
+                unsafe {
+                    slot.read.store(read);
+                    slot.write.store(write);
+                }
                 true
             }
             _ => false,
@@ -368,22 +356,12 @@ impl Catalog {
         self.native_write(ty).is_some()
     }
 
-    pub(crate) fn native_write(&self, ty: TypeIdx) -> Option<NativeWriteFn> {
-        let p = self.native.get(ty.0 as usize)?.write.load(Ordering::Acquire);
-        if p.is_null() {
-            return None;
-        }
-        // SAFETY: non-null values are only stored by `install_native` from a `NativeWriteFn`.
-        Some(unsafe { std::mem::transmute::<*mut (), NativeWriteFn>(p) })
+    pub(crate) fn native_write(&self, ty: TypeIdx) -> Option<WriteEntry> {
+        self.native.get(ty.0 as usize)?.write.load()
     }
 
-    pub(crate) fn native_read(&self, ty: TypeIdx) -> Option<NativeReadFn> {
-        let p = self.native.get(ty.0 as usize)?.read.load(Ordering::Acquire);
-        if p.is_null() {
-            return None;
-        }
-        // SAFETY: non-null values are only stored by `install_native` from a `NativeReadFn`.
-        Some(unsafe { std::mem::transmute::<*mut (), NativeReadFn>(p) })
+    pub(crate) fn native_read(&self, ty: TypeIdx) -> Option<ReadEntry> {
+        self.native.get(ty.0 as usize)?.read.load()
     }
 
     pub(crate) fn named_meta(&self, ty: TypeIdx) -> Option<&NamedMeta> {
@@ -454,7 +432,7 @@ impl Catalog {
             reader,
             unreadable,
             opaque,
-            native: AtomicPtr::new(std::ptr::null_mut()),
+            native: EntrySlot::default(),
             code: OnceLock::new(),
         });
         let mut versions = self.remote.inserting.lock();

@@ -1,141 +1,89 @@
-//! Calling compiled struct bodies, the two callbacks compiled code uses for every op it does
-//! not inline, and the direct helpers it calls around its own work. The compiled tier lives in
-//! another crate; this module only knows the ABI:
+//! Calling compiled struct bodies, and the interpreter's side of the native ABI: the helpers
+//! compiled code calls for every op it does not inline ([`fj_write_op`], [`fj_read_op`]) and the
+//! direct helpers it calls around its own work (`fj_write_blob`, `fj_write_list_head`,
+//! `fj_write_struct_head`, `fj_read_field`, `fj_read_nested_alloc`, ...), listed in
+//! [`helper_table`]. The ABI itself — entry-point and helper types, environments, status codes,
+//! layouts — is defined once in [`foryjit_abi`]; this module only implements it.
 //!
-//! ```text
-//! write: unsafe extern "C" fn(env, fields: *const Value, buf: *mut Buf) -> i32
-//! read:  unsafe extern "C" fn(env, data: *const u8, len: usize, pos: *mut usize,
-//!                             fields: *mut Value) -> i32
-//! callbacks: fj_write_op(env, buf, op, count) -> i32, fj_read_op(env, pos, op, count) -> i32
-//!            (each runs ops `op..op + count` in order and stops at the first error)
-//! ```
-//! A nonzero return is an error whose details the callback left in `env`. `env` is a
-//! `#[repr(C)]` environment (offsets in `foryjit_wire::layout`): compiled code builds one on its
-//! stack to call a nested struct's compiled code directly. The direct helpers (`fj_write_blob`,
-//! `fj_write_list_head`, `fj_write_struct_head`, `fj_read_field`, `fj_read_nested_alloc`, ...)
-//! run the interpreter's own functions, and either do their part or decline having done
-//! nothing, so that every error comes from the interpreter.
+//! The direct helpers run the interpreter's own functions, and either do their part or decline
+//! ([`Status::DECLINED`]) having done nothing, so that every error comes from the interpreter.
 
 use crate::read::{exec_read_op, put_field, read_body, ReadCtx};
 use crate::write::{
     enter, exec_write_op, write_blob, write_collection_head, write_flagged, write_user_type_meta,
     WriteCtx,
 };
+use foryjit_abi::{CtxHeader, HelperTable, ReadEntry, ReadEnv, Status, WriteEntry, WriteEnv, CTX};
 use foryjit_ir::{Codec, Program, ReadOp, WriteOp};
 use foryjit_wire::type_id::flag;
 use foryjit_wire::{
     Buf, CodecError, CodecResult, ErrorKind, PathSegment, Reader, StructValue, Value, Writer,
 };
-use std::ffi::c_void;
 
-/// Entry point of a compiled struct writer.
-pub type NativeWriteFn =
-    unsafe extern "C" fn(env: *mut c_void, fields: *const Value, buf: *mut Buf) -> i32;
-/// Entry point of a compiled struct reader.
-pub type NativeReadFn = unsafe extern "C" fn(
-    env: *mut c_void,
-    data: *const u8,
-    len: usize,
-    pos: *mut usize,
-    fields: *mut Value,
-) -> i32;
-
-/// What a compiled writer is called with (`env`). `#[repr(C)]` at the offsets in
-/// `foryjit_wire::layout`: a compiled parent builds its child's environment on its own stack to
-/// call the child's compiled writer directly. Raw pointers, because compiled code copies them.
-#[repr(C)]
-struct WriteEnv<'a> {
-    ctx: *mut WriteCtx<'a>,
-    prog: *const Program,
-    fields: *const Value,
-    field_count: usize,
-    error: Option<Box<CodecError>>,
-}
-
-/// What a compiled reader is called with (`env`); `#[repr(C)]` as [`WriteEnv`].
-#[repr(C)]
-struct ReadEnv<'a> {
-    ctx: *mut ReadCtx<'a>,
-    prog: *const Program,
-    data: *const u8,
-    data_len: usize,
-    /// The fields being filled: compiled code and `fj_read_op` both write through this pointer.
-    fields: *mut Value,
-    field_count: usize,
-    error: Option<Box<CodecError>>,
-}
-
+// Compiled code enters a nested struct through the environment's context pointer, as a
+// `CtxHeader`: both contexts must begin with its fields.
 const _: () = {
-    use foryjit_wire::layout::*;
-    use std::mem::{offset_of, size_of};
-    assert!(offset_of!(WriteEnv, ctx) == ENV_CTX_OFFSET);
-    assert!(offset_of!(WriteEnv, prog) == ENV_PROG_OFFSET);
-    assert!(offset_of!(WriteEnv, fields) == WRITE_ENV_FIELDS_OFFSET);
-    assert!(offset_of!(WriteEnv, field_count) == WRITE_ENV_FIELD_COUNT_OFFSET);
-    assert!(offset_of!(WriteEnv, error) == WRITE_ENV_ERROR_OFFSET);
-    assert!(size_of::<WriteEnv>() == WRITE_ENV_SIZE);
-    assert!(offset_of!(ReadEnv, ctx) == ENV_CTX_OFFSET);
-    assert!(offset_of!(ReadEnv, prog) == ENV_PROG_OFFSET);
-    assert!(offset_of!(ReadEnv, data) == READ_ENV_DATA_OFFSET);
-    assert!(offset_of!(ReadEnv, data_len) == READ_ENV_LEN_OFFSET);
-    assert!(offset_of!(ReadEnv, fields) == READ_ENV_FIELDS_OFFSET);
-    assert!(offset_of!(ReadEnv, field_count) == READ_ENV_FIELD_COUNT_OFFSET);
-    assert!(offset_of!(ReadEnv, error) == READ_ENV_ERROR_OFFSET);
-    assert!(size_of::<ReadEnv>() == READ_ENV_SIZE);
-    // No error is an all-zero word: compiled code initialises a child's `error` with a 0 store.
-    assert!(size_of::<Option<Box<CodecError>>>() == 8);
-    assert!(offset_of!(WriteCtx, depth) == CTX_DEPTH_OFFSET);
-    assert!(offset_of!(WriteCtx, max_depth) == CTX_MAX_DEPTH_OFFSET);
-    assert!(offset_of!(ReadCtx, depth) == CTX_DEPTH_OFFSET);
-    assert!(offset_of!(ReadCtx, max_depth) == CTX_MAX_DEPTH_OFFSET);
+    use std::mem::offset_of;
+    assert!(offset_of!(WriteCtx, depth) == CTX.depth);
+    assert!(offset_of!(WriteCtx, max_depth) == CTX.max_depth);
+    assert!(offset_of!(ReadCtx, depth) == CTX.depth);
+    assert!(offset_of!(ReadCtx, max_depth) == CTX.max_depth);
 };
 
-impl<'a> WriteEnv<'a> {
-    /// The environment behind compiled code's `env` argument.
-    ///
-    /// # Safety
-    /// `env` must be a live `WriteEnv`: built by [`call_write`], or by compiled code for a
-    /// child from a live parent's context, a program kept alive by the code's links, and the
-    /// fields of a struct value the parent borrows; no other reference to it may be in use.
-    unsafe fn from_raw<'e>(env: *mut c_void) -> &'e mut WriteEnv<'a> {
-        // SAFETY: per the contract.
-        unsafe { &mut *(env as *mut WriteEnv<'a>) }
-    }
-
-    /// The context, the program and the fields.
-    fn parts(&mut self) -> (&mut WriteCtx<'a>, &Program, &[Value]) {
-        // SAFETY: every `WriteEnv` is built (see `from_raw`) with a live context no one else
-        // uses during the call, a live program, and `field_count` values at `fields`.
-        unsafe {
-            (&mut *self.ctx, &*self.prog, std::slice::from_raw_parts(self.fields, self.field_count))
-        }
+/// The interpreter's helpers, for the compiler to bind compiled code to.
+pub fn helper_table() -> HelperTable {
+    HelperTable {
+        write_op: fj_write_op,
+        write_blob: fj_write_blob,
+        write_nested_failed: fj_write_nested_failed,
+        write_list_head: fj_write_list_head,
+        write_struct_head: fj_write_struct_head,
+        read_op: fj_read_op,
+        read_varint: fj_read_varint,
+        read_field: fj_read_field,
+        read_nested_alloc: fj_read_nested_alloc,
+        read_nested_failed: fj_read_nested_failed,
     }
 }
 
-impl<'a> ReadEnv<'a> {
-    /// The environment behind compiled code's `env` argument.
-    ///
-    /// # Safety
-    /// As [`WriteEnv::from_raw`]: built by [`call_read`] or by compiled code for a child, with
-    /// `fields` pointing at `field_count` initialised values that only this call fills.
-    unsafe fn from_raw<'e>(env: *mut c_void) -> &'e mut ReadEnv<'a> {
-        // SAFETY: per the contract.
-        unsafe { &mut *(env as *mut ReadEnv<'a>) }
+/// The parts of a [`WriteEnv`], typed.
+///
+/// # Safety
+/// `env` must be a live `WriteEnv` built by [`call_write`], or by compiled code for a child from
+/// a live parent's: its context a live `WriteCtx<'a>` no one else uses during the call, a
+/// program kept alive by the code's links, and `field_count` values at `fields` that the parent
+/// borrows.
+unsafe fn write_parts<'e, 'a>(
+    env: *mut WriteEnv,
+) -> (&'e mut WriteEnv, &'e mut WriteCtx<'a>, &'e Program, &'e [Value]) {
+    // SAFETY: per the contract.
+    unsafe {
+        let env = &mut *env;
+        let ctx = &mut *(env.ctx as *mut WriteCtx<'a>);
+        let prog = &*env.prog;
+        let fields = std::slice::from_raw_parts(env.fields, env.field_count);
+        (env, ctx, prog, fields)
     }
+}
 
-    /// The context, the program, the input and the fields being filled.
-    fn parts(&mut self) -> (&mut ReadCtx<'a>, &Program, &[u8], &mut [Value]) {
-        // SAFETY: every `ReadEnv` is built (see `from_raw`) with a live context, program and
-        // input, and `field_count` initialised values at `fields` that nothing else borrows
-        // while the compiled function runs.
-        unsafe {
-            (
-                &mut *self.ctx,
-                &*self.prog,
-                std::slice::from_raw_parts(self.data, self.data_len),
-                std::slice::from_raw_parts_mut(self.fields, self.field_count),
-            )
-        }
+/// The parts of a [`ReadEnv`], typed.
+///
+/// # Safety
+/// As [`write_parts`]: built by [`call_read`] or by compiled code for a child, with a live
+/// `ReadCtx<'a>`, program and input, and `field_count` initialised values at `fields` that only
+/// this call fills.
+unsafe fn read_parts<'e, 'a>(
+    env: *mut ReadEnv,
+) -> (&'e mut Option<Box<CodecError>>, &'e mut ReadCtx<'a>, &'e Program, &'e [u8], &'e mut [Value])
+{
+    // SAFETY: per the contract.
+    unsafe {
+        let env = &mut *env;
+        let ctx = &mut *(env.ctx as *mut ReadCtx<'a>);
+        let prog = &*env.prog;
+        let data = std::slice::from_raw_parts(env.data, env.data_len);
+        let fields = std::slice::from_raw_parts_mut(env.fields, env.field_count);
+        (&mut env.error, ctx, prog, data, fields)
     }
 }
 
@@ -154,7 +102,7 @@ fn panicked(offset: usize) -> Box<CodecError> {
 
 /// Runs a compiled writer over `fields` (the field count was checked by the caller).
 pub(crate) fn call_write(
-    f: NativeWriteFn,
+    f: WriteEntry,
     ctx: &mut WriteCtx,
     w: &mut Writer,
     prog: &Program,
@@ -163,15 +111,20 @@ pub(crate) fn call_write(
     let max = w.max();
     let vec = std::mem::take(w.vec_mut());
     let mut buf = Buf::from_vec(vec, max);
-    let mut env =
-        WriteEnv { ctx, prog, fields: fields.as_ptr(), field_count: fields.len(), error: None };
+    let mut env = WriteEnv {
+        ctx: ctx as *mut WriteCtx as *mut CtxHeader,
+        prog,
+        fields: fields.as_ptr(),
+        field_count: fields.len(),
+        error: None,
+    };
     // SAFETY: `f` was installed with the contract of `Catalog::install_native` (compiled for
     // `prog`, alive while the catalog is); `fields` holds `prog.field_count()` values; `buf`
     // comes from a `Vec<u8>`; `env` outlives the call and is only used through the helpers.
-    let code = unsafe { f(&mut env as *mut WriteEnv as *mut c_void, fields.as_ptr(), &mut buf) };
+    let status = unsafe { f(&mut env, fields.as_ptr(), &mut buf) };
     // SAFETY: compiled code and `fj_write_op` keep `buf` a valid decomposed `Vec<u8>`.
     *w.vec_mut() = unsafe { buf.into_vec() };
-    if code == 0 {
+    if status.is_ok() {
         Ok(())
     } else {
         Err(env.error.take().unwrap_or_else(|| internal(w.len())))
@@ -180,7 +133,7 @@ pub(crate) fn call_write(
 
 /// Runs a compiled reader for `prog` at the reader's position.
 pub(crate) fn call_read(
-    f: NativeReadFn,
+    f: ReadEntry,
     ctx: &mut ReadCtx,
     r: &mut Reader,
     prog: &Program,
@@ -192,7 +145,7 @@ pub(crate) fn call_read(
     let mut pos = r.pos();
     let ptr = fields.as_mut_ptr();
     let mut env = ReadEnv {
-        ctx,
+        ctx: ctx as *mut ReadCtx as *mut CtxHeader,
         prog,
         data: data.as_ptr(),
         data_len: data.len(),
@@ -203,12 +156,10 @@ pub(crate) fn call_read(
     // SAFETY: as in `call_write`; `ptr` points at `prog.field_count()` initialised `Null`s that
     // compiled code overwrites with POD variants only (everything else goes through
     // `fj_read_op`, which uses `env.fields`, the same memory), and `pos <= data.len()`.
-    let code = unsafe {
-        f(&mut env as *mut ReadEnv as *mut c_void, data.as_ptr(), data.len(), &mut pos, ptr)
-    };
+    let status = unsafe { f(&mut env, data.as_ptr(), data.len(), &mut pos, ptr) };
     let error = env.error.take();
     r.set_pos(pos);
-    if code == 0 {
+    if status.is_ok() {
         Ok(StructValue::new(prog.ty, fields))
     } else {
         Err(error.unwrap_or_else(|| internal(pos)))
@@ -221,10 +172,14 @@ pub(crate) fn call_read(
 /// # Safety
 /// `env` and `buf` must be the pointers the compiled function was called with (by
 /// `call_write`, or by a compiled parent for a child).
-pub unsafe extern "C" fn fj_write_op(env: *mut c_void, buf: *mut Buf, op: u32, count: u32) -> i32 {
+pub unsafe extern "C" fn fj_write_op(
+    env: *mut WriteEnv,
+    buf: *mut Buf,
+    op: u32,
+    count: u32,
+) -> Status {
     // SAFETY: per the contract, `env` is the live environment of a compiled writer.
-    let env = unsafe { WriteEnv::from_raw(env) };
-    let (ctx, prog, fields) = env.parts();
+    let (env, ctx, prog, fields) = unsafe { write_parts(env) };
     let range = op as usize..(op as usize).saturating_add(count as usize);
     // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
     let result = unsafe {
@@ -235,10 +190,10 @@ pub unsafe extern "C" fn fj_write_op(env: *mut c_void, buf: *mut Buf, op: u32, c
     }
     .unwrap_or_else(|| Err(panicked(0)));
     match result {
-        Ok(()) => 0,
+        Ok(()) => Status::OK,
         Err(e) => {
             env.error = Some(e);
-            1
+            Status::FAILED
         }
     }
 }
@@ -278,7 +233,7 @@ fn within_field(prog: &Program, field: u32, e: Box<CodecError>) -> Box<CodecErro
 
 /// Direct helper for compiled writers: writes op `op` — a non-nullable string, binary or
 /// dense-array field (`PutField`) — straight through the interpreter's blob encoder, skipping
-/// the generic op dispatch. Returns 0 when the field is written, and 2, having written nothing,
+/// the generic op dispatch. Returns [`Status::OK`] when the field is written, and [`Status::DECLINED`], having written nothing,
 /// when it is not (a value of another kind, a limit, an op of another shape): compiled code
 /// then hands the op to [`fj_write_op`], which reports the error as the interpreter does. 1 is
 /// an error left in `env` (a caught panic).
@@ -286,29 +241,28 @@ fn within_field(prog: &Program, field: u32, e: Box<CodecError>) -> Box<CodecErro
 /// # Safety
 /// As [`fj_write_op`].
 pub unsafe extern "C" fn fj_write_blob(
-    env: *mut c_void,
+    env: *mut WriteEnv,
     buf: *mut Buf,
     op: u32,
     _count: u32,
-) -> i32 {
+) -> Status {
     // SAFETY: per the contract, `env` is the live environment of a compiled writer.
-    let env = unsafe { WriteEnv::from_raw(env) };
-    let (ctx, prog, fields) = env.parts();
+    let (env, ctx, prog, fields) = unsafe { write_parts(env) };
     let Some(WriteOp::PutField { field, codec, nullable: false }) = prog.write.get(op as usize)
     else {
-        return 2;
+        return Status::DECLINED;
     };
-    let Some(v) = fields.get(field.0 as usize) else { return 2 };
+    let Some(v) = fields.get(field.0 as usize) else { return Status::DECLINED };
     let opts = ctx.opts;
     // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
     let written =
         unsafe { on_buffer(&mut *buf, |w| matches!(write_blob(w, codec, v, opts), Some(Ok(())))) };
     match written {
-        Some(true) => 0,
-        Some(false) => 2,
+        Some(true) => Status::OK,
+        Some(false) => Status::DECLINED,
         None => {
             env.error = Some(panicked(0));
-            1
+            Status::FAILED
         }
     }
 }
@@ -316,29 +270,30 @@ pub unsafe extern "C" fn fj_write_blob(
 /// Called by compiled writers when a nested struct's compiled writer, which they called
 /// directly with the environment `child` built on their stack, failed: moves the child's error
 /// into `env`, named by field op `op` (and by element `elem - 1` of that field's list when
-/// `elem` is not 0) as the interpreter names it, and returns 1.
+/// `elem` is not 0) as the interpreter names it, and returns [`Status::FAILED`].
 ///
 /// # Safety
 /// `env` as [`fj_write_op`]; `child` the child's environment after the call.
 pub unsafe extern "C" fn fj_write_nested_failed(
-    env: *mut c_void,
-    child: *mut c_void,
+    env: *mut WriteEnv,
+    child: *mut WriteEnv,
     op: u32,
     elem: u32,
-) -> i32 {
+) -> Status {
+    // SAFETY: per the contract, `env` is the live environment of a compiled writer.
+    let (env, _, prog, _) = unsafe { write_parts(env) };
     // SAFETY: per the contract; the child's call has returned, so nothing else uses it.
-    let (env, child) = unsafe { (WriteEnv::from_raw(env), WriteEnv::from_raw(child)) };
+    let child = unsafe { &mut *child };
     let mut error = child.error.take().unwrap_or_else(|| internal(0));
     if let Some(i) = elem.checked_sub(1) {
         error = error.within(PathSegment::Index(i as usize));
     }
-    let (_, prog, _) = env.parts();
     let error = match prog.write.get(op as usize) {
         Some(WriteOp::PutField { field, .. }) => within_field(prog, field.0, error),
         _ => error,
     };
     env.error = Some(error);
-    1
+    Status::FAILED
 }
 
 /// What the head helpers write before compiled code takes over: the field's flag when it is
@@ -383,40 +338,41 @@ unsafe fn write_field_head(
 /// elements' levels; then writes what the interpreter writes before the first element (the
 /// field's flag, the length, the collection header, the element type meta) with the
 /// interpreter's own functions, and enters the list's level of depth, which compiled code
-/// leaves after the last element. Returns 0 when that is done; 2, having done nothing, for
+/// leaves after the last element. Returns [`Status::OK`] when that is done; [`Status::DECLINED`], having done nothing, for
 /// anything else (an empty list, another kind of value, ...): compiled code then hands the op
-/// to [`fj_write_op`]. 1 is an error left in `env` (a limit while writing the head).
+/// to [`fj_write_op`]. [`Status::FAILED`] is an error left in `env` (a limit while writing the head).
 ///
 /// # Safety
 /// As [`fj_write_op`].
 pub unsafe extern "C" fn fj_write_list_head(
-    env: *mut c_void,
+    env: *mut WriteEnv,
     buf: *mut Buf,
     op: u32,
     field_count: u32,
-) -> i32 {
+) -> Status {
     // SAFETY: per the contract, `env` is the live environment of a compiled writer.
-    let env = unsafe { WriteEnv::from_raw(env) };
-    let (ctx, prog, fields) = env.parts();
+    let (env, ctx, prog, fields) = unsafe { write_parts(env) };
     let Some(WriteOp::PutField { field, codec: Codec::List(elem), nullable }) =
         prog.write.get(op as usize)
     else {
-        return 2;
+        return Status::DECLINED;
     };
     // Struct elements carry their type meta once, in the head; each body is plain.
     let (Codec::Struct { ty, .. }, false) = (&elem.codec, elem.declared) else {
-        return 2;
+        return Status::DECLINED;
     };
-    let Some(v @ Value::List(items)) = fields.get(field.0 as usize) else { return 2 };
+    let Some(v @ Value::List(items)) = fields.get(field.0 as usize) else {
+        return Status::DECLINED;
+    };
     // The field count compiled code gives the child's environment must be the program's.
     let Some(child) = ctx.cat.program(*ty).filter(|c| c.field_count() == field_count as usize)
     else {
-        return 2;
+        return Status::DECLINED;
     };
     let direct = |v: &Value| matches!(v, Value::Struct(sv) if sv.ty == *ty && sv.fields.len() == child.field_count());
     if items.is_empty() || ctx.depth.saturating_add(2) > ctx.max_depth || !items.iter().all(direct)
     {
-        return 2;
+        return Status::DECLINED;
     }
     let head = |ctx: &mut WriteCtx, w: &mut Writer, _: &Value| {
         write_collection_head(ctx, w, elem, items)?;
@@ -424,10 +380,10 @@ pub unsafe extern "C" fn fj_write_list_head(
     };
     // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
     match unsafe { write_field_head(buf, ctx, prog, field.0, *nullable, v, head) } {
-        Ok(()) => 0,
+        Ok(()) => Status::OK,
         Err(e) => {
             env.error = Some(e);
-            1
+            Status::FAILED
         }
     }
 }
@@ -437,41 +393,40 @@ pub unsafe extern "C" fn fj_write_list_head(
 /// `PutField` of such a struct, of `field_count` fields (what compiled code will tell the
 /// child) — writes what the interpreter writes before the body: the field's flag and the type
 /// meta (the TypeDef, or a reference to one this call already wrote), with the interpreter's
-/// own functions. Returns 0 when written; 2, having written nothing, when the value is not a
+/// own functions. Returns [`Status::OK`] when written; [`Status::DECLINED`], having written nothing, when the value is not a
 /// struct of the field's type and field count (compiled code then hands the op to
-/// [`fj_write_op`]); 1 is an error left in `env`.
+/// [`fj_write_op`]); [`Status::FAILED`] is an error left in `env`.
 ///
 /// # Safety
 /// As [`fj_write_op`].
 pub unsafe extern "C" fn fj_write_struct_head(
-    env: *mut c_void,
+    env: *mut WriteEnv,
     buf: *mut Buf,
     op: u32,
     field_count: u32,
-) -> i32 {
+) -> Status {
     // SAFETY: per the contract, `env` is the live environment of a compiled writer.
-    let env = unsafe { WriteEnv::from_raw(env) };
-    let (ctx, prog, fields) = env.parts();
+    let (env, ctx, prog, fields) = unsafe { write_parts(env) };
     let Some(WriteOp::PutField { field, codec: Codec::Struct { ty, with_meta: true }, nullable }) =
         prog.write.get(op as usize)
     else {
-        return 2;
+        return Status::DECLINED;
     };
-    let Some(v @ Value::Struct(sv)) = fields.get(field.0 as usize) else { return 2 };
+    let Some(v @ Value::Struct(sv)) = fields.get(field.0 as usize) else { return Status::DECLINED };
     let count = field_count as usize;
     if sv.ty != *ty
         || sv.fields.len() != count
         || ctx.cat.program(*ty).map(|p| p.field_count()) != Some(count)
     {
-        return 2;
+        return Status::DECLINED;
     }
     let head = |ctx: &mut WriteCtx, w: &mut Writer, _: &Value| write_user_type_meta(ctx, w, *ty);
     // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
     match unsafe { write_field_head(buf, ctx, prog, field.0, *nullable, v, head) } {
-        Ok(()) => 0,
+        Ok(()) => Status::OK,
         Err(e) => {
             env.error = Some(e);
-            1
+            Status::FAILED
         }
     }
 }
@@ -479,31 +434,30 @@ pub unsafe extern "C" fn fj_write_struct_head(
 /// Direct helper for compiled readers: reads op `op` — a field (`GetField`) of a string,
 /// binary, dense-array or struct-without-type-meta codec — with the interpreter's body reader,
 /// skipping the generic op dispatch (compiled code sends a struct here while the child has no
-/// compiled reader). Returns 0 when the field is read and `*pos` advanced; 2, having read
+/// compiled reader). Returns [`Status::OK`] when the field is read and `*pos` advanced; [`Status::DECLINED`], having read
 /// nothing, when the flag of a nullable field is not the plain present flag (null and reference
 /// flags, the end of the input) or the op has another shape: compiled code then hands the op
-/// to [`fj_read_op`]. 1 is an error left in `env`, named by the field as the interpreter names
+/// to [`fj_read_op`]. [`Status::FAILED`] is an error left in `env`, named by the field as the interpreter names
 /// it.
 ///
 /// # Safety
 /// As [`fj_read_op`].
 pub unsafe extern "C" fn fj_read_field(
-    env: *mut c_void,
+    env: *mut ReadEnv,
     pos: *mut usize,
     op: u32,
     _count: u32,
-) -> i32 {
+) -> Status {
     // SAFETY: per the contract, `env` is the live environment of a compiled reader.
-    let env = unsafe { ReadEnv::from_raw(env) };
-    let (ctx, prog, data, fields) = env.parts();
+    let (error, ctx, prog, data, fields) = unsafe { read_parts(env) };
     let Some(ReadOp::GetField { field, codec, nullable }) = prog.read.get(op as usize) else {
-        return 2;
+        return Status::DECLINED;
     };
     if !matches!(
         codec,
         Codec::String | Codec::Binary | Codec::Array(_) | Codec::Struct { with_meta: false, .. }
     ) {
-        return 2;
+        return Status::DECLINED;
     }
     // SAFETY: `pos` is the live position of that call.
     let pos = unsafe { &mut *pos };
@@ -511,7 +465,7 @@ pub unsafe extern "C" fn fj_read_field(
     if *nullable {
         match data.get(at) {
             Some(&flag::NOT_NULL) => at += 1,
-            _ => return 2,
+            _ => return Status::DECLINED,
         }
     }
     let mut r = Reader::at(data, at);
@@ -522,11 +476,11 @@ pub unsafe extern "C" fn fj_read_field(
     match result {
         Ok(v) => {
             put_field(fields, field.0, v);
-            0
+            Status::OK
         }
         Err(e) => {
-            env.error = Some(within_field(prog, field.0, e));
-            1
+            *error = Some(within_field(prog, field.0, e));
+            Status::FAILED
         }
     }
 }
@@ -574,10 +528,14 @@ pub unsafe extern "C" fn fj_read_varint(
 /// # Safety
 /// `env` and `pos` must be the pointers the compiled function was called with (by `call_read`,
 /// or by a compiled parent for a child).
-pub unsafe extern "C" fn fj_read_op(env: *mut c_void, pos: *mut usize, op: u32, count: u32) -> i32 {
+pub unsafe extern "C" fn fj_read_op(
+    env: *mut ReadEnv,
+    pos: *mut usize,
+    op: u32,
+    count: u32,
+) -> Status {
     // SAFETY: per the contract, `env` is the live environment of a compiled reader.
-    let env = unsafe { ReadEnv::from_raw(env) };
-    let (ctx, prog, data, fields) = env.parts();
+    let (error, ctx, prog, data, fields) = unsafe { read_parts(env) };
     // SAFETY: `pos` is the live position of that call.
     let pos = unsafe { &mut *pos };
     let mut r = Reader::at(data, *pos);
@@ -592,10 +550,10 @@ pub unsafe extern "C" fn fj_read_op(env: *mut c_void, pos: *mut usize, op: u32, 
     .unwrap_or_else(|_| Err(panicked(at)));
     *pos = r.pos();
     match result {
-        Ok(()) => 0,
+        Ok(()) => Status::OK,
         Err(e) => {
-            env.error = Some(e);
-            1
+            *error = Some(e);
+            Status::FAILED
         }
     }
 }
@@ -611,14 +569,13 @@ pub unsafe extern "C" fn fj_read_op(env: *mut c_void, pos: *mut usize, op: u32, 
 /// # Safety
 /// `env` as [`fj_read_op`].
 pub unsafe extern "C" fn fj_read_nested_alloc(
-    env: *mut c_void,
+    env: *mut ReadEnv,
     _pos: *mut usize,
     op: u32,
     field_count: u32,
 ) -> *mut Value {
     // SAFETY: per the contract, `env` is the live environment of a compiled reader.
-    let env = unsafe { ReadEnv::from_raw(env) };
-    let (ctx, prog, _, fields) = env.parts();
+    let (_, ctx, prog, _, fields) = unsafe { read_parts(env) };
     let Some(ReadOp::GetField { field, codec: Codec::Struct { ty, with_meta: false }, .. }) =
         prog.read.get(op as usize)
     else {
@@ -650,24 +607,25 @@ pub unsafe extern "C" fn fj_read_nested_alloc(
 
 /// Called by compiled readers when a nested struct's compiled reader, which they called
 /// directly with the environment `child` built on their stack, failed: moves the child's error
-/// into `env`, named by field op `op` as the interpreter names it, and returns 1.
+/// into `env`, named by field op `op` as the interpreter names it, and returns [`Status::FAILED`].
 ///
 /// # Safety
 /// `env` as [`fj_read_op`]; `child` the child's environment after the call.
 pub unsafe extern "C" fn fj_read_nested_failed(
-    env: *mut c_void,
-    child: *mut c_void,
+    env: *mut ReadEnv,
+    child: *mut ReadEnv,
     op: u32,
     _count: u32,
-) -> i32 {
+) -> Status {
+    // SAFETY: per the contract, `env` is the live environment of a compiled reader.
+    let (env_error, _, prog, _, _) = unsafe { read_parts(env) };
     // SAFETY: per the contract; the child's call has returned, so nothing else uses it.
-    let (env, child) = unsafe { (ReadEnv::from_raw(env), ReadEnv::from_raw(child)) };
+    let child = unsafe { &mut *child };
     let error = child.error.take().unwrap_or_else(|| internal(0));
-    let (_, prog, _, _) = env.parts();
     let error = match prog.read.get(op as usize) {
         Some(ReadOp::GetField { field, .. }) => within_field(prog, field.0, error),
         _ => error,
     };
-    env.error = Some(error);
-    1
+    *env_error = Some(error);
+    Status::FAILED
 }

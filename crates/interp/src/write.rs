@@ -186,7 +186,7 @@ pub(crate) fn write_flagged(
     fit: Option<&Codec>,
     body: impl FnOnce(&mut WriteCtx, &mut Writer, &Value) -> CodecResult<()>,
 ) -> CodecResult<()> {
-    w.reserve(6)?;
+    w.reserve(foryjit_ir::room::FLAGGED as usize)?;
     match v {
         Value::Null if nullable => {
             w.put_u8(flag::NULL);
@@ -571,7 +571,7 @@ fn write_enum_value(
     if !known {
         return Err(err(ErrorKind::UnknownEnumValue(value), w));
     }
-    w.reserve(5)?;
+    w.reserve(foryjit_ir::room::ENUM_VALUE as usize)?;
     w.put_varu32(value);
     Ok(())
 }

@@ -45,6 +45,17 @@ pub use build::{
 use foryjit_schema::ArrayElem;
 use foryjit_wire::TypeIdx;
 
+/// Room the write side makes before the ops that do not reserve through a `Reserve` op: both
+/// tiers reserve (or, in compiled code, check for) exactly these many bytes at these points, so
+/// that they grow the buffer and reach the output limit alike.
+pub mod room {
+    /// Before a value's flag (`fd`, `ff`, or a graph's `00` / `fe` + a ref id): the flag and the
+    /// head that follows it, or the ref id.
+    pub const FLAGGED: u32 = 6;
+    /// Before an enum's wire value: the longest varuint32.
+    pub const ENUM_VALUE: u32 = 5;
+}
+
 /// Serialization mode a program is built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Mode {

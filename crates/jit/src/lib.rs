@@ -9,32 +9,21 @@
 //! callbacks that run interpreter ops, used for every other op and for every error, so both
 //! tiers share one implementation of each op and fail identically.
 //!
-//! ```text
-//! writer: extern "C" fn(env, fields: *const Value, buf: *mut Buf) -> i32
-//! reader: extern "C" fn(env, data: *const u8, len: usize, pos: *mut usize, fields: *mut Value) -> i32
-//! helpers: write_op(env, buf, op, count) -> i32,  read_op(env, pos, op, count) -> i32,
-//!          write_blob(env, buf, op, _) -> i32,    read_field(env, pos, op, _) -> i32,
-//!          read_varint(data, len, pos, wide) -> u64,
-//!          write_nested_failed(env, child_env, op, elem) -> i32,
-//!          write_list_head(env, buf, op, fields) -> i32,
-//!          write_struct_head(env, buf, op, fields) -> i32,
-//!          read_nested_alloc(env, pos, op, _) -> *mut Value,
-//!          read_nested_failed(env, child_env, op, _) -> i32
-//! ```
+//! The interface between compiled code and the interpreter — entry-point and helper types,
+//! environments, status codes, layouts — is `foryjit-abi`'s: the helpers compiled code imports
+//! are [`foryjit_abi::Helper`]s, bound to the addresses of a [`HelperTable`], and their machine
+//! signatures come from their Rust types.
 //!
 //! Code memory is owned by a [`CodeUnit`] (one `JITModule` per compile job) and freed when it is
 //! dropped; the owner must keep it alive for as long as the entry points can be called.
 //!
 //! ```
 //! use foryjit_ir::{build_program, Mode};
-//! use foryjit_jit::{Compiler, CompilerOptions, Helpers};
+//! use foryjit_jit::{Compiler, CompilerOptions};
 //! use foryjit_schema::{FieldDesc, FieldType, IntEncoding, MessageDesc, Registry, SchemaDesc};
 //!
 //! // Calling the entry points is the runtime's job (`foryjit_interp::native`); this only
-//! // compiles, with a stand-in for every helper.
-//! unsafe extern "C" fn stand_in(_: *mut u8, _: *mut u8, _: u32, _: u32) -> i32 {
-//!     1
-//! }
+//! // compiles, with the interpreter's helpers.
 //! let mut reg = Registry::default();
 //! let ids = reg
 //!     .register(SchemaDesc::new("demo").message(
@@ -44,24 +33,11 @@
 //!     ))
 //!     .unwrap();
 //! let prog = build_program(&reg, ids[0], Mode::SameSchema).unwrap();
-//! let f = stand_in as *const u8;
-//! let helpers = Helpers {
-//!     write_op: f,
-//!     write_blob: f,
-//!     write_nested_failed: f,
-//!     write_list_head: f,
-//!     write_struct_head: f,
-//!     read_op: f,
-//!     read_varint: f,
-//!     read_field: f,
-//!     read_nested_alloc: f,
-//!     read_nested_failed: f,
-//! };
+//! let helpers = foryjit_interp::native::helper_table();
 //! let compiler = Compiler::new(CompilerOptions::default()).unwrap();
 //! // No nested structs or enums here, so nothing to link.
 //! let (unit, entry) = compiler.compile(&prog, helpers, &|_| None).unwrap();
 //! assert!(unit.code_bytes() > 0);
-//! assert!(!entry.write.is_null() && !entry.read.is_null());
 //! ```
 #![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -73,6 +49,7 @@ use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Module, ModuleReloc};
+use foryjit_abi::{EntrySlot, Helper, HelperTable, ReadEntry, WriteEntry};
 use foryjit_ir::{Codec, Program, ReadOp, WriteOp};
 use foryjit_wire::TypeIdx;
 use parking_lot::Mutex;
@@ -94,54 +71,17 @@ pub enum JitError {
     Panicked,
 }
 
-/// Addresses of the interpreter callbacks compiled code calls.
-#[derive(Debug, Clone, Copy)]
-pub struct Helpers {
-    /// `unsafe extern "C" fn(env, buf, op, count) -> i32`: executes write ops `op..op + count`.
-    pub write_op: *const u8,
-    /// `unsafe extern "C" fn(env, buf, op, count) -> i32`: writes a non-nullable string, binary
-    /// or array field op directly; 0 written, 2 declined (nothing written), else an error.
-    pub write_blob: *const u8,
-    /// `unsafe extern "C" fn(env, child_env, op, elem) -> i32`: after a nested struct's
-    /// compiled writer, called directly, failed: moves its error into `env` (named by list
-    /// element `elem - 1` when `elem` is not 0); returns 1.
-    pub write_nested_failed: *const u8,
-    /// `unsafe extern "C" fn(env, buf, op, fields) -> i32`: writes the head of a list of structs
-    /// (of `fields` fields each) whose elements compiled code then writes itself; 0 written, 2
-    /// declined, else an error.
-    pub write_list_head: *const u8,
-    /// `unsafe extern "C" fn(env, buf, op, fields) -> i32`: writes the flag and type meta of a
-    /// struct field with type meta (of `fields` fields) before compiled code calls the child's
-    /// writer; 0 written, 2 declined, else an error.
-    pub write_struct_head: *const u8,
-    /// `unsafe extern "C" fn(env, pos, op, count) -> i32`: executes read ops `op..op + count`.
-    pub read_op: *const u8,
-    /// `unsafe extern "C" fn(data, len, pos, wide) -> u64`: reads a varint at `*pos` near the
-    /// end of the input; sets `*pos` to `usize::MAX` when it is malformed or truncated.
-    pub read_varint: *const u8,
-    /// `unsafe extern "C" fn(env, pos, op, count) -> i32`: reads a string, binary, array or
-    /// struct field op with the interpreter's body reader; 0 read, 2 declined, else an error.
-    pub read_field: *const u8,
-    /// `unsafe extern "C" fn(env, pos, op, fields) -> *mut Value`: before a nested struct's
-    /// compiled reader is called directly: places the struct (of `fields` fields) in the
-    /// field's slot and returns its fields (null: declined, nothing done).
-    pub read_nested_alloc: *const u8,
-    /// `unsafe extern "C" fn(env, child_env, op, count) -> i32`: after a nested struct's
-    /// compiled reader, called directly, failed: moves its error into `env`; returns 1.
-    pub read_nested_failed: *const u8,
-}
-
 /// What compiled code needs to call the compiled code of a nested struct type directly: the
 /// addresses of its entry-point slots and of its program, which the caller keeps alive for as
 /// long as the code it compiles with them (see `foryjit_interp::NativeLink`).
 #[derive(Debug, Clone, Copy)]
 pub struct ChildLink {
-    /// An `AtomicPtr` with the child's writer (`NativeWriteFn`), null while it is interpreted.
-    pub write_slot: *const u8,
-    /// An `AtomicPtr` with the child's reader (`NativeReadFn`), null while it is interpreted.
-    pub read_slot: *const u8,
+    /// The slot of the child's compiled writer, empty while it is interpreted.
+    pub write_slot: *const EntrySlot<WriteEntry>,
+    /// The slot of the child's compiled reader, empty while it is interpreted.
+    pub read_slot: *const EntrySlot<ReadEntry>,
     /// The child's program (what its environment carries).
-    pub program: *const u8,
+    pub program: *const Program,
     /// The child's number of fields.
     pub field_count: u32,
 }
@@ -161,12 +101,6 @@ pub enum TypeLink {
 
 /// Finds the [`TypeLink`] of a user type; `None` keeps that type's fields on the helpers.
 pub type Links<'a> = &'a dyn Fn(TypeIdx) -> Option<TypeLink>;
-
-// SAFETY: the addresses are of `extern "C"` functions with static lifetime; sharing the
-// addresses between threads is harmless.
-unsafe impl Send for Helpers {}
-// SAFETY: as above; the struct is read-only.
-unsafe impl Sync for Helpers {}
 
 /// Compiler settings.
 #[derive(Debug, Clone, Copy)]
@@ -237,10 +171,10 @@ impl Drop for CodeUnit {
 /// The entry points of one compiled program, plus what the compile cost.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
-    /// The writer (`NativeWriteFn` ABI).
-    pub write: *const u8,
-    /// The reader (`NativeReadFn` ABI).
-    pub read: *const u8,
+    /// The writer.
+    pub write: WriteEntry,
+    /// The reader.
+    pub read: ReadEntry,
     /// Time from IR to finalized code.
     pub compile_micros: u64,
 }
@@ -291,7 +225,7 @@ impl Compiler {
     pub fn compile(
         &self,
         prog: &Program,
-        helpers: Helpers,
+        helpers: HelperTable,
         links: Links,
     ) -> Result<(CodeUnit, Entry), JitError> {
         let start = Instant::now();
@@ -306,21 +240,14 @@ impl Compiler {
     fn compile_inner(
         &self,
         prog: &Program,
-        helpers: Helpers,
+        helpers: HelperTable,
         links: Links,
-    ) -> Result<(CodeUnit, *const u8, *const u8), JitError> {
+    ) -> Result<(CodeUnit, WriteEntry, ReadEntry), JitError> {
         let links = resolve_links(prog, links);
         let mut builder = JITBuilder::with_isa(self.isa.clone(), default_libcall_names());
-        builder.symbol(lower::WRITE_OP_SYMBOL, helpers.write_op);
-        builder.symbol(lower::WRITE_BLOB_SYMBOL, helpers.write_blob);
-        builder.symbol(lower::WRITE_NESTED_FAILED_SYMBOL, helpers.write_nested_failed);
-        builder.symbol(lower::WRITE_LIST_HEAD_SYMBOL, helpers.write_list_head);
-        builder.symbol(lower::WRITE_STRUCT_HEAD_SYMBOL, helpers.write_struct_head);
-        builder.symbol(lower::READ_NESTED_ALLOC_SYMBOL, helpers.read_nested_alloc);
-        builder.symbol(lower::READ_NESTED_FAILED_SYMBOL, helpers.read_nested_failed);
-        builder.symbol(lower::READ_OP_SYMBOL, helpers.read_op);
-        builder.symbol(lower::READ_VARINT_SYMBOL, helpers.read_varint);
-        builder.symbol(lower::READ_FIELD_SYMBOL, helpers.read_field);
+        for &h in Helper::ALL {
+            builder.symbol(h.symbol(), helpers.address(h));
+        }
         let mut module = JITModule::new(builder);
         let (wid, rid, plans) = lower::plan(&mut module, prog, self.options.split_ops.max(1))?;
         let isa = &*self.isa;
@@ -346,8 +273,15 @@ impl Compiler {
             }
         }
         module.finalize_definitions().map_err(|e| JitError::Codegen(e.to_string()))?;
-        let write = module.get_finalized_function(wid);
-        let read = module.get_finalized_function(rid);
+        // SAFETY: `wid` and `rid` were declared with the signatures of `WriteEntry` and
+        // `ReadEntry` (`lower::plan` derives them from those types) and are now finalized; the
+        // code lives as long as `unit`, whose owner keeps it while the entry points are used.
+        let (write, read) = unsafe {
+            (
+                std::mem::transmute::<*const u8, WriteEntry>(module.get_finalized_function(wid)),
+                std::mem::transmute::<*const u8, ReadEntry>(module.get_finalized_function(rid)),
+            )
+        };
         let unit = CodeUnit { module: Mutex::new(Some(module)), code_bytes };
         Ok((unit, write, read))
     }

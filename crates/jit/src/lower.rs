@@ -10,43 +10,20 @@ use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Linkage, Module};
-use foryjit_ir::{Codec, Program, ReadOp, Scalar, WriteOp};
-use foryjit_wire::layout::{
-    BUF_CAP_OFFSET, BUF_LEN_OFFSET, BUF_MAX_OFFSET, BUF_PTR_OFFSET, CTX_DEPTH_OFFSET,
-    CTX_MAX_DEPTH_OFFSET, ENUM_TY_OFFSET, ENUM_VALUE_OFFSET, ENV_CTX_OFFSET, ENV_PROG_OFFSET,
-    READ_ENV_DATA_OFFSET, READ_ENV_ERROR_OFFSET, READ_ENV_FIELDS_OFFSET,
-    READ_ENV_FIELD_COUNT_OFFSET, READ_ENV_LEN_OFFSET, READ_ENV_SIZE, RVEC_LEN_OFFSET,
-    RVEC_PTR_OFFSET, STRUCT_TY_OFFSET, VALUE_PAYLOAD_OFFSET, VALUE_SIZE, VALUE_TAG_OFFSET,
-    WRITE_ENV_ERROR_OFFSET, WRITE_ENV_FIELDS_OFFSET, WRITE_ENV_FIELD_COUNT_OFFSET, WRITE_ENV_SIZE,
+use foryjit_abi::layout::{
+    BUF_CAP_OFFSET, BUF_LEN_OFFSET, BUF_MAX_OFFSET, BUF_PTR_OFFSET, ENUM_TY_OFFSET,
+    ENUM_VALUE_OFFSET, RVEC_LEN_OFFSET, RVEC_PTR_OFFSET, STRUCT_TY_OFFSET, VALUE_PAYLOAD_OFFSET,
+    VALUE_SIZE, VALUE_TAG_OFFSET,
 };
+use foryjit_abi::{
+    AbiFn, AbiKind, Helper, ReadEntry, Status, WriteEntry, CTX, READ_ENV, READ_ENV_DATA,
+    READ_ENV_DATA_LEN, WRITE_ENV,
+};
+use foryjit_ir::{Codec, Program, ReadOp, Scalar, WriteOp};
 use foryjit_wire::type_id::flag;
 use foryjit_wire::value::tag;
 use foryjit_wire::TypeIdx;
 use std::collections::HashMap;
-
-/// Symbol of the write-op callback (unique prefix: never resolved through `dlsym`).
-pub(crate) const WRITE_OP_SYMBOL: &str = "fj_interp_write_op";
-/// Symbol of the direct string / binary / array field writer.
-pub(crate) const WRITE_BLOB_SYMBOL: &str = "fj_interp_write_blob";
-/// Symbol of the helper that writes a list of structs' head before compiled code writes its
-/// elements.
-pub(crate) const WRITE_LIST_HEAD_SYMBOL: &str = "fj_interp_write_list_head";
-/// Symbol of the helper that writes a nested struct's flag and type meta before compiled code
-/// calls its compiled writer (struct fields with type meta).
-pub(crate) const WRITE_STRUCT_HEAD_SYMBOL: &str = "fj_interp_write_struct_head";
-/// Symbol of the helper that takes a failed child writer's error.
-pub(crate) const WRITE_NESTED_FAILED_SYMBOL: &str = "fj_interp_write_nested_failed";
-/// Symbol of the helper that places a nested struct before its compiled reader fills it
-/// (`fn(env, pos, op, count) -> *mut Value`).
-pub(crate) const READ_NESTED_ALLOC_SYMBOL: &str = "fj_interp_read_nested_alloc";
-/// Symbol of the helper that takes a failed child reader's error.
-pub(crate) const READ_NESTED_FAILED_SYMBOL: &str = "fj_interp_read_nested_failed";
-/// Symbol of the varint reader for the end of the input (`fn(data, len, pos, wide) -> u64`).
-pub(crate) const READ_VARINT_SYMBOL: &str = "fj_interp_read_varint";
-/// Symbol of the direct string / binary / array / struct field reader.
-pub(crate) const READ_FIELD_SYMBOL: &str = "fj_interp_read_field";
-/// Symbol of the read-op callback.
-pub(crate) const READ_OP_SYMBOL: &str = "fj_interp_read_op";
 
 const PTR: types::Type = types::I64;
 
@@ -61,29 +38,22 @@ fn bytes() -> MemFlagsData {
     MemFlagsData::new().with_notrap().with_endianness(Endianness::Little)
 }
 
-fn helper_sig(module: &JITModule) -> Signature {
-    let mut sig = module.make_signature();
-    sig.params.push(AbiParam::new(PTR));
-    sig.params.push(AbiParam::new(PTR));
-    sig.params.push(AbiParam::new(types::I32));
-    sig.params.push(AbiParam::new(types::I32));
-    sig.returns.push(AbiParam::new(types::I32));
-    sig
+/// The Cranelift signature of an ABI signature (`foryjit_abi`, derived from the Rust types).
+fn abi_sig(module: &JITModule, sig: foryjit_abi::Signature) -> Signature {
+    let ty = |k: AbiKind| match k {
+        AbiKind::Ptr => PTR,
+        AbiKind::I32 => types::I32,
+        AbiKind::I64 => types::I64,
+    };
+    let mut out = module.make_signature();
+    out.params.extend(sig.params.iter().map(|&k| AbiParam::new(ty(k))));
+    out.returns.push(AbiParam::new(ty(sig.ret)));
+    out
 }
 
-/// `helper_sig`, returning a pointer.
-fn alloc_sig(module: &JITModule) -> Signature {
-    let mut sig = helper_sig(module);
-    sig.returns[0] = AbiParam::new(PTR);
-    sig
-}
-
-fn varint_sig(module: &JITModule) -> Signature {
-    let mut sig = module.make_signature();
-    sig.params.extend([AbiParam::new(PTR), AbiParam::new(PTR), AbiParam::new(PTR)]);
-    sig.params.push(AbiParam::new(types::I32));
-    sig.returns.push(AbiParam::new(types::I64));
-    sig
+/// A status code as a constant.
+fn status(b: &mut FunctionBuilder, s: Status) -> Val {
+    b.ins().iconst(types::I32, i64::from(s.0))
 }
 
 /// A function whose Cranelift IR is built and whose machine code is not generated yet: code
@@ -97,19 +67,16 @@ fn define(
     module: &mut JITModule,
     id: FuncId,
     sig: Signature,
-    helpers: &[&str],
+    helpers: &[Helper],
     callees: &[FuncId],
     body: impl FnOnce(&mut FunctionBuilder, &[FuncRef], &[FuncRef]),
 ) -> Result<PendingFn, JitError> {
     let cg = |e: &dyn std::fmt::Display| JitError::Codegen(e.to_string());
     let mut hids = Vec::with_capacity(helpers.len());
     for &h in helpers {
-        let sig = match h {
-            READ_VARINT_SYMBOL => varint_sig(module),
-            READ_NESTED_ALLOC_SYMBOL => alloc_sig(module),
-            _ => helper_sig(module),
-        };
-        hids.push(module.declare_function(h, Linkage::Import, &sig).map_err(|e| cg(&e))?);
+        let sig = abi_sig(module, h.signature());
+        let id = module.declare_function(h.symbol(), Linkage::Import, &sig).map_err(|e| cg(&e))?;
+        hids.push(id);
     }
     let mut ctx = module.make_context();
     ctx.func.signature = sig;
@@ -214,7 +181,7 @@ fn branch_on_outcome(
     let other = b.create_block();
     b.ins().brif(code, other, &[], ok, &[]);
     b.switch_to_block(other);
-    let is_decline = b.ins().icmp_imm_s(IntCC::Equal, code, 2);
+    let is_decline = b.ins().icmp_imm_s(IntCC::Equal, code, i64::from(Status::DECLINED.0));
     b.ins().brif(is_decline, declined, &[], ret, &[code.into()]);
     b.switch_to_block(ok);
 }
@@ -227,14 +194,6 @@ fn inline_group(prog: &Program, start: usize, end: usize) -> usize {
         .iter()
         .take_while(|op| matches!(op, WriteOp::PutScalar { scalar, .. } if inline_scalar(*scalar)))
         .count()
-}
-
-/// `fn(ptr × params) -> i32`: the shape of every compiled entry point.
-fn entry_sig(module: &JITModule, params: usize) -> Signature {
-    let mut sig = module.make_signature();
-    sig.params.extend((0..params).map(|_| AbiParam::new(PTR)));
-    sig.returns.push(AbiParam::new(types::I32));
-    sig
 }
 
 /// What one function of a compiled program is: a writer or reader body over a range of ops, or
@@ -267,7 +226,7 @@ pub(crate) fn plan(
         module,
         &mut plans,
         &format!("fj_write_{}", prog.ty.0),
-        3,
+        <WriteEntry as AbiFn>::SIGNATURE,
         prog.write.len(),
         chunk_ops,
         Body::Writer,
@@ -276,7 +235,7 @@ pub(crate) fn plan(
         module,
         &mut plans,
         &format!("fj_read_{}", prog.ty.0),
-        5,
+        <ReadEntry as AbiFn>::SIGNATURE,
         prog.read.len(),
         chunk_ops,
         Body::Reader,
@@ -288,12 +247,12 @@ fn plan_split(
     module: &mut JITModule,
     plans: &mut Vec<Plan>,
     name: &str,
-    params: usize,
+    entry: foryjit_abi::Signature,
     n_ops: usize,
     chunk_ops: usize,
     body: fn(std::ops::Range<usize>) -> Body,
 ) -> Result<FuncId, JitError> {
-    let sig = entry_sig(module, params);
+    let sig = abi_sig(module, entry);
     let declare = |module: &mut JITModule, name: &str| {
         module
             .declare_function(name, Linkage::Local, &sig)
@@ -327,13 +286,13 @@ pub(crate) fn build(
     match &plan.body {
         Body::Writer(ops) => {
             let helpers = [
-                WRITE_OP_SYMBOL,
-                WRITE_BLOB_SYMBOL,
-                WRITE_NESTED_FAILED_SYMBOL,
-                WRITE_LIST_HEAD_SYMBOL,
-                WRITE_STRUCT_HEAD_SYMBOL,
+                Helper::WriteOp,
+                Helper::WriteBlob,
+                Helper::WriteNestedFailed,
+                Helper::WriteListHead,
+                Helper::WriteStructHead,
             ];
-            let child_sig = entry_sig(module, 3);
+            let child_sig = abi_sig(module, <WriteEntry as AbiFn>::SIGNATURE);
             define(module, plan.id, sig, &helpers, &[], |b, h, _| {
                 let nested = Nested::new(b, &links.children, child_sig, h[2]);
                 lower_writer(b, [h[0], h[1], h[3], h[4]], nested, &links.enums, prog, ops.clone())
@@ -341,13 +300,13 @@ pub(crate) fn build(
         }
         Body::Reader(ops) => {
             let helpers = [
-                READ_OP_SYMBOL,
-                READ_VARINT_SYMBOL,
-                READ_FIELD_SYMBOL,
-                READ_NESTED_ALLOC_SYMBOL,
-                READ_NESTED_FAILED_SYMBOL,
+                Helper::ReadOp,
+                Helper::ReadVarint,
+                Helper::ReadField,
+                Helper::ReadNestedAlloc,
+                Helper::ReadNestedFailed,
             ];
-            let child_sig = entry_sig(module, 5);
+            let child_sig = abi_sig(module, <ReadEntry as AbiFn>::SIGNATURE);
             define(module, plan.id, sig, &helpers, &[], |b, h, _| {
                 let nested = Nested::new(b, &links.children, child_sig, h[4]);
                 let enums = &links.enums;
@@ -368,8 +327,8 @@ pub(crate) fn build(
                 b.ins().brif(code, fail, &[code.into()], next, &[]);
                 b.switch_to_block(next);
             }
-            let zero = b.ins().iconst(types::I32, 0);
-            b.ins().return_(&[zero]);
+            let ok = status(b, Status::OK);
+            b.ins().return_(&[ok]);
             b.switch_to_block(fail);
             let code = b.block_params(fail)[0];
             b.ins().return_(&[code]);
@@ -410,11 +369,8 @@ impl<'l> Nested<'l> {
     /// The address of the child environment of a writer (`reader` false) or reader, with its
     /// field count (`link`'s) and an empty error cell stored; the rest is the caller's.
     fn env_for(&mut self, b: &mut FunctionBuilder, link: &ChildLink, reader: bool) -> Val {
-        let (size, count_at, error_at) = if reader {
-            (READ_ENV_SIZE, READ_ENV_FIELD_COUNT_OFFSET, READ_ENV_ERROR_OFFSET)
-        } else {
-            (WRITE_ENV_SIZE, WRITE_ENV_FIELD_COUNT_OFFSET, WRITE_ENV_ERROR_OFFSET)
-        };
+        let layout = if reader { READ_ENV } else { WRITE_ENV };
+        let (size, count_at, error_at) = (layout.size, layout.field_count, layout.error);
         let slot = *self.env_slot.get_or_insert_with(|| {
             b.create_sized_stack_slot(StackSlotData::new(
                 StackSlotKind::ExplicitSlot,
@@ -434,13 +390,13 @@ impl<'l> Nested<'l> {
     /// point, the context, the depth and whether the call may go ahead (compiled code in the
     /// slot, and one more level within the depth limit — else the interpreter does the op and
     /// reports what it reports).
-    fn prepare(&self, b: &mut FunctionBuilder, env: Val, slot: *const u8) -> [Val; 4] {
+    fn prepare(&self, b: &mut FunctionBuilder, env: Val, slot: *const ()) -> [Val; 4] {
         let slot = b.ins().iconst(PTR, slot as i64);
         let f = b.ins().atomic_load(PTR, trusted(), slot);
         let compiled = b.ins().icmp_imm_s(IntCC::NotEqual, f, 0);
-        let ctx = b.ins().load(PTR, trusted(), env, ENV_CTX_OFFSET as i32);
-        let depth = b.ins().load(types::I32, trusted(), ctx, CTX_DEPTH_OFFSET as i32);
-        let max = b.ins().load(types::I32, trusted(), ctx, CTX_MAX_DEPTH_OFFSET as i32);
+        let ctx = b.ins().load(PTR, trusted(), env, WRITE_ENV.ctx as i32);
+        let depth = b.ins().load(types::I32, trusted(), ctx, CTX.depth as i32);
+        let max = b.ins().load(types::I32, trusted(), ctx, CTX.max_depth as i32);
         let room = b.ins().icmp(IntCC::UnsignedLessThan, depth, max);
         let go = b.ins().band(compiled, room);
         [f, ctx, depth, go]
@@ -463,16 +419,16 @@ impl<'l> Nested<'l> {
         (op, elem): (usize, Val),
         ret: Block,
     ) {
-        b.ins().store(trusted(), ctx, child_env, ENV_CTX_OFFSET as i32);
+        b.ins().store(trusted(), ctx, child_env, WRITE_ENV.ctx as i32);
         let prog = b.ins().iconst(PTR, link.program as i64);
-        b.ins().store(trusted(), prog, child_env, ENV_PROG_OFFSET as i32);
+        b.ins().store(trusted(), prog, child_env, WRITE_ENV.prog as i32);
         let deeper = b.ins().iadd_imm_s(depth, 1);
-        b.ins().store(trusted(), deeper, ctx, CTX_DEPTH_OFFSET as i32);
+        b.ins().store(trusted(), deeper, ctx, CTX.depth as i32);
         let mut all = vec![child_env];
         all.extend_from_slice(args);
         let call = b.ins().call_indirect(self.sig, f, &all);
         let code = b.inst_results(call)[0];
-        b.ins().store(trusted(), depth, ctx, CTX_DEPTH_OFFSET as i32);
+        b.ins().store(trusted(), depth, ctx, CTX.depth as i32);
         let failed = b.create_block();
         let ok = b.create_block();
         b.ins().brif(code, failed, &[], ok, &[]);
@@ -558,7 +514,7 @@ fn lower_writer(
         let code = b.inst_results(call)[0];
         emit_direct_outcome(b, v, code, ret, |b, v| call_op(b, v, i), |b, v| reload(b, v));
     };
-    // Calls a head helper (`fj_interp_write_list_head`, `fj_interp_write_struct_head`) for op
+    // Calls a head helper (`fj_write_list_head`, `fj_write_struct_head`) for op
     // `i`, whose child has `field_count` fields: when it wrote (0), reloads the buffer and goes
     // on in a new block; when it declined (2), goes to `generic`; else returns its code.
     let call_head = |b: &mut FunctionBuilder,
@@ -685,7 +641,7 @@ fn lower_writer(
             WriteOp::PutField { field, codec: Codec::List(elem), .. }
                 if list_child(&nested, elem).is_some() =>
             {
-                // A list of structs: the head through `fj_interp_write_list_head` (which checks
+                // A list of structs: the head through `fj_write_list_head` (which checks
                 // that every element can go straight to the child's compiled writer and enters
                 // the list's level of depth), then a loop calling that writer for each element,
                 // then the level left. The interpreter writes anything else.
@@ -699,7 +655,7 @@ fn lower_writer(
                 let generic = b.create_block();
                 let next = b.create_block();
                 let head = b.create_block();
-                let prepared = nested.prepare(b, env, link.write_slot);
+                let prepared = nested.prepare(b, env, link.write_slot.cast());
                 b.ins().brif(prepared[3], head, &[], generic, &[]);
                 b.switch_to_block(head);
                 call_head(b, &mut v, list_head, i, link.field_count, generic);
@@ -708,7 +664,7 @@ fn lower_writer(
                 let n = b.ins().uload32(trusted(), addr, payload + RVEC_LEN_OFFSET as i32);
                 // the depth inside the list (the head entered its level)
                 let [f, ctx, _, go] = prepared;
-                let depth = b.ins().load(types::I32, trusted(), ctx, CTX_DEPTH_OFFSET as i32);
+                let depth = b.ins().load(types::I32, trusted(), ctx, CTX.depth as i32);
                 let child_env = nested.env_for(b, &link, false);
                 let header = b.create_block();
                 b.append_block_param(header, PTR);
@@ -726,7 +682,7 @@ fn lower_writer(
                 let e = b.ins().iadd(items, at);
                 let child_fields =
                     b.ins().load(PTR, trusted(), e, payload + RVEC_PTR_OFFSET as i32);
-                b.ins().store(trusted(), child_fields, child_env, WRITE_ENV_FIELDS_OFFSET as i32);
+                b.ins().store(trusted(), child_fields, child_env, WRITE_ENV.fields as i32);
                 let k1 = b.ins().iadd_imm_s(k, 1);
                 let elem_no = b.ins().ireduce(types::I32, k1);
                 let args = [child_fields, buf];
@@ -736,7 +692,7 @@ fn lower_writer(
 
                 b.switch_to_block(exit);
                 let outside = b.ins().iadd_imm_s(depth, -1);
-                b.ins().store(trusted(), outside, ctx, CTX_DEPTH_OFFSET as i32);
+                b.ins().store(trusted(), outside, ctx, CTX.depth as i32);
                 reload(b, &v);
                 b.ins().jump(next, &[]);
                 b.switch_to_block(generic);
@@ -761,14 +717,15 @@ fn lower_writer(
                 let room = b.ins().isub(cap, len);
                 let in_limit = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, len, max);
                 if *nullable {
-                    // what `write_flagged` does for a null: room for its `reserve(6)`, the flag
+                    // what `write_flagged` does for a null: room for its reserve, the flag
                     let null = b.create_block();
                     let write_null = b.create_block();
                     let present = b.create_block();
                     let is_null = b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(tag::NULL));
                     b.ins().brif(is_null, null, &[], present, &[]);
                     b.switch_to_block(null);
-                    let has = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, room, 6);
+                    let flagged = i64::from(foryjit_ir::room::FLAGGED);
+                    let has = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, room, flagged);
                     let ok = b.ins().band(has, in_limit);
                     b.ins().brif(ok, write_null, &[], generic, &[]);
                     b.switch_to_block(write_null);
@@ -790,8 +747,10 @@ fn lower_writer(
                 let x =
                     b.ins().load(types::I32, trusted(), addr, payload + ENUM_VALUE_OFFSET as i32);
                 let known = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, x, i64::from(count));
-                // the flag, then the varint's 8-byte store (its `reserve(5)` and slack); that
-                // `reserve` also wants the length after the flag within the limit
+                // the flag, then the varint's 8-byte store (which covers the interpreter's
+                // reserve for the value); that reserve also wants the length after the flag
+                // within the limit
+                const _: () = assert!(foryjit_ir::room::ENUM_VALUE <= 8);
                 let need = 8 + i64::from(*nullable);
                 let has = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, room, need);
                 let within = if *nullable {
@@ -823,7 +782,7 @@ fn lower_writer(
                 // is a struct of the field's type and field count, the child is compiled and the
                 // depth allows; anything else (null, wrong kind, ...) is the interpreter's. With
                 // type meta (compatible mode), the flag and the type meta go through
-                // `fj_interp_write_struct_head` first.
+                // `fj_write_struct_head` first.
                 let Some(link) = nested.links.get(ty).copied() else {
                     call_op(b, &mut v, i);
                     i += 1;
@@ -844,7 +803,7 @@ fn lower_writer(
                 let same_ty = b.ins().icmp_imm_s(IntCC::Equal, sty, i64::from(ty.0));
                 let n = b.ins().load(types::I32, trusted(), addr, payload + RVEC_LEN_OFFSET as i32);
                 let same_n = b.ins().icmp_imm_s(IntCC::Equal, n, i64::from(link.field_count));
-                let prepared = nested.prepare(b, env, link.write_slot);
+                let prepared = nested.prepare(b, env, link.write_slot.cast());
                 let mut go = b.ins().band(same_ty, same_n);
                 go = b.ins().band(go, prepared[3]);
                 if *nullable && !*with_meta {
@@ -871,7 +830,7 @@ fn lower_writer(
                 let child_env = nested.env_for(b, &link, false);
                 let child_fields =
                     b.ins().load(PTR, trusted(), addr, payload + RVEC_PTR_OFFSET as i32);
-                b.ins().store(trusted(), child_fields, child_env, WRITE_ENV_FIELDS_OFFSET as i32);
+                b.ins().store(trusted(), child_fields, child_env, WRITE_ENV.fields as i32);
                 let args = [child_fields, buf];
                 let no_elem = b.ins().iconst(types::I32, 0);
                 nested.call(b, prepared, env, child_env, &link, &args, (i, no_elem), ret);
@@ -891,8 +850,8 @@ fn lower_writer(
     v.flush(b);
     let len = b.use_var(v.len);
     b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
-    let zero = b.ins().iconst(types::I32, 0);
-    b.ins().return_(&[zero]);
+    let ok = status(b, Status::OK);
+    b.ins().return_(&[ok]);
 
     b.switch_to_block(ret);
     let code = b.block_params(ret)[0];
@@ -904,8 +863,8 @@ fn lower_writer(
     b.ins().store(trusted(), len, buf, BUF_LEN_OFFSET as i32);
     let call = b.ins().call(helper, &[env, buf, opi, count]);
     let code = b.inst_results(call)[0];
-    let one = b.ins().iconst(types::I32, 1);
-    let code = b.ins().select(code, code, one);
+    let failed = status(b, Status::FAILED);
+    let code = b.ins().select(code, code, failed);
     b.ins().return_(&[code]);
 }
 
@@ -1173,7 +1132,7 @@ fn lower_reader(
                 let generic = b.create_block();
                 let next = b.create_block();
                 let body_at = if *nullable { after_plain_flag(b, p, generic) } else { p };
-                let prepared = nested.prepare(b, env, link.read_slot);
+                let prepared = nested.prepare(b, env, link.read_slot.cast());
                 let place = b.create_block();
                 b.ins().brif(prepared[3], place, &[], generic, &[]);
                 b.switch_to_block(place);
@@ -1185,9 +1144,9 @@ fn lower_reader(
                 b.ins().brif(child_fields, placed, &[], generic, &[]);
                 b.switch_to_block(placed);
                 let child_env = nested.env_for(b, &link, true);
-                b.ins().store(trusted(), data, child_env, READ_ENV_DATA_OFFSET as i32);
-                b.ins().store(trusted(), end, child_env, READ_ENV_LEN_OFFSET as i32);
-                b.ins().store(trusted(), child_fields, child_env, READ_ENV_FIELDS_OFFSET as i32);
+                b.ins().store(trusted(), data, child_env, READ_ENV_DATA as i32);
+                b.ins().store(trusted(), end, child_env, READ_ENV_DATA_LEN as i32);
+                b.ins().store(trusted(), child_fields, child_env, READ_ENV.fields as i32);
                 b.ins().store(trusted(), body_at, pos_ptr, 0);
                 let args = [data, end, pos_ptr, child_fields];
                 let no_elem = b.ins().iconst(types::I32, 0);
@@ -1292,8 +1251,8 @@ fn lower_reader(
     flush(b, &mut off);
     let p = b.use_var(pos);
     b.ins().store(trusted(), p, pos_ptr, 0);
-    let zero = b.ins().iconst(types::I32, 0);
-    b.ins().return_(&[zero]);
+    let ok = status(b, Status::OK);
+    b.ins().return_(&[ok]);
 
     b.switch_to_block(ret);
     let code = b.block_params(ret)[0];
@@ -1305,8 +1264,8 @@ fn lower_reader(
     b.ins().store(trusted(), at, pos_ptr, 0);
     let call = b.ins().call(helper, &[env, pos_ptr, opi, count]);
     let code = b.inst_results(call)[0];
-    let one = b.ins().iconst(types::I32, 1);
-    let code = b.ins().select(code, code, one);
+    let failed = status(b, Status::FAILED);
+    let code = b.ins().select(code, code, failed);
     b.ins().return_(&[code]);
 }
 
@@ -1315,7 +1274,7 @@ fn lower_reader(
 /// 7-bit groups gathered with shifts and masks. A 32-bit varint whose 5 bytes all carry the bit
 /// is malformed (the failure exit, as in the interpreter). Near the end of the input, and for
 /// the 9-byte form of a 64-bit varint, the interpreter's own varint reader runs through the
-/// `fj_interp_read_varint` helper; when it fails the op goes to the failure exit from the
+/// `fj_read_varint` helper; when it fails the op goes to the failure exit from the
 /// varint's start (or from `retry_at`, where the op began), and the interpreter reports exactly the error it reports on its own.
 #[allow(clippy::too_many_arguments)]
 fn emit_get_varint(

@@ -16,16 +16,10 @@
 
 use crate::heat::{FlushEvery, Heat, HeatTable, Thresholds};
 use arc_swap::ArcSwap;
-use foryjit_interp::native::{
-    fj_read_field, fj_read_nested_alloc, fj_read_nested_failed, fj_read_op, fj_read_varint,
-    fj_write_blob, fj_write_list_head, fj_write_nested_failed, fj_write_op, fj_write_struct_head,
-    NativeReadFn, NativeWriteFn,
-};
+use foryjit_interp::native::helper_table;
 use foryjit_interp::{Catalog, NativeLink, RemoteHook, RemoteType};
 use foryjit_ir::Program;
-use foryjit_jit::{
-    ChildLink, CodeUnit, Compiler, CompilerOptions, Entry, Helpers, JitError, TypeLink,
-};
+use foryjit_jit::{ChildLink, CodeUnit, Compiler, CompilerOptions, Entry, JitError, TypeLink};
 use foryjit_schema::ResolvedType;
 use foryjit_wire::TypeIdx;
 use parking_lot::Mutex;
@@ -204,21 +198,6 @@ pub(crate) struct Compiled {
     _links: Vec<NativeLink>,
 }
 
-fn helpers() -> Helpers {
-    Helpers {
-        write_op: fj_write_op as *const u8,
-        write_blob: fj_write_blob as *const u8,
-        write_nested_failed: fj_write_nested_failed as *const u8,
-        write_list_head: fj_write_list_head as *const u8,
-        write_struct_head: fj_write_struct_head as *const u8,
-        read_op: fj_read_op as *const u8,
-        read_varint: fj_read_varint as *const u8,
-        read_field: fj_read_field as *const u8,
-        read_nested_alloc: fj_read_nested_alloc as *const u8,
-        read_nested_failed: fj_read_nested_failed as *const u8,
-    }
-}
-
 /// Compiles `prog`, linking its nested struct fields to their types' slots in `cat` and its
 /// dense enums to their member counts: returns
 /// the code (with the links it keeps alive) and its entry points.
@@ -242,7 +221,7 @@ fn compile_linked(
         links.borrow_mut().push(link);
         Some(TypeLink::Message(child))
     };
-    let (unit, entry) = compiler.compile(prog, helpers(), &resolve)?;
+    let (unit, entry) = compiler.compile(prog, helper_table(), &resolve)?;
     let code_bytes = unit.code_bytes();
     Ok((Compiled { _unit: unit, _links: links.into_inner() }, code_bytes, entry))
 }
@@ -396,13 +375,11 @@ impl Shared {
         match compile_linked(compiler, &cat, prog) {
             Ok((unit, code_bytes, entry)) => {
                 // SAFETY: the entry points were compiled from exactly this program with the
-                // `foryjit_interp::native` ABI; `unit` goes into `self.code`, which outlives the
+                // `foryjit_abi` ABI; `unit` goes into `self.code`, which outlives the
                 // catalog (drop order of `Shared`), with the links its direct calls use.
                 let installed = unsafe {
-                    let w = std::mem::transmute::<*const u8, NativeWriteFn>(entry.write);
-                    let r = std::mem::transmute::<*const u8, NativeReadFn>(entry.read);
                     self.code.lock().push(unit);
-                    cat.install_native(ty, w, r)
+                    cat.install_native(ty, entry.write, entry.read)
                 };
                 self.set_stats(
                     ty,
@@ -486,12 +463,9 @@ impl Shared {
             let owner = RemoteCode { _code: unit, live: self.remote_live.clone() };
             owner.live.fetch_add(1, Ordering::Relaxed);
             // SAFETY: `entry.read` was compiled from exactly `t.reader` with the
-            // `foryjit_interp::native` ABI; `t` keeps `owner`, and with it the code (and the
+            // `foryjit_abi` ABI; `t` keeps `owner`, and with it the code (and the
             // links its direct calls use), for as long as `t` can be used.
-            let installed = unsafe {
-                let r = std::mem::transmute::<*const u8, NativeReadFn>(entry.read);
-                t.install_native_read(r, Box::new(owner))
-            };
+            let installed = unsafe { t.install_native_read(entry.read, Box::new(owner)) };
             if installed {
                 self.remote_compiled.fetch_add(1, Ordering::Relaxed);
             }

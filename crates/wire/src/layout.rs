@@ -1,6 +1,8 @@
-//! The byte layout compiled code relies on, in one place: the tag offset, the payload offset and
-//! the sizes of [`Value`] and its containers. Tests check every constant against the compiler's
-//! real layout (`offset_of!` on a `#[repr(C)]` mirror, and read-back through raw pointers).
+//! The byte layout of the values compiled code reads and writes: the tag offset, the payload
+//! offset and the sizes of [`Value`] and its containers, taken with `offset_of!` from the real
+//! types where Rust can name the field, and checked against a `#[repr(C)]` mirror and by
+//! read-back through raw pointers where it cannot (enum variants). The rest of the native ABI
+//! (environments, entry points, helpers) is `foryjit-abi`'s, which re-exports this module.
 
 use crate::rvec::RVec;
 use crate::value::{StructValue, Value};
@@ -12,68 +14,27 @@ pub const VALUE_TAG_OFFSET: usize = 0;
 /// Offset of the payload (the variant's fields).
 pub const VALUE_PAYLOAD_OFFSET: usize = 8;
 /// Offset of the data pointer inside an [`RVec`].
-pub const RVEC_PTR_OFFSET: usize = 0;
+pub const RVEC_PTR_OFFSET: usize = crate::rvec::PTR_OFFSET;
 /// Offset of the `u32` length inside an [`RVec`].
-pub const RVEC_LEN_OFFSET: usize = 8;
+pub const RVEC_LEN_OFFSET: usize = crate::rvec::LEN_OFFSET;
 /// Offsets of the fields of [`crate::Buf`].
-pub const BUF_PTR_OFFSET: usize = 0;
+pub const BUF_PTR_OFFSET: usize = std::mem::offset_of!(crate::Buf, ptr);
 /// `Buf::len`.
-pub const BUF_LEN_OFFSET: usize = 8;
+pub const BUF_LEN_OFFSET: usize = std::mem::offset_of!(crate::Buf, len);
 /// `Buf::cap`.
-pub const BUF_CAP_OFFSET: usize = 16;
+pub const BUF_CAP_OFFSET: usize = std::mem::offset_of!(crate::Buf, cap);
 /// `Buf::max`.
-pub const BUF_MAX_OFFSET: usize = 24;
+pub const BUF_MAX_OFFSET: usize = std::mem::offset_of!(crate::Buf, max);
 /// Offset of the type index inside a [`StructValue`].
-pub const STRUCT_TY_OFFSET: usize = 16;
+pub const STRUCT_TY_OFFSET: usize = std::mem::offset_of!(StructValue, ty);
 /// Offset of the type index inside an [`crate::EnumValue`].
-pub const ENUM_TY_OFFSET: usize = 0;
+pub const ENUM_TY_OFFSET: usize = std::mem::offset_of!(crate::EnumValue, ty);
 /// Offset of the `u32` wire value inside an [`crate::EnumValue`].
-pub const ENUM_VALUE_OFFSET: usize = 4;
-
-// The environments compiled code is called with (`foryjit_interp::native`'s `WriteEnv` and
-// `ReadEnv`, `#[repr(C)]`; that crate asserts these offsets with `offset_of!`). A compiled
-// parent builds its child's environment on its stack to call the child's compiled code
-// directly, so it must know both layouts, and where the shared context keeps the depth.
-
-/// Offset of the context pointer in both environments.
-pub const ENV_CTX_OFFSET: usize = 0;
-/// Offset of the program pointer in both environments.
-pub const ENV_PROG_OFFSET: usize = 8;
-/// `WriteEnv`: the fields being written.
-pub const WRITE_ENV_FIELDS_OFFSET: usize = 16;
-/// `WriteEnv`: their count.
-pub const WRITE_ENV_FIELD_COUNT_OFFSET: usize = 24;
-/// `WriteEnv`: the error a callback left (`Option<Box<_>>`, null when none).
-pub const WRITE_ENV_ERROR_OFFSET: usize = 32;
-/// Size of a `WriteEnv`.
-pub const WRITE_ENV_SIZE: usize = 40;
-/// `ReadEnv`: the input's first byte.
-pub const READ_ENV_DATA_OFFSET: usize = 16;
-/// `ReadEnv`: the input's length.
-pub const READ_ENV_LEN_OFFSET: usize = 24;
-/// `ReadEnv`: the fields being filled.
-pub const READ_ENV_FIELDS_OFFSET: usize = 32;
-/// `ReadEnv`: their count.
-pub const READ_ENV_FIELD_COUNT_OFFSET: usize = 40;
-/// `ReadEnv`: the error a callback left (`Option<Box<_>>`, null when none).
-pub const READ_ENV_ERROR_OFFSET: usize = 48;
-/// Size of a `ReadEnv`.
-pub const READ_ENV_SIZE: usize = 56;
-/// Offset of the `u32` nesting depth in both contexts (`WriteCtx`, `ReadCtx`).
-pub const CTX_DEPTH_OFFSET: usize = 0;
-/// Offset of the `u32` depth limit in both contexts.
-pub const CTX_MAX_DEPTH_OFFSET: usize = 4;
+pub const ENUM_VALUE_OFFSET: usize = std::mem::offset_of!(crate::EnumValue, value);
 
 const _: () = assert!(std::mem::size_of::<Value>() == VALUE_SIZE);
 const _: () = assert!(std::mem::align_of::<Value>() == 8);
 const _: () = assert!(std::mem::size_of::<RVec<Value>>() == 16);
-const _: () = assert!(std::mem::offset_of!(StructValue, ty) == STRUCT_TY_OFFSET);
-const _: () = assert!(std::mem::offset_of!(crate::EnumValue, ty) == ENUM_TY_OFFSET);
-const _: () = assert!(std::mem::offset_of!(crate::EnumValue, value) == ENUM_VALUE_OFFSET);
-const _: () = assert!(std::mem::offset_of!(crate::Buf, ptr) == BUF_PTR_OFFSET);
-const _: () = assert!(std::mem::offset_of!(crate::Buf, len) == BUF_LEN_OFFSET);
-const _: () = assert!(std::mem::offset_of!(crate::Buf, cap) == BUF_CAP_OFFSET);
-const _: () = assert!(std::mem::offset_of!(crate::Buf, max) == BUF_MAX_OFFSET);
 
 #[cfg(test)]
 mod tests {

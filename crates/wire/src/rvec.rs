@@ -28,6 +28,11 @@ pub struct RVec<T> {
     _owns: PhantomData<T>,
 }
 
+/// Offset of the data pointer inside an `RVec` (the same for every `T`), for [`crate::layout`].
+pub(crate) const PTR_OFFSET: usize = std::mem::offset_of!(RVec<u8>, ptr);
+/// Offset of the `u32` length inside an `RVec`, for [`crate::layout`].
+pub(crate) const LEN_OFFSET: usize = std::mem::offset_of!(RVec<u8>, len);
+
 // SAFETY: `RVec<T>` uniquely owns its elements exactly like `Vec<T>`; sending it sends the `T`s.
 unsafe impl<T: Send> Send for RVec<T> {}
 // SAFETY: shared access only hands out `&[T]`, exactly like `&Vec<T>`.
