@@ -32,7 +32,7 @@
 #![warn(missing_docs)]
 
 use foryjit_ir::Program;
-use foryjit_wire::{Buf, CodecError, Value};
+use foryjit_wire::{Buf, CodecError, CodecLimits, StringPolicy, Value};
 use std::marker::PhantomData;
 use std::mem::{offset_of, size_of};
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -66,9 +66,10 @@ impl Status {
 const _: () = assert!(Status::OK.0 == 0);
 
 /// The start of both interpreter contexts (`WriteCtx` and `ReadCtx`), which compiled code reads
-/// and writes to enter a nested struct: the current nesting depth and its limit. The contexts
-/// themselves are the interpreter's; environments point at them through this header, and the
-/// interpreter checks with `offset_of!` that its contexts begin with these two fields.
+/// and writes: the current nesting depth and its limit (to enter a nested struct), and the
+/// rules under which it may encode a string or binary value inline. The contexts themselves are
+/// the interpreter's; environments point at them through this header, and the interpreter checks
+/// with `offset_of!` that its contexts begin with these fields.
 #[repr(C)]
 #[derive(Debug)]
 pub struct CtxHeader {
@@ -76,6 +77,43 @@ pub struct CtxHeader {
     pub depth: u32,
     /// The depth limit (`CodecLimits::max_depth`).
     pub max_depth: u32,
+    /// The rules for inline strings and binary.
+    pub inline: InlineRules,
+}
+
+/// What compiled code needs to know of the engine's options to write a string or binary value
+/// itself: the length limits (clamped to `u32`; a longer value goes to the interpreter, which
+/// applies the real limit) and the string policy.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InlineRules {
+    /// `CodecLimits::max_string_bytes`, at most `u32::MAX`.
+    pub max_string_bytes: u32,
+    /// `CodecLimits::max_binary_bytes`, at most `u32::MAX`.
+    pub max_binary_bytes: u32,
+    /// [`InlineRules::UTF8`] or [`InlineRules::PYFORY`].
+    pub string_policy: u32,
+}
+
+impl InlineRules {
+    /// `StringPolicy::Utf8`: every string as UTF-8.
+    pub const UTF8: u32 = 0;
+    /// `StringPolicy::PyforyLike`: an ASCII string as LATIN1 (same bytes); compiled code hands
+    /// any other string to the interpreter, which transcodes it.
+    pub const PYFORY: u32 = 1;
+
+    /// The rules for these limits and this policy.
+    pub fn new(limits: &CodecLimits, policy: StringPolicy) -> Self {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        InlineRules {
+            max_string_bytes: clamp(limits.max_string_bytes),
+            max_binary_bytes: clamp(limits.max_binary_bytes),
+            string_policy: match policy {
+                StringPolicy::Utf8 => Self::UTF8,
+                StringPolicy::PyforyLike => Self::PYFORY,
+            },
+        }
+    }
 }
 
 /// Offsets inside a [`CtxHeader`].
@@ -85,11 +123,22 @@ pub struct CtxLayout {
     pub depth: usize,
     /// `max_depth`.
     pub max_depth: usize,
+    /// `inline.max_string_bytes`.
+    pub max_string_bytes: usize,
+    /// `inline.max_binary_bytes`.
+    pub max_binary_bytes: usize,
+    /// `inline.string_policy`.
+    pub string_policy: usize,
 }
 
 /// The layout of [`CtxHeader`].
-pub const CTX: CtxLayout =
-    CtxLayout { depth: offset_of!(CtxHeader, depth), max_depth: offset_of!(CtxHeader, max_depth) };
+pub const CTX: CtxLayout = CtxLayout {
+    depth: offset_of!(CtxHeader, depth),
+    max_depth: offset_of!(CtxHeader, max_depth),
+    max_string_bytes: offset_of!(CtxHeader, inline) + offset_of!(InlineRules, max_string_bytes),
+    max_binary_bytes: offset_of!(CtxHeader, inline) + offset_of!(InlineRules, max_binary_bytes),
+    string_policy: offset_of!(CtxHeader, inline) + offset_of!(InlineRules, string_policy),
+};
 
 /// What a compiled writer is called with: built by the interpreter for a root call, or by
 /// compiled code on its stack for a nested struct. Raw pointers, because compiled code copies
@@ -252,6 +301,7 @@ macro_rules! abi_fn {
         }
     };
 }
+abi_fn!(A, B);
 abi_fn!(A, B, C);
 abi_fn!(A, B, C, D);
 abi_fn!(A, B, C, D, E);
@@ -433,6 +483,13 @@ helpers! {
     ReadNestedAlloc => read_nested_alloc:
         unsafe extern "C" fn(env: *mut ReadEnv, pos: *mut usize, op: u32, fields: u32)
             -> *mut Value;
+    /// Copies `len` bytes from `src` to `dst` (non-overlapping) and returns `dst`: the body of
+    /// a string or binary value compiled code writes inline.
+    CopyBytes => copy_bytes:
+        unsafe extern "C" fn(dst: *mut u8, src: *const u8, len: usize) -> *mut u8;
+    /// 1 when the `len` bytes at `src` are all ASCII, else 0: the pyfory string policy's first
+    /// question, asked before compiled code writes a string as LATIN1.
+    IsAscii => is_ascii: unsafe extern "C" fn(src: *const u8, len: usize) -> u32;
     /// After a nested struct's compiled reader, called directly, failed: moves its error into
     /// `env`, named by field op `op`; returns [`Status::FAILED`].
     ReadNestedFailed => read_nested_failed:
@@ -468,6 +525,9 @@ mod tests {
         assert_eq!(READ_ENV.size, 56);
         assert_eq!(CTX.depth, 0);
         assert_eq!(CTX.max_depth, 4);
+        assert_eq!((CTX.max_string_bytes, CTX.max_binary_bytes, CTX.string_policy), (8, 12, 16));
+        let rules = InlineRules::new(&CodecLimits::default(), StringPolicy::PyforyLike);
+        assert_eq!(rules.string_policy, InlineRules::PYFORY);
     }
 
     #[test]

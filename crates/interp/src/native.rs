@@ -20,14 +20,17 @@ use foryjit_wire::{
     Buf, CodecError, CodecResult, ErrorKind, PathSegment, Reader, StructValue, Value, Writer,
 };
 
-// Compiled code enters a nested struct through the environment's context pointer, as a
+// Compiled code reads the context through the environment's context pointer, as a
 // `CtxHeader`: both contexts must begin with its fields.
 const _: () = {
     use std::mem::offset_of;
+    let inline = offset_of!(CtxHeader, inline);
     assert!(offset_of!(WriteCtx, depth) == CTX.depth);
     assert!(offset_of!(WriteCtx, max_depth) == CTX.max_depth);
+    assert!(offset_of!(WriteCtx, inline) == inline);
     assert!(offset_of!(ReadCtx, depth) == CTX.depth);
     assert!(offset_of!(ReadCtx, max_depth) == CTX.max_depth);
+    assert!(offset_of!(ReadCtx, inline) == inline);
 };
 
 /// The interpreter's helpers, for the compiler to bind compiled code to.
@@ -43,7 +46,29 @@ pub fn helper_table() -> HelperTable {
         read_field: fj_read_field,
         read_nested_alloc: fj_read_nested_alloc,
         read_nested_failed: fj_read_nested_failed,
+        copy_bytes: fj_copy_bytes,
+        is_ascii: fj_is_ascii,
     }
+}
+
+/// Helper for compiled writers: copies a string's or binary value's bytes into the buffer.
+///
+/// # Safety
+/// `src..src + len` must be readable, `dst..dst + len` writable, and the two must not overlap.
+pub unsafe extern "C" fn fj_copy_bytes(dst: *mut u8, src: *const u8, len: usize) -> *mut u8 {
+    // SAFETY: per the contract.
+    unsafe { std::ptr::copy_nonoverlapping(src, dst, len) };
+    dst
+}
+
+/// Helper for compiled writers: 1 when the `len` bytes at `src` are ASCII, else 0.
+///
+/// # Safety
+/// `src..src + len` must be readable.
+pub unsafe extern "C" fn fj_is_ascii(src: *const u8, len: usize) -> u32 {
+    // SAFETY: per the contract.
+    let bytes = unsafe { std::slice::from_raw_parts(src, len) };
+    u32::from(bytes.is_ascii())
 }
 
 /// The parts of a [`WriteEnv`], typed.

@@ -15,12 +15,14 @@ use foryjit_wire::{
 use std::sync::Arc;
 
 /// `#[repr(C)]`: compiled code reads and bumps `depth` against `max_depth` when it calls a
-/// nested struct's compiled reader (offsets in `foryjit_wire::layout`).
+/// nested struct's compiled reader (`foryjit_abi::CtxHeader`, whose fields begin the struct).
 #[repr(C)]
 pub(crate) struct ReadCtx<'a> {
     pub depth: u32,
     /// `opts.limits.max_depth`, where compiled code finds it.
     pub max_depth: u32,
+    /// What compiled code needs to write strings and binary inline (`foryjit_abi::CtxHeader`).
+    pub inline: foryjit_abi::InlineRules,
     pub cat: &'a Catalog,
     pub opts: &'a Options,
     pub meta: MetaStringReader,
@@ -619,6 +621,7 @@ fn read_root_with<'a>(
         opts,
         depth: 0,
         max_depth: opts.limits.max_depth,
+        inline: foryjit_abi::InlineRules::new(&opts.limits, opts.string_policy),
         meta: MetaStringReader::new(),
         refs: RefTable::default(),
         prior,

@@ -13,12 +13,14 @@ use foryjit_wire::{
 };
 
 /// `#[repr(C)]`: compiled code reads and bumps `depth` against `max_depth` when it calls a
-/// nested struct's compiled writer (offsets in `foryjit_wire::layout`).
+/// nested struct's compiled writer (`foryjit_abi::CtxHeader`, whose fields begin the struct).
 #[repr(C)]
 pub(crate) struct WriteCtx<'a> {
     pub depth: u32,
     /// `opts.limits.max_depth`, where compiled code finds it.
     pub max_depth: u32,
+    /// What compiled code needs to write strings and binary inline (`foryjit_abi::CtxHeader`).
+    pub inline: foryjit_abi::InlineRules,
     pub cat: &'a Catalog,
     pub opts: &'a Options,
     pub meta: MetaStringWriter,
@@ -39,6 +41,7 @@ impl<'a> WriteCtx<'a> {
         WriteCtx {
             depth: 0,
             max_depth: opts.limits.max_depth,
+            inline: foryjit_abi::InlineRules::new(&opts.limits, opts.string_policy),
             cat,
             opts,
             meta: MetaStringWriter::new(),

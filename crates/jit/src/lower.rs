@@ -16,8 +16,8 @@ use foryjit_abi::layout::{
     VALUE_SIZE, VALUE_TAG_OFFSET,
 };
 use foryjit_abi::{
-    AbiFn, AbiKind, Helper, ReadEntry, Status, WriteEntry, CTX, READ_ENV, READ_ENV_DATA,
-    READ_ENV_DATA_LEN, WRITE_ENV,
+    AbiFn, AbiKind, Helper, InlineRules, ReadEntry, Status, WriteEntry, CTX, READ_ENV,
+    READ_ENV_DATA, READ_ENV_DATA_LEN, WRITE_ENV,
 };
 use foryjit_ir::{Codec, Program, ReadOp, Scalar, WriteOp};
 use foryjit_wire::type_id::flag;
@@ -105,6 +105,36 @@ fn fixed_ty(s: Scalar) -> Option<(u32, types::Type)> {
         I64 | U64 | F64 => (8, types::I64),
         _ => return None,
     })
+}
+
+/// The value tag and element width of a string, binary or dense-array codec whose bytes
+/// compiled code copies as they are in the `Value` (arrays: elements in host order, so only on
+/// little-endian hosts); `None` for any other codec.
+fn inline_blob(codec: &Codec) -> Option<(u8, u32)> {
+    use foryjit_schema::ArrayElem as E;
+    use foryjit_wire::{RVec, Value};
+    let array = |v: Value, e: E| Some((v.tag(), e.width()));
+    match codec {
+        Codec::String => Some((tag::STRING, 1)),
+        Codec::Binary => Some((tag::BINARY, 1)),
+        Codec::Array(_) if cfg!(target_endian = "big") => None,
+        Codec::Array(e) => match e {
+            E::Bool => array(Value::BoolArray(RVec::default()), *e),
+            E::Int8 => array(Value::Int8Array(RVec::default()), *e),
+            E::Int16 => array(Value::Int16Array(RVec::default()), *e),
+            E::Int32 => array(Value::Int32Array(RVec::default()), *e),
+            E::Int64 => array(Value::Int64Array(RVec::default()), *e),
+            E::UInt8 => array(Value::UInt8Array(RVec::default()), *e),
+            E::UInt16 => array(Value::UInt16Array(RVec::default()), *e),
+            E::UInt32 => array(Value::UInt32Array(RVec::default()), *e),
+            E::UInt64 => array(Value::UInt64Array(RVec::default()), *e),
+            E::Float16 => array(Value::Float16Array(RVec::default()), *e),
+            E::BFloat16 => array(Value::BFloat16Array(RVec::default()), *e),
+            E::Float32 => array(Value::Float32Array(RVec::default()), *e),
+            E::Float64 => array(Value::Float64Array(RVec::default()), *e),
+        },
+        _ => None,
+    }
 }
 
 /// Scalars compiled code encodes inline; tagged ones go through the callback.
@@ -291,11 +321,14 @@ pub(crate) fn build(
                 Helper::WriteNestedFailed,
                 Helper::WriteListHead,
                 Helper::WriteStructHead,
+                Helper::CopyBytes,
+                Helper::IsAscii,
             ];
             let child_sig = abi_sig(module, <WriteEntry as AbiFn>::SIGNATURE);
             define(module, plan.id, sig, &helpers, &[], |b, h, _| {
                 let nested = Nested::new(b, &links.children, child_sig, h[2]);
-                lower_writer(b, [h[0], h[1], h[3], h[4]], nested, &links.enums, prog, ops.clone())
+                let helpers = [h[0], h[1], h[3], h[4], h[5], h[6]];
+                lower_writer(b, helpers, nested, &links.enums, prog, ops.clone())
             })
         }
         Body::Reader(ops) => {
@@ -443,7 +476,7 @@ impl<'l> Nested<'l> {
 
 fn lower_writer(
     b: &mut FunctionBuilder,
-    [helper, blob, list_head, struct_head]: [FuncRef; 4],
+    [helper, blob, list_head, struct_head, copy_bytes, is_ascii]: [FuncRef; 6],
     mut nested: Nested,
     enums: &HashMap<TypeIdx, u32>,
     prog: &Program,
@@ -633,11 +666,130 @@ fn lower_writer(
                 b.ins().jump(next, &[]);
                 b.switch_to_block(next);
             }
-            WriteOp::PutField {
-                codec: Codec::String | Codec::Binary | Codec::Array(_),
-                nullable: false,
-                ..
-            } => direct(b, &mut v, blob, i),
+            WriteOp::PutField { field, codec, nullable } if inline_blob(codec).is_some() => {
+                // A string, binary or dense-array value inline: its flag when nullable, the
+                // length header through the branchless varint, then the bytes
+                // (`fj_copy_bytes`), when the value is of the field's kind, within the
+                // context's length limit (a 32-bit header), and the room is there as the
+                // interpreter's reserves would find it; a string when the policy writes it as
+                // is (UTF-8, or ASCII as LATIN1 under the pyfory policy, asked of
+                // `fj_is_ascii`). Anything else is the interpreter's: the direct blob helper,
+                // or the generic callback.
+                let Some((kind, width)) = inline_blob(codec) else { unreachable!() };
+                let string = matches!(codec, Codec::String);
+                let flag_bytes = i64::from(*nullable);
+                v.flush(b);
+                let addr = field_addr(b, field.0);
+                let generic = b.create_block();
+                let next = b.create_block();
+                let t = b.ins().uload8(types::I32, trusted(), addr, VALUE_TAG_OFFSET as i32);
+                let (len, cap, max) = (b.use_var(v.len), b.use_var(v.cap), b.use_var(v.max));
+                let room = b.ins().isub(cap, len);
+                if *nullable {
+                    // what `write_flagged` does for a null: room for its reserve, the flag
+                    let null = b.create_block();
+                    let write_null = b.create_block();
+                    let present = b.create_block();
+                    let is_null = b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(tag::NULL));
+                    b.ins().brif(is_null, null, &[], present, &[]);
+                    b.switch_to_block(null);
+                    let flagged = i64::from(foryjit_ir::room::FLAGGED);
+                    let has = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, room, flagged);
+                    let in_limit = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, len, max);
+                    let ok = b.ins().band(has, in_limit);
+                    b.ins().brif(ok, write_null, &[], generic, &[]);
+                    b.switch_to_block(write_null);
+                    let fd = b.ins().iconst(types::I32, i64::from(flag::NULL));
+                    v.put(b, fd, 1);
+                    v.flush(b);
+                    b.ins().jump(next, &[]);
+                    b.switch_to_block(present);
+                }
+                let check = b.create_block();
+                let is_kind = b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(kind));
+                b.ins().brif(is_kind, check, &[], generic, &[]);
+                b.switch_to_block(check);
+                let payload = VALUE_PAYLOAD_OFFSET as i32;
+                let src = b.ins().load(PTR, trusted(), addr, payload + RVEC_PTR_OFFSET as i32);
+                let count =
+                    b.ins().load(types::I32, trusted(), addr, payload + RVEC_LEN_OFFSET as i32);
+                let count = b.ins().uextend(PTR, count);
+                // bytes: the elements' count times their width (below 2^35, no overflow)
+                let n = b.ins().imul_imm_s(count, i64::from(width));
+                let ctx = b.ins().load(PTR, trusted(), env, WRITE_ENV.ctx as i32);
+                let limit_at = if string { CTX.max_string_bytes } else { CTX.max_binary_bytes };
+                let limit = b.ins().uload32(trusted(), ctx, limit_at as i32);
+                let within = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, n, limit);
+                // a header below 2^32: the branchless 32-bit varint writes it
+                let short = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, n, 1 << 29);
+                // the interpreter's `reserve_exact`s: the flag, the header (at most 5 bytes)
+                // and the bytes within the output limit, so that no limit check can fail
+                let end = b.ins().iadd(len, n);
+                let end = b.ins().iadd_imm_s(end, flag_bytes + 5);
+                let fits = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, max);
+                // and its reserve of the bytes and the longest header, after the flag (which
+                // covers the flag's own reserve and the varint's 8-byte store)
+                let need = b.ins().iadd_imm_s(n, 9 + flag_bytes);
+                let has = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, room, need);
+                let mut go = b.ins().band(within, short);
+                go = b.ins().band(go, fits);
+                go = b.ins().band(go, has);
+                let write = b.create_block();
+                b.append_block_param(write, types::I32);
+                let utf8 = i64::from(foryjit_wire::buffer::STR_UTF8);
+                if string {
+                    let policy = b.create_block();
+                    let ascii = b.create_block();
+                    b.ins().brif(go, policy, &[], generic, &[]);
+                    b.switch_to_block(policy);
+                    let pol = b.ins().load(types::I32, trusted(), ctx, CTX.string_policy as i32);
+                    let as_utf8 =
+                        b.ins().icmp_imm_s(IntCC::Equal, pol, i64::from(InlineRules::UTF8));
+                    let enc = b.ins().iconst(types::I32, utf8);
+                    b.ins().brif(as_utf8, write, &[enc.into()], ascii, &[]);
+                    b.switch_to_block(ascii);
+                    let call = b.ins().call(is_ascii, &[src, n]);
+                    let yes = b.inst_results(call)[0];
+                    let latin1 =
+                        b.ins().iconst(types::I32, i64::from(foryjit_wire::buffer::STR_LATIN1));
+                    b.ins().brif(yes, write, &[latin1.into()], generic, &[]);
+                } else {
+                    let none = b.ins().iconst(types::I32, 0);
+                    b.ins().brif(go, write, &[none.into()], generic, &[]);
+                }
+                b.switch_to_block(write);
+                let enc = b.block_params(write)[0];
+                if *nullable {
+                    let ff = b.ins().iconst(types::I32, i64::from(flag::NOT_NULL));
+                    v.put(b, ff, 1);
+                    v.flush(b);
+                }
+                let n32 = b.ins().ireduce(types::I32, n);
+                let header = if string {
+                    let shifted = b.ins().ishl_imm_u(n32, 2);
+                    b.ins().bor(shifted, enc)
+                } else {
+                    n32
+                };
+                emit_put_varint32(b, &mut v, Scalar::VarU32, header);
+                let (p, l) = (b.use_var(v.ptr), b.use_var(v.len));
+                let dst = b.ins().iadd(p, l);
+                b.ins().call(copy_bytes, &[dst, src, n]);
+                let l2 = b.ins().iadd(l, n);
+                b.def_var(v.len, l2);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(generic);
+                if *nullable {
+                    call_op(b, &mut v, i);
+                } else {
+                    direct(b, &mut v, blob, i);
+                }
+                b.ins().jump(next, &[]);
+                b.switch_to_block(next);
+            }
+            WriteOp::PutField { codec: Codec::Array(_), nullable: false, .. } => {
+                direct(b, &mut v, blob, i)
+            }
             WriteOp::PutField { field, codec: Codec::List(elem), .. }
                 if list_child(&nested, elem).is_some() =>
             {

@@ -738,3 +738,87 @@ fn plain_struct_fields_agree_at_every_cut() {
         }
     }
 }
+
+#[test]
+fn inline_strings_and_binary_agree_with_the_interpreter() {
+    // Compiled code writes strings and binary itself when the value, the limits, the policy and
+    // the room allow, and hands everything else to the interpreter: every edge of those
+    // conditions must give the interpreter's bytes or error.
+    let fdl = "package d; message M [id=1] { string s = 1; optional string o = 2; bytes b = 3; \
+               optional bytes p = 4; int32 x = 5; array<int32> a = 6; array<bool> z = 7; \
+               array<float64> d = 8; optional array<int16> h = 9; }";
+    let texts = ["", "a", "hello world", "café", "中文", "a😀", &"x".repeat(200)];
+    let blobs: [&[u8]; 4] = [b"", b"\x00", b"\xff\xfe binary", &[7u8; 300]];
+    let mut cases = 0;
+    for policy in [StringPolicy::Utf8, StringPolicy::PyforyLike] {
+        for (max_string, max_binary, max_output) in [
+            (usize::MAX, usize::MAX, usize::MAX),
+            (0, 0, usize::MAX),
+            (5, 3, usize::MAX),
+            (11, 9, usize::MAX),
+            (200, 300, usize::MAX),
+            (usize::MAX, usize::MAX, 12),
+            (usize::MAX, usize::MAX, 30),
+            (usize::MAX, usize::MAX, 250),
+        ] {
+            let limits = foryjit::CodecLimits {
+                max_string_bytes: max_string,
+                max_binary_bytes: max_binary,
+                max_output_bytes: max_output,
+                ..Default::default()
+            };
+            let make = |tier, compatible| {
+                let f = ForyJit::builder()
+                    .tier(tier)
+                    .compatible(compatible)
+                    .limits(limits)
+                    .string_policy(policy)
+                    .build();
+                f.load_idl(fdl).unwrap();
+                f
+            };
+            for compatible in [false, true] {
+                let (i, j) =
+                    (make(Tier::Interpreter, compatible), make(Tier::Compiled, compatible));
+                let ty = j.type_handle("d.M").unwrap();
+                for (k, s) in texts.iter().enumerate() {
+                    let o = if k % 3 == 0 { Value::Null } else { Value::from(texts[k / 2]) };
+                    let b = blobs[k % blobs.len()];
+                    let p = if k % 2 == 0 { Value::Binary(b.to_vec().into()) } else { Value::Null };
+                    let mut v = j.new_struct(ty).unwrap();
+                    let Value::Struct(sv) = &mut v else { unreachable!() };
+                    sv.fields[0] = Value::from(*s);
+                    sv.fields[1] = o;
+                    sv.fields[2] = Value::Binary(blobs[(k + 1) % blobs.len()].to_vec().into());
+                    sv.fields[3] = p;
+                    sv.fields[4] = Value::Int32(k as i32);
+                    let n = [0, 1, 3, 40, 80][k % 5];
+                    sv.fields[5] = Value::Int32Array((0..n as i32).collect::<Vec<_>>().into());
+                    sv.fields[6] =
+                        Value::BoolArray((0..n).map(|x| x % 3 == 0).collect::<Vec<_>>().into());
+                    sv.fields[7] = Value::Float64Array(vec![-0.5; n / 2].into());
+                    sv.fields[8] = if k % 2 == 1 {
+                        Value::Int16Array(vec![-2i16; n].into())
+                    } else {
+                        Value::Null
+                    };
+                    let what = format!("{policy:?} {limits:?} compatible={compatible} case {k}");
+                    let (a, c) = (i.serialize(&v), j.serialize(&v));
+                    assert_eq!(a, c, "{what}");
+                    if let Ok(bytes) = &a {
+                        assert!(j.deserialize(bytes).unwrap().bit_eq(&v), "{what}");
+                    }
+                    // The wrong kind in each field: the interpreter's error.
+                    for f in [0, 1, 2, 3, 5, 6, 7, 8] {
+                        let mut bad = v.clone();
+                        let Value::Struct(sv) = &mut bad else { unreachable!() };
+                        sv.fields[f] = Value::Int64(1);
+                        assert_eq!(i.serialize(&bad), j.serialize(&bad), "{what} bad field {f}");
+                    }
+                    cases += 1;
+                }
+            }
+        }
+    }
+    println!("inline strings and binary: {cases} values");
+}
