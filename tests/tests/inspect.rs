@@ -196,13 +196,17 @@ fn point_offsets_match_the_known_layout() {
     assert!(matches!(tree.outcome, Outcome::Opaque { offset: 4, .. }), "{:?}", tree.outcome);
     assert_eq!(tree.nodes[2].range, 4..bytes.len());
     assert_eq!(tree.nodes[1].range, 1..4);
-    let fory = schema_engine(cases.iter().find(|c| c.name == "point_sc").unwrap().fdl.as_ref().unwrap());
+    let fory =
+        schema_engine(cases.iter().find(|c| c.name == "point_sc").unwrap().fdl.as_ref().unwrap());
     let tree = Inspector::with_schema(&fory).inspect(bytes);
     let root = &tree.nodes[1];
     assert_eq!(root.text, "STRUCT id 103 (golden.Point)");
     assert_eq!(node(root, "schema hash").range, 4..8);
     let fs = fields(root);
-    assert_eq!(fs.iter().map(|f| f.label.as_str()).collect::<Vec<_>>(), ["field 1 (x)", "field 2 (y)"]);
+    assert_eq!(
+        fs.iter().map(|f| f.label.as_str()).collect::<Vec<_>>(),
+        ["field 1 (x)", "field 2 (y)"]
+    );
     assert_eq!((fs[0].range.clone(), fs[1].range.clone()), (8..9, 9..10));
 }
 
@@ -233,7 +237,9 @@ fn corrupt_input_keeps_the_partial_tree_and_says_where_it_stopped() {
                 Outcome::Failed(e) => assert!(e.offset() <= cut, "{label}: {e}"),
                 // Cut inside bytes that are opaque anyway.
                 Outcome::Opaque { offset, .. } => {
-                    assert!(matches!(full.outcome, Outcome::Opaque { offset: o, .. } if o == *offset))
+                    assert!(
+                        matches!(full.outcome, Outcome::Opaque { offset: o, .. } if o == *offset)
+                    )
                 }
                 // A cut may leave a shorter valid payload (a list cut after an element
                 // cannot: its length says more; but a varint root can end early).
@@ -451,12 +457,10 @@ message CrateLine [id=104] { CratePoint a = 1; list<CratePoint> pts = 2; string 
 #[test]
 fn fory_crate_payloads_walk_in_both_modes() {
     let p = |x, y| CratePoint { x, y };
-    let line = CrateLine {
-        a: Some(p(1, -1)),
-        pts: vec![p(2, 3), p(4, 5)],
-        label: "línea".into(),
-        n: 300,
-    };
+    let line =
+        CrateLine {
+            a: Some(p(1, -1)), pts: vec![p(2, 3), p(4, 5)], label: "línea".into(), n: 300
+        };
     let jit = schema_engine(CRATE_FDL);
     for compatible in [false, true] {
         let label = format!("fory crate, compatible {compatible}");

@@ -34,7 +34,9 @@ use crate::stream::{Frames, StreamError};
 use crate::{ForyJit, Mode};
 use foryjit_interp::Catalog;
 use foryjit_schema::registry::{Registry, ResolvedType};
-use foryjit_schema::typedef::{self, DefKind, DefType, FieldKey, TypeDef, TypeDefLimits, TypeIdent};
+use foryjit_schema::typedef::{
+    self, DefKind, DefType, FieldKey, TypeDef, TypeDefLimits, TypeIdent,
+};
 use foryjit_schema::{ArrayElem, Registration};
 use foryjit_wire::buffer::{bf16_from_bits, f16_from_bits};
 use foryjit_wire::meta_string::{MetaContext, MetaStringReader};
@@ -174,8 +176,8 @@ pub struct Inspection {
 
 impl Inspection {
     /// The tree as text, one node a line: offset, length, the node's bytes in hex (up to eight
-    /// on the line; a long value continues on the next lines), then the indented label and
-    /// text. `input` is the inspected input (for the hex).
+    /// on the line; a long leaf continues on up to three lines offset `+8`, `+16`, … from its
+    /// start), then the indented label and text. `input` is the inspected input (for the hex).
     pub fn display<'a>(&'a self, input: &'a [u8]) -> impl fmt::Display + 'a {
         TreeText { nodes: &self.nodes, input }
     }
@@ -218,10 +220,12 @@ impl TreeText<'_> {
             for (i, chunk) in rest.chunks(HEX_PER_LINE).enumerate() {
                 if i == HEX_MORE_LINES {
                     let left = rest.len() - i * HEX_PER_LINE;
-                    writeln!(f, "{:>8} {:>6}  … {left} more bytes", "", "")?;
+                    let more = format!("+{}", (i + 1) * HEX_PER_LINE);
+                    writeln!(f, "{more:>8} {:>6}  … {left} more bytes", "")?;
                     break;
                 }
-                writeln!(f, "{:>8} {:>6}  {}", n.range.start + (i + 1) * HEX_PER_LINE, "", hex_bytes(chunk))?;
+                let more = format!("+{}", (i + 1) * HEX_PER_LINE);
+                writeln!(f, "{more:>8} {:>6}  {}", "", hex_bytes(chunk))?;
             }
         }
         for c in &n.children {
@@ -886,9 +890,11 @@ impl<'a> Walk<'a, '_, '_> {
             let kind = match def.kind {
                 DefKind::Struct { compatible: true } => "struct (compatible)".to_owned(),
                 DefKind::Struct { compatible: false } => "struct".to_owned(),
-                DefKind::Other(k) => ["enum", "named enum", "ext", "named ext", "union", "named union"]
-                    .get(usize::from(k))
-                    .map_or_else(|| format!("kind {k}"), |s| (*s).to_owned()),
+                DefKind::Other(k) => {
+                    ["enum", "named enum", "ext", "named ext", "union", "named union"]
+                        .get(usize::from(k))
+                        .map_or_else(|| format!("kind {k}"), |s| (*s).to_owned())
+                }
             };
             n.text = format!(
                 "{kind} {}, {} field(s), {} body bytes, hash 0x{:013x}",
@@ -921,7 +927,13 @@ impl<'a> Walk<'a, '_, '_> {
     fn wire_body(&mut self, node: &mut Node, wire: &Wire) -> Res {
         match wire {
             Wire::Builtin(id) => {
-                let decl = Decl { id: *id, nullable: false, tracking_ref: false, args: vec![], user: None };
+                let decl = Decl {
+                    id: *id,
+                    nullable: false,
+                    tracking_ref: false,
+                    args: vec![],
+                    user: None,
+                };
                 self.body(node, &decl, true)
             }
             Wire::Struct(fields) => self.struct_body(node, fields),
@@ -1004,9 +1016,7 @@ impl<'a> Walk<'a, '_, '_> {
                     let known = msg.and_then(|m| {
                         m.fields.iter().find(|lf| match &f.key {
                             FieldKey::Tag(t) => lf.tag == Some(*t),
-                            FieldKey::Name(n) => {
-                                lf.snake_name == foryjit_schema::snake_case(n)
-                            }
+                            FieldKey::Name(n) => lf.snake_name == foryjit_schema::snake_case(n),
                         })
                     });
                     let label = match (&f.key, known) {
@@ -1045,7 +1055,11 @@ impl<'a> Walk<'a, '_, '_> {
                         found = r.u32()?;
                         Ok(format!(
                             "0x{found:08x} ({})",
-                            if found == want { "matches the schema" } else { "does NOT match the schema" }
+                            if found == want {
+                                "matches the schema"
+                            } else {
+                                "does NOT match the schema"
+                            }
                         ))
                     })?;
                     if found != want {
@@ -1129,7 +1143,10 @@ impl<'a> Walk<'a, '_, '_> {
             tid::BINARY => {
                 let len = r.length(usize::MAX, 1)?;
                 let b = r.bytes(len)?;
-                format!("{len} bytes{}", if len > 0 && len <= 16 { format!(" {}", hex_bytes(b)) } else { String::new() })
+                format!(
+                    "{len} bytes{}",
+                    if len > 0 && len <= 16 { format!(" {}", hex_bytes(b)) } else { String::new() }
+                )
             }
             tid::DATE => civil(r.vari64()?),
             tid::TIMESTAMP => {
@@ -1154,9 +1171,7 @@ impl<'a> Walk<'a, '_, '_> {
             tid::LIST | tid::SET => return self.collection(n, d.args.first(), id),
             tid::MAP => return self.map(n, d.args.first(), d.args.get(1)),
             tid::ENUM | tid::NAMED_ENUM => return self.enum_body(n, d.user),
-            tid::UNION | tid::TYPED_UNION | tid::NAMED_UNION => {
-                return self.union_body(n, d.user)
-            }
+            tid::UNION | tid::TYPED_UNION | tid::NAMED_UNION => return self.union_body(n, d.user),
             id if is_struct_kind(id) => {
                 // Compatible mode writes type meta before every struct field and element;
                 // same-schema mode only before named structs (pyfory) — an id-registered one is
@@ -1164,9 +1179,11 @@ impl<'a> Walk<'a, '_, '_> {
                 if announced {
                     return Err(self.error(ErrorKind::UnknownTypeId(id)));
                 }
-                let named = self.reg.zip(d.user).and_then(|(r, t)| r.message(t)).is_some_and(
-                    |m| matches!(m.registration, Registration::Named { .. }),
-                );
+                let named = self
+                    .reg
+                    .zip(d.user)
+                    .and_then(|(r, t)| r.message(t))
+                    .is_some_and(|m| matches!(m.registration, Registration::Named { .. }));
                 if self.mode == Some(Mode::Compatible) || named || d.user.is_none() {
                     return self.dynamic(n);
                 }
@@ -1198,9 +1215,7 @@ impl<'a> Walk<'a, '_, '_> {
                     let more = if len / width > SHOWN_ELEMENTS { ", …" } else { "" };
                     format!("{} elements [{}{more}]", len / width, shown.join(", "))
                 }
-                None => {
-                    return Err(Stop::Error(CodecError::new(ErrorKind::UnknownTypeId(id), at)))
-                }
+                None => return Err(Stop::Error(CodecError::new(ErrorKind::UnknownTypeId(id), at))),
             },
         };
         n.text = format!("{} {text}", type_label(id));
@@ -1233,7 +1248,9 @@ impl<'a> Walk<'a, '_, '_> {
                 return Err(CodecError::new(ErrorKind::InvalidCollectionHeader(header), at));
             }
             let mut bits = Vec::new();
-            for (bit, name) in [(1, "track ref"), (2, "has null"), (4, "declared"), (8, "same type")] {
+            for (bit, name) in
+                [(1, "track ref"), (2, "has null"), (4, "declared"), (8, "same type")]
+            {
                 if header & bit != 0 {
                     bits.push(name);
                 }
