@@ -1088,10 +1088,9 @@ impl<'a> Walk<'a, '_, '_> {
 
     /// A struct field as declared: flag when nullable or tracked (not for unions), then body.
     fn field(&mut self, n: &mut Node, d: &Decl) -> Res {
-        if d.id != tid::UNION && (d.nullable || d.tracking_ref || d.id == tid::UNKNOWN) {
-            if !self.flag(n)? {
-                return Ok(());
-            }
+        let flagged = d.id != tid::UNION && (d.nullable || d.tracking_ref || d.id == tid::UNKNOWN);
+        if flagged && !self.flag(n)? {
+            return Ok(());
         }
         self.body(n, d, false)
     }
