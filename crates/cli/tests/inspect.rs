@@ -234,6 +234,66 @@ fn streams_print_one_tree_per_message() {
         let earlier = ls.iter().filter(|l| l.tree.contains("earlier TypeDef #0")).count();
         assert_eq!(earlier, if share { 2 } else { 0 });
     }
+
+    // Same-schema messages: without the schema each body is opaque and the walk goes on with
+    // the next message; with it every field is walked.
+    let enc = run(
+        bin()
+            .args(["encode", "--stream", "--type", "s.P", "--mode", "consistent", "--idl"])
+            .arg(&idl),
+        ndjson,
+    );
+    assert!(enc.status.success(), "{}", String::from_utf8_lossy(&enc.stderr));
+    let file = tmp("consistent.stream", &enc.stdout);
+    let out = bin().args(["inspect", "--stream"]).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ls = lines(&out.stdout);
+    assert_eq!(ls.iter().filter(|l| l.tree.starts_with("message #")).count(), 3);
+    assert_eq!(ls.iter().filter(|l| l.tree.contains("opaque: ")).count(), 3);
+    let out = bin().args(["inspect", "--stream", "--idl"]).arg(&idl).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ls = lines(&out.stdout);
+    let xs: Vec<&str> = ls
+        .iter()
+        .filter(|l| l.tree.contains("field 1 (x): VARINT32"))
+        .map(|l| l.tree.trim().rsplit(' ').next().unwrap())
+        .collect();
+    assert_eq!(xs, ["1", "2", "3"]);
+}
+
+#[test]
+fn mode_decides_how_named_types_are_read() {
+    let cases = golden();
+    let file = |name: &str| {
+        let (_, _, bytes) = cases.iter().find(|c| c.0 == name).unwrap();
+        tmp(&format!("{name}.bin"), bytes)
+    };
+    // NAMED_STRUCT / NAMED_ENUM: inline meta strings in same-schema mode, a TypeDef in
+    // compatible mode; detected from the bytes.
+    let sc = file("named_user_sc");
+    let compat = file("named_enum_compat");
+    let out = bin().arg("inspect").arg(&sc).output().unwrap();
+    assert!(out.status.success());
+    let ls = lines(&out.stdout);
+    assert!(ls.iter().any(|l| l.tree.contains("namespace: \"golden.named\"")), "{ls:?}");
+    assert!(ls.iter().any(|l| l.tree.contains("type name: \"User\"")), "{ls:?}");
+    let out = bin().arg("inspect").arg(&compat).output().unwrap();
+    assert!(out.status.success());
+    let ls = lines(&out.stdout);
+    assert!(ls.iter().any(|l| l.tree.contains("TypeDef #0: named enum golden.named.Level")));
+    // Forced to the right mode: the same trees.
+    for (file, mode) in [(&sc, "consistent"), (&compat, "compatible")] {
+        let forced = bin().args(["inspect", "--mode", mode]).arg(file).output().unwrap();
+        let auto = bin().arg("inspect").arg(file).output().unwrap();
+        assert_eq!(forced.stdout, auto.stdout, "{mode}");
+    }
+    // Forced to the wrong one: a meta-share marker is no meta string, and the other way round.
+    let out = bin().args(["inspect", "--mode", "consistent"]).arg(&compat).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid meta string at byte 4"));
+    let out = bin().args(["inspect", "--mode", "compatible"]).arg(&sc).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown TypeDef #8 at byte 3"));
 }
 
 #[test]

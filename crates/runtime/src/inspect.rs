@@ -73,9 +73,10 @@ pub enum Role {
     DefField,
     /// The 4-byte schema hash of a same-schema struct.
     Hash,
-    /// A length or count, with a collection's header byte; a map chunk's header and size; a
-    /// union's case id.
-    Header2,
+    /// Framing inside a value or type meta: a length or count with a collection's header byte,
+    /// a map chunk's header and size, a union's case id, a meta-share marker, an inline meta
+    /// string, a TypeDef's header or type identity.
+    Framing,
     /// A map chunk (its children: the chunk header, key/value type meta, the entries).
     Chunk,
     /// A stream message (its children: the length prefix and the payload's nodes).
@@ -770,8 +771,8 @@ impl<'a> Walk<'a, '_, '_> {
                     }
                 } else {
                     self.mode.get_or_insert(Mode::Consistent);
-                    let ns = self.meta.read(&mut self.r, MetaContext::Namespace)?;
-                    let name = self.meta.read(&mut self.r, MetaContext::TypeName)?;
+                    let ns = self.meta_string(n, "namespace", MetaContext::Namespace)?;
+                    let name = self.meta_string(n, "type name", MetaContext::TypeName)?;
                     let local = reg.and_then(|r| r.by_namespace_name(&ns, &name));
                     n.text = format!("{kind} {ns}.{name} (inline meta strings)");
                     match id {
@@ -793,6 +794,18 @@ impl<'a> Walk<'a, '_, '_> {
             }
             id => return Err(Stop::Error(CodecError::new(ErrorKind::UnknownTypeId(id), at))),
         })
+    }
+
+    /// One inline (deduplicated) meta string, as a child node of the type meta `n`.
+    fn meta_string(&mut self, n: &mut Node, label: &str, ctx: MetaContext) -> Res<Arc<str>> {
+        let at = self.pos();
+        let repeat = self.r.clone().varu32().is_ok_and(|h| h & 1 == 1);
+        let text = self.meta.read(&mut self.r, ctx)?;
+        let mut m = Node::new(Role::Framing, label, at);
+        m.range.end = self.pos();
+        m.text = format!("{text:?}{}", if repeat { " (a repeat)" } else { "" });
+        n.children.push(m);
+        Ok(text)
     }
 
     fn local_fields(&self, local: Option<TypeIdx>, hash: bool) -> Fields {
@@ -867,7 +880,7 @@ impl<'a> Walk<'a, '_, '_> {
         });
         let what = if marker & 1 == 1 { "earlier" } else { "new" };
         n.children.insert(0, {
-            let mut m = Node::new(Role::Header2, "meta-share marker", self.base + at);
+            let mut m = Node::new(Role::Framing, "meta-share marker", self.base + at);
             m.range.end = m.range.start + varu32_len(marker);
             m.text = format!("{what} TypeDef #{index}");
             m
@@ -903,12 +916,12 @@ impl<'a> Walk<'a, '_, '_> {
                 body.len(),
                 header >> 12
             );
-            let mut h = Node::new(Role::Header2, "TypeDef header", w.base + frame_at);
+            let mut h = Node::new(Role::Framing, "TypeDef header", w.base + frame_at);
             h.range.end = w.base + body_at;
             h.text = format!("size {}, hash", body.len());
             n.children.push(h);
             let fields_at = spans.first().map_or(body_at + body.len(), |s| s.start);
-            let mut id = Node::new(Role::Header2, "type identity", w.base + body_at);
+            let mut id = Node::new(Role::Framing, "type identity", w.base + body_at);
             id.range.end = w.base + fields_at;
             id.text = ident_text(&def.ident);
             n.children.push(id);
@@ -966,7 +979,7 @@ impl<'a> Walk<'a, '_, '_> {
         self.enter()?;
         let info = self.reg.zip(local).and_then(|(r, t)| r.union(t));
         let mut case = 0;
-        self.leaf(node, Role::Header2, "case id", |r| {
+        self.leaf(node, Role::Framing, "case id", |r| {
             case = r.varu32()?;
             Ok(case.to_string())
         })?;
@@ -1236,7 +1249,7 @@ impl<'a> Walk<'a, '_, '_> {
         let mut len = 0usize;
         let mut header = 0u8;
         let kind = type_label(id);
-        self.leaf(n, Role::Header2, "length, header", |r| {
+        self.leaf(n, Role::Framing, "length, header", |r| {
             len = r.length(usize::MAX, 0)?;
             if len == 0 {
                 return Ok("0 elements".into());
@@ -1302,7 +1315,7 @@ impl<'a> Walk<'a, '_, '_> {
     fn map(&mut self, n: &mut Node, kd: Option<&Decl>, vd: Option<&Decl>) -> Res {
         self.enter()?;
         let mut count = 0usize;
-        self.leaf(n, Role::Header2, "size", |r| {
+        self.leaf(n, Role::Framing, "size", |r| {
             count = r.length(usize::MAX, 0)?;
             Ok(format!("{count} entries"))
         })?;
@@ -1333,7 +1346,7 @@ impl<'a> Walk<'a, '_, '_> {
     ) -> Res<usize> {
         let mut h = 0u8;
         let mut size = 1usize;
-        self.leaf(c, Role::Header2, "chunk header", |r| {
+        self.leaf(c, Role::Framing, "chunk header", |r| {
             let at = r.pos();
             h = r.u8()?;
             if h & 0xc0 != 0 {
