@@ -550,15 +550,27 @@ fn inspect(
             .map_err(|e| CliError::Io(file.display().to_string(), e))?;
         mapped.bytes()
     };
-    let tree = if stream { inspector.inspect_stream(bytes) } else { inspector.inspect(bytes) };
     let (mut out, name) = open_output(&None)?;
-    write!(out, "{}", tree.display(bytes))
-        .and_then(|()| out.flush())
-        .map_err(|e| CliError::Io(name, e))?;
-    match tree.outcome {
-        Outcome::Failed(e) => Err(e.into()),
-        Outcome::Complete | Outcome::Opaque { .. } => Ok(()),
+    let io = |e| CliError::Io(name.clone(), e);
+    if !stream {
+        let tree = inspector.inspect(bytes);
+        write!(out, "{}", tree.display(bytes)).and_then(|()| out.flush()).map_err(io)?;
+        return match tree.outcome {
+            Outcome::Failed(e) => Err(e.into()),
+            Outcome::Complete | Outcome::Opaque { .. } => Ok(()),
+        };
     }
+    // Message by message: memory stays bounded by the largest message's tree.
+    let title = foryjit::inspect::Inspection { nodes: Vec::new(), outcome: Outcome::Complete };
+    write!(out, "{}", title.display(bytes)).map_err(io)?;
+    for msg in inspector.stream_messages(bytes) {
+        write!(out, "{}", msg.display_untitled(bytes)).map_err(io)?;
+        if let Outcome::Failed(e) = msg.outcome {
+            out.flush().map_err(io)?;
+            return Err(e.into());
+        }
+    }
+    out.flush().map_err(io)
 }
 
 /// The type a decoded root value is of, for checking it against `--type`.

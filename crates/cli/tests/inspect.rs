@@ -233,6 +233,16 @@ fn streams_print_one_tree_per_message() {
         assert_eq!(xs, ["1", "2", "3"], "{share}");
         let earlier = ls.iter().filter(|l| l.tree.contains("earlier TypeDef #0")).count();
         assert_eq!(earlier, if share { 2 } else { 0 });
+
+        // Cut inside the last message: two trees, then the framing error, exit 1.
+        let cut = tmp(&format!("s{share}.cut"), &enc.stdout[..enc.stdout.len() - 2]);
+        let out = bin().args(["inspect", "--stream"]).arg(&cut).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let ls = lines(&out.stdout);
+        assert_eq!(ls.iter().filter(|l| l.tree.starts_with("message #")).count(), 2);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("message 2 at byte") && err.contains("runs past the end"), "{err}");
     }
 
     // Same-schema messages: without the schema each body is opaque and the walk goes on with

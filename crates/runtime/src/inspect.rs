@@ -180,13 +180,20 @@ impl Inspection {
     /// on the line; a long leaf continues on up to three lines offset `+8`, `+16`, … from its
     /// start), then the indented label and text. `input` is the inspected input (for the hex).
     pub fn display<'a>(&'a self, input: &'a [u8]) -> impl fmt::Display + 'a {
-        TreeText { nodes: &self.nodes, input }
+        TreeText { nodes: &self.nodes, input, title: true }
+    }
+
+    /// [`Inspection::display`] without the title line (for printing a stream message by
+    /// message under one title).
+    pub fn display_untitled<'a>(&'a self, input: &'a [u8]) -> impl fmt::Display + 'a {
+        TreeText { nodes: &self.nodes, input, title: false }
     }
 }
 
 struct TreeText<'a> {
     nodes: &'a [Node],
     input: &'a [u8],
+    title: bool,
 }
 
 /// Bytes of hex shown on a node's line.
@@ -238,7 +245,9 @@ impl TreeText<'_> {
 
 impl fmt::Display for TreeText<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{:>8} {:>6}  {:<26} structure", "offset", "len", "bytes")?;
+        if self.title {
+            writeln!(f, "{:>8} {:>6}  {:<26} structure", "offset", "len", "bytes")?;
+        }
         for n in self.nodes {
             self.node(f, n, 0)?;
         }
@@ -290,35 +299,28 @@ impl Inspector {
     /// Walks a length-delimited stream ([`crate::stream`]): one [`Role::Message`] node per
     /// message, offsets counted from the start of the stream. TypeDefs carry over from one
     /// message to the next, so streams written with shared TypeDefs are walked too. The walk
-    /// ends at the first corrupt message or framing error.
+    /// ends at the first corrupt message or framing error; a message that cannot be walked to
+    /// its end without a schema ([`Outcome::Opaque`]) ends in an [`Role::Opaque`] node and the
+    /// walk goes on with the next one.
+    ///
+    /// The whole tree is kept: for large streams, walk message by message with
+    /// [`Inspector::stream_messages`].
     pub fn inspect_stream(&self, data: &[u8]) -> Inspection {
-        let mut defs = Vec::new();
         let mut nodes = Vec::new();
-        let mut frames = Frames::new(data);
-        let mut prefix_at = 0;
-        while let Some(frame) = frames.next() {
-            let frame = match frame {
-                Ok(f) => f,
-                Err(e) => return Inspection { nodes, outcome: Outcome::Failed(e.into()) },
-            };
-            let offset = frame.offset as usize;
-            debug_assert_eq!(offset, prefix_at);
-            let payload_at = frames.position() - frame.payload.len();
-            let mut msg = Node::new(Role::Message, format!("message #{}", frame.index), offset);
-            msg.range.end = frames.position();
-            msg.text = format!("{} bytes", frame.payload.len());
-            let mut prefix = Node::new(Role::Prefix, "length", offset);
-            prefix.range.end = payload_at;
-            prefix.text = frame.payload.len().to_string();
-            msg.children.push(prefix);
-            let outcome = self.payload(frame.payload, payload_at, &mut defs, &mut msg.children);
-            nodes.push(msg);
-            prefix_at = frames.position();
-            if let Outcome::Failed(e) = outcome {
+        for msg in self.stream_messages(data) {
+            nodes.extend(msg.nodes);
+            if let Outcome::Failed(e) = msg.outcome {
                 return Inspection { nodes, outcome: Outcome::Failed(e) };
             }
         }
         Inspection { nodes, outcome: Outcome::Complete }
+    }
+
+    /// [`Inspector::inspect_stream`] one message at a time: each item holds one
+    /// [`Role::Message`] node (none for a framing error) and that message's outcome; after a
+    /// [`Outcome::Failed`] item the iterator ends.
+    pub fn stream_messages<'i, 'a>(&'i self, data: &'a [u8]) -> StreamMessages<'i, 'a> {
+        StreamMessages { inspector: self, frames: Frames::new(data), defs: Vec::new(), done: false }
     }
 
     fn payload(
@@ -358,6 +360,46 @@ impl Inspector {
                 offset: base.saturating_add(e.offset),
             }),
         }
+    }
+}
+
+/// The messages of a stream, walked one at a time: see [`Inspector::stream_messages`].
+#[derive(Debug)]
+pub struct StreamMessages<'i, 'a> {
+    inspector: &'i Inspector,
+    frames: Frames<'a>,
+    defs: Vec<Arc<TypeDef>>,
+    done: bool,
+}
+
+impl Iterator for StreamMessages<'_, '_> {
+    type Item = Inspection;
+
+    fn next(&mut self) -> Option<Inspection> {
+        if self.done {
+            return None;
+        }
+        let frame = match self.frames.next()? {
+            Ok(f) => f,
+            Err(e) => {
+                self.done = true;
+                return Some(Inspection { nodes: Vec::new(), outcome: Outcome::Failed(e.into()) });
+            }
+        };
+        let offset = frame.offset as usize;
+        let end = self.frames.position();
+        let payload_at = end - frame.payload.len();
+        let mut msg = Node::new(Role::Message, format!("message #{}", frame.index), offset);
+        msg.range.end = end;
+        msg.text = format!("{} bytes", frame.payload.len());
+        let mut prefix = Node::new(Role::Prefix, "length", offset);
+        prefix.range.end = payload_at;
+        prefix.text = frame.payload.len().to_string();
+        msg.children.push(prefix);
+        let outcome =
+            self.inspector.payload(frame.payload, payload_at, &mut self.defs, &mut msg.children);
+        self.done = matches!(outcome, Outcome::Failed(_));
+        Some(Inspection { nodes: vec![msg], outcome })
     }
 }
 
@@ -577,6 +619,10 @@ fn def_field_text(f: &typedef::DefField) -> String {
 
 /// Days since 1970-01-01 as a proleptic Gregorian `YYYY-MM-DD`.
 fn civil(days: i64) -> String {
+    // Beyond ±3 billion years: no calendar date (and no overflow below).
+    if days.unsigned_abs() > 1 << 40 {
+        return format!("{days} days from 1970-01-01");
+    }
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
