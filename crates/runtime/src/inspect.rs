@@ -403,6 +403,17 @@ impl Iterator for StreamMessages<'_, '_> {
     }
 }
 
+/// Where a value of a declared type sits, which decides what precedes its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pos {
+    /// Its type meta was just read.
+    Announced,
+    /// A struct field (compatible mode: structs carry type meta here).
+    Field,
+    /// A collection element or map key/value whose type the header declares: body only.
+    Declared,
+}
+
 enum Stop {
     Error(Box<CodecError>),
     Opaque(String),
@@ -457,6 +468,26 @@ impl Decl {
             _ => {}
         }
         d
+    }
+
+    /// Takes the registered user types of `local` (the reader's schema of the same field)
+    /// where the two agree in shape.
+    fn take_users(&mut self, local: &Decl) {
+        let kind = |id: u32| match id {
+            id if is_struct_kind(id) => tid::STRUCT,
+            tid::NAMED_ENUM => tid::ENUM,
+            tid::TYPED_UNION | tid::NAMED_UNION => tid::UNION,
+            id => id,
+        };
+        if kind(self.id) != kind(local.id) {
+            return;
+        }
+        self.user = local.user;
+        if self.args.len() == local.args.len() {
+            for (a, l) in self.args.iter_mut().zip(&local.args) {
+                a.take_users(l);
+            }
+        }
     }
 
     fn text(&self) -> String {
@@ -858,8 +889,9 @@ impl<'a> Walk<'a, '_, '_> {
         match (local, self.reg) {
             (Some(t), Some(reg)) if reg.message(t).is_some() => Fields::Local(t, hash),
             _ => Fields::Unknown(
-                "a same-schema struct carries no field descriptions: its body cannot be walked \
-                 without its schema (give it with --idl)"
+                "a struct written without a TypeDef (same-schema mode, or `evolving=false`) \
+                 carries no field descriptions: its body cannot be walked without its schema \
+                 (give it with --idl)"
                     .into(),
             ),
         }
@@ -993,7 +1025,7 @@ impl<'a> Walk<'a, '_, '_> {
                     args: vec![],
                     user: None,
                 };
-                self.body(node, &decl, true)
+                self.body(node, &decl, Pos::Announced)
             }
             Wire::Struct(fields) => self.struct_body(node, fields),
             Wire::Enum(local) => self.enum_body(node, *local),
@@ -1045,7 +1077,7 @@ impl<'a> Walk<'a, '_, '_> {
                 let wire = w.type_meta(n)?;
                 match (&wire, &elem) {
                     (Wire::Builtin(tid::LIST | tid::SET | tid::MAP), Some(d)) => {
-                        w.body(n, d, true)?
+                        w.body(n, d, Pos::Announced)?
                     }
                     _ => w.wire_body(n, &wire)?,
                 }
@@ -1083,11 +1115,8 @@ impl<'a> Walk<'a, '_, '_> {
                         (FieldKey::Tag(t), None) => format!("field {t}"),
                         (FieldKey::Name(n), _) => format!("field {n}"),
                     };
-                    if let Some(
-                        ResolvedType::Message(u) | ResolvedType::Enum(u) | ResolvedType::Union(u),
-                    ) = known.map(|lf| &lf.ty)
-                    {
-                        decl.user = Some(*u);
+                    if let Some((lf, reg)) = known.zip(reg) {
+                        decl.take_users(&Decl::from_resolved(reg, &lf.ty, false, false));
                     }
                     self.child(node, Role::Value, label, |w, n| w.field(n, &decl))?;
                 }
@@ -1151,12 +1180,12 @@ impl<'a> Walk<'a, '_, '_> {
         if flagged && !self.flag(n)? {
             return Ok(());
         }
-        self.body(n, d, false)
+        self.body(n, d, Pos::Field)
     }
 
     /// The body of a value of declared type `d` (no type meta on the wire for it, except for
     /// `any` and — compatible mode — structs).
-    fn body(&mut self, n: &mut Node, d: &Decl, announced: bool) -> Res {
+    fn body(&mut self, n: &mut Node, d: &Decl, pos: Pos) -> Res {
         let id = d.id;
         let at = self.r.pos();
         let r = &mut self.r;
@@ -1234,15 +1263,25 @@ impl<'a> Walk<'a, '_, '_> {
                 // Compatible mode writes type meta before every struct field and element;
                 // same-schema mode only before named structs (pyfory) — an id-registered one is
                 // its hash and fields.
-                if announced {
+                if pos == Pos::Announced {
                     return Err(self.error(ErrorKind::UnknownTypeId(id)));
                 }
-                let named = self
-                    .reg
-                    .zip(d.user)
-                    .and_then(|(r, t)| r.message(t))
-                    .is_some_and(|m| matches!(m.registration, Registration::Named { .. }));
-                if self.mode == Some(Mode::Compatible) || named || d.user.is_none() {
+                // A declared map value (or element) of struct type is its body alone.
+                if pos == Pos::Declared {
+                    if d.user.is_none() {
+                        return Err(Stop::Opaque(
+                            "a struct declared by a schema, without type meta or TypeDef".into(),
+                        ));
+                    }
+                    let fields = self.local_fields(d.user, true);
+                    n.text = format!("struct {}", self.name_of(d.user).unwrap_or_default());
+                    return self.struct_body(n, &fields);
+                }
+                let meta = match self.reg.zip(d.user).and_then(|(r, t)| r.message(t)) {
+                    Some(m) => matches!(m.registration, Registration::Named { .. }),
+                    None => true,
+                };
+                if self.mode == Some(Mode::Compatible) || meta {
                     return self.dynamic(n);
                 }
                 let fields = self.local_fields(d.user, true);
@@ -1342,7 +1381,7 @@ impl<'a> Walk<'a, '_, '_> {
                         }
                         (None, Some(d)) => {
                             let d = Decl { nullable: false, tracking_ref: false, ..d.clone() };
-                            w.body(en, &d, false)
+                            w.body(en, &d, Pos::Declared)
                         }
                         (None, None) => Ok(()),
                     }
@@ -1493,7 +1532,7 @@ impl<'a> Walk<'a, '_, '_> {
             }
             (None, true, Some(d)) => {
                 let d = Decl { nullable: false, tracking_ref: false, ..d.clone() };
-                self.body(n, &d, false)
+                self.body(n, &d, Pos::Declared)
             }
             (None, true, None) => Err(Stop::Opaque(
                 "a map whose key or value type is declared by a schema, not written".into(),
