@@ -580,3 +580,67 @@ fn nesting_deeper_than_the_limit_is_an_error_not_a_crash() {
         tree.outcome
     );
 }
+
+/// pyfory writes edge and random values of every test schema in both modes; every payload walks
+/// completely with the schema, and without it the compatible ones complete too (or stop at a
+/// type only a schema declares) and the same-schema ones stop cleanly.
+#[test]
+fn pyfory_payloads_of_every_test_schema_walk_completely() {
+    let seed = foryjit_tests::seed_from_env(0x1e5_9e8);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let dir = foryjit_tests::repo_root().join("tests/schemas");
+    let mut walked = 0;
+    for file in [
+        "scalars.fdl",
+        "collections.fdl",
+        "enums.fdl",
+        "nested.fdl",
+        "named.fdl",
+        "misc.fdl",
+        "unions.fdl",
+        "unions_named.fdl",
+    ] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let desc = foryjit::SchemaDesc::from_idl(&text).unwrap();
+        let generator = foryjit_tests::gen::Generator::new(&desc);
+        let mut cases = Vec::new();
+        for name in generator.messages() {
+            for k in 0..generator.edge_count().min(4) {
+                cases.extend(generator.edge(name, k, &mut rng).map(|j| (name, j)));
+            }
+            cases.extend(generator.random(name, &mut rng).map(|j| (name, j)));
+        }
+        let fory = schema_engine(&text);
+        let with_schema = Inspector::with_schema(&fory);
+        for (compatible, config) in [(false, default_config()), (true, pyfory_defaults_config())] {
+            let mut peer = PyforyPeer::shared();
+            let handle = peer.load(&text).unwrap().handle;
+            let reqs = cases
+                .iter()
+                .map(|(ty, j)| foryjit_tests::peer::serialize_request(Some(handle), ty, j, &config))
+                .collect();
+            let answers = peer.batch(reqs).unwrap();
+            drop(peer);
+            for ((ty, _), answer) in cases.iter().zip(answers) {
+                let label = format!("{file} {ty}, compatible {compatible} (seed {seed})");
+                let bytes = foryjit_tests::peer::hex_of(&answer.unwrap()).unwrap();
+                let tree = with_schema.inspect(&bytes);
+                assert_eq!(tree.outcome, Outcome::Complete, "{label}\n{}", tree.display(&bytes));
+                check_payload(&label, &tree.nodes, &bytes, 0, &tree.outcome);
+                let bare = inspect::inspect(&bytes);
+                check_payload(&label, &bare.nodes, &bytes, 0, &bare.outcome);
+                match (&bare.outcome, compatible) {
+                    (Outcome::Complete, _) | (Outcome::Opaque { .. }, false) => {}
+                    (Outcome::Opaque { reason, .. }, true) => assert!(
+                        reason.contains("declared by a schema")
+                            || reason.contains("`evolving=false`"),
+                        "{label}: {reason}"
+                    ),
+                    (Outcome::Failed(e), _) => panic!("{label}: {e}\n{}", bare.display(&bytes)),
+                }
+                walked += 1;
+            }
+        }
+    }
+    assert!(walked > 100, "only {walked} payloads");
+}
