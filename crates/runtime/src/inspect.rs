@@ -549,64 +549,18 @@ struct Walk<'a, 'r, 'd> {
 
 /// The name of an xlang type id (`VARINT32`, `COMPATIBLE_STRUCT`, …), `None` past the table.
 pub fn type_name(id: u32) -> Option<&'static str> {
+    #[rustfmt::skip]
     const NAMES: [&str; 57] = [
-        "UNKNOWN",
-        "BOOL",
-        "INT8",
-        "INT16",
-        "INT32",
-        "VARINT32",
-        "INT64",
-        "VARINT64",
-        "TAGGED_INT64",
-        "UINT8",
-        "UINT16",
-        "UINT32",
-        "VAR_UINT32",
-        "UINT64",
-        "VAR_UINT64",
-        "TAGGED_UINT64",
-        "FLOAT8",
-        "FLOAT16",
-        "BFLOAT16",
-        "FLOAT32",
-        "FLOAT64",
-        "STRING",
-        "LIST",
-        "SET",
-        "MAP",
-        "ENUM",
-        "NAMED_ENUM",
-        "STRUCT",
-        "COMPATIBLE_STRUCT",
-        "NAMED_STRUCT",
-        "NAMED_COMPATIBLE_STRUCT",
-        "EXT",
-        "NAMED_EXT",
-        "UNION",
-        "TYPED_UNION",
-        "NAMED_UNION",
-        "NONE",
-        "DURATION",
-        "TIMESTAMP",
-        "DATE",
-        "DECIMAL",
-        "BINARY",
-        "ARRAY",
-        "BOOL_ARRAY",
-        "INT8_ARRAY",
-        "INT16_ARRAY",
-        "INT32_ARRAY",
-        "INT64_ARRAY",
-        "UINT8_ARRAY",
-        "UINT16_ARRAY",
-        "UINT32_ARRAY",
-        "UINT64_ARRAY",
-        "FLOAT8_ARRAY",
-        "FLOAT16_ARRAY",
-        "BFLOAT16_ARRAY",
-        "FLOAT32_ARRAY",
-        "FLOAT64_ARRAY",
+        "UNKNOWN", "BOOL", "INT8", "INT16", "INT32", "VARINT32",
+        "INT64", "VARINT64", "TAGGED_INT64", "UINT8", "UINT16", "UINT32",
+        "VAR_UINT32", "UINT64", "VAR_UINT64", "TAGGED_UINT64", "FLOAT8", "FLOAT16",
+        "BFLOAT16", "FLOAT32", "FLOAT64", "STRING", "LIST", "SET",
+        "MAP", "ENUM", "NAMED_ENUM", "STRUCT", "COMPATIBLE_STRUCT", "NAMED_STRUCT",
+        "NAMED_COMPATIBLE_STRUCT", "EXT", "NAMED_EXT", "UNION", "TYPED_UNION", "NAMED_UNION",
+        "NONE", "DURATION", "TIMESTAMP", "DATE", "DECIMAL", "BINARY",
+        "ARRAY", "BOOL_ARRAY", "INT8_ARRAY", "INT16_ARRAY", "INT32_ARRAY", "INT64_ARRAY",
+        "UINT8_ARRAY", "UINT16_ARRAY", "UINT32_ARRAY", "UINT64_ARRAY", "FLOAT8_ARRAY", "FLOAT16_ARRAY",
+        "BFLOAT16_ARRAY", "FLOAT32_ARRAY", "FLOAT64_ARRAY",
     ];
     NAMES.get(usize::try_from(id).ok()?).copied()
 }
@@ -1567,5 +1521,63 @@ fn array_elem_text(id: u32, c: &[u8]) -> String {
         tid::FLOAT32_ARRAY => f32::from_bits(u as u32).to_string(),
         tid::FLOAT64_ARRAY => f64::from_bits(u).to_string(),
         _ => u.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_follow_the_type_id_table() {
+        for (id, name) in [
+            (tid::UNKNOWN, "UNKNOWN"),
+            (tid::VARINT32, "VARINT32"),
+            (tid::TAGGED_UINT64, "TAGGED_UINT64"),
+            (tid::NAMED_COMPATIBLE_STRUCT, "NAMED_COMPATIBLE_STRUCT"),
+            (tid::NONE, "NONE"),
+            (tid::BINARY, "BINARY"),
+            (tid::FLOAT64_ARRAY, "FLOAT64_ARRAY"),
+        ] {
+            assert_eq!(type_name(id), Some(name));
+        }
+        assert_eq!(type_name(tid::FLOAT64_ARRAY + 1), None);
+        assert_eq!(type_label(64), "type 64");
+    }
+
+    #[test]
+    fn dates_are_proleptic_gregorian() {
+        assert_eq!(civil(0), "1970-01-01");
+        assert_eq!(civil(-1), "1969-12-31");
+        assert_eq!(civil(19_724), "2024-01-02");
+        assert_eq!(civil(-719_162), "0001-01-01");
+        assert_eq!(civil(i64::MIN), format!("{} days from 1970-01-01", i64::MIN));
+    }
+
+    #[test]
+    fn scalar_bodies_show_their_values() {
+        // DATE, TIMESTAMP (pre-epoch), DURATION −0.5 s, DECIMAL 3.14, INT32_ARRAY [1, -2].
+        let cases: [(&[u8], &str); 5] = [
+            (&[0x01, 0xff, 0x27, 0x98, 0xb4, 0x02], "DATE 2024-01-02"),
+            (
+                &[
+                    0x01, 0xff, 0x26, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x65,
+                    0xcd, 0x1d,
+                ],
+                "TIMESTAMP 1969-12-31T23:59:59.500000000Z",
+            ),
+            (&[0x01, 0xff, 0x25, 0x01, 0x00, 0x65, 0xcd, 0x1d], "DURATION -1 s + 500000000 ns"),
+            (&[0x01, 0xff, 0x28, 0x04, 0xe8, 0x09], "DECIMAL 3.14"),
+            (
+                &[0x01, 0xff, 0x2e, 0x08, 0x01, 0x00, 0x00, 0x00, 0xfe, 0xff, 0xff, 0xff],
+                "INT32_ARRAY 2 elements [1, -2]",
+            ),
+        ];
+        for (bytes, text) in cases {
+            let tree = inspect(bytes);
+            assert_eq!(tree.outcome, Outcome::Complete, "{text}");
+            assert_eq!(tree.nodes[1].text, text);
+            assert_eq!(tree.nodes[1].range, 1..bytes.len());
+        }
     }
 }
