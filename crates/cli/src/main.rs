@@ -126,6 +126,22 @@ enum Command {
         #[arg(long)]
         compact: bool,
     },
+    /// Show the structure of Fory bytes without a schema (like `protoc --decode_raw`): header,
+    /// type meta and TypeDefs, every value as a tree, with byte offsets and hex.
+    Inspect {
+        /// Input bytes file, `-` for stdin (a file is memory-mapped, not read).
+        file: PathBuf,
+        /// Fory IDL file, to name the types, fields, enum members and union cases found and to
+        /// walk same-schema structs; repeat for several.
+        #[arg(long)]
+        idl: Vec<PathBuf>,
+        /// The input is a length-delimited message stream: one tree per message.
+        #[arg(long)]
+        stream: bool,
+        /// The mode the bytes were written in (default: detected from the bytes).
+        #[arg(long, value_enum)]
+        mode: Option<ModeArg>,
+    },
     /// Measure what the compiled tier does for a schema: ns/op and MB/s in the interpreter and
     /// in compiled code, time to native code and code size.
     Bench {
@@ -170,6 +186,8 @@ enum CliError {
     BadTierEnv(String),
     #[error("line {line}: {source}")]
     Line { line: usize, source: Box<CliError> },
+    #[error("{0}")]
+    Inspect(#[from] foryjit::inspect::InspectError),
     #[error("message {index}: decoded a value of type {found}, not {expected}")]
     OtherTypeAt { index: u64, expected: String, found: String },
 }
@@ -416,6 +434,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let (mut out, name) = open_output(&output)?;
             out.write_all(&bytes).and_then(|()| out.flush()).map_err(|e| CliError::Io(name, e))
         }
+        Command::Inspect { file, idl, stream, mode } => inspect(&file, &idl, stream, mode),
         Command::Bench { idl, type_name, input, seconds, json, mode } => {
             bench(&idl, &type_name, &input, seconds, json, mode)
         }
@@ -495,6 +514,63 @@ fn run(cli: Cli) -> Result<(), CliError> {
             out.flush().map_err(io)
         }
     }
+}
+
+/// `foryjit inspect`: the tree (what was walked, also when the input is corrupt), then the error.
+fn inspect(
+    file: &std::path::Path,
+    idl_paths: &[PathBuf],
+    stream: bool,
+    mode: Option<ModeArg>,
+) -> Result<(), CliError> {
+    use foryjit::inspect::{Inspector, Outcome};
+    let mut inspector = if idl_paths.is_empty() {
+        Inspector::new()
+    } else {
+        let fory = ForyJit::builder().build();
+        for path in idl_paths {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| CliError::Io(path.display().to_string(), e))?;
+            fory.load_idl(&text)?;
+        }
+        Inspector::with_schema(&fory)
+    };
+    if let Some(mode) = mode {
+        inspector = inspector.mode(match mode {
+            ModeArg::Consistent => Mode::Consistent,
+            ModeArg::Compatible => Mode::Compatible,
+        });
+    }
+    let (mapped, read);
+    let bytes: &[u8] = if file.as_os_str() == "-" {
+        read = read_input(&None)?;
+        &read
+    } else {
+        mapped = foryjit::stream::MappedFile::open(file)
+            .map_err(|e| CliError::Io(file.display().to_string(), e))?;
+        mapped.bytes()
+    };
+    let (mut out, name) = open_output(&None)?;
+    let io = |e| CliError::Io(name.clone(), e);
+    if !stream {
+        let tree = inspector.inspect(bytes);
+        write!(out, "{}", tree.display(bytes)).and_then(|()| out.flush()).map_err(io)?;
+        return match tree.outcome {
+            Outcome::Failed(e) => Err(e.into()),
+            Outcome::Complete | Outcome::Opaque { .. } => Ok(()),
+        };
+    }
+    // Message by message: memory stays bounded by the largest message's tree.
+    let title = foryjit::inspect::Inspection { nodes: Vec::new(), outcome: Outcome::Complete };
+    write!(out, "{}", title.display(bytes)).map_err(io)?;
+    for msg in inspector.stream_messages(bytes) {
+        write!(out, "{}", msg.display_untitled(bytes)).map_err(io)?;
+        if let Outcome::Failed(e) = msg.outcome {
+            out.flush().map_err(io)?;
+            return Err(e.into());
+        }
+    }
+    out.flush().map_err(io)
 }
 
 /// The type a decoded root value is of, for checking it against `--type`.

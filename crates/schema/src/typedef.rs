@@ -350,6 +350,20 @@ impl TypeDef {
         body_at: usize,
         limits: &TypeDefLimits,
     ) -> CodecResult<TypeDef> {
+        Self::parse_body_spanned(header, frame, body, body_at, limits).map(|(def, _)| def)
+    }
+
+    /// [`TypeDef::parse_body`] that also returns where each field entry lies: one byte range
+    /// per field of [`TypeDef::fields`], as offsets in the input (`body_at` added), for tools
+    /// that show the bytes (`foryjit inspect`).
+    pub fn parse_body_spanned(
+        header: u64,
+        frame: &[u8],
+        body: &[u8],
+        body_at: usize,
+        limits: &TypeDefLimits,
+    ) -> CodecResult<(TypeDef, Vec<std::ops::Range<usize>>)> {
+        let mut spans = Vec::new();
         let mut r = Reader::new(body);
         let rebase = |e: Box<CodecError>| e.shifted(body_at);
         let first = r.u8().map_err(rebase)?;
@@ -390,8 +404,11 @@ impl TypeDef {
                 TypeIdent::Id(r.varu32().map_err(rebase)?)
             };
             let mut fields = Vec::with_capacity(n);
+            spans.reserve(n);
             for _ in 0..n {
+                let from = r.pos();
                 fields.push(read_field(&mut r).map_err(rebase)?);
+                spans.push(body_at + from..body_at + r.pos());
             }
             TypeDef {
                 header,
@@ -404,7 +421,7 @@ impl TypeDef {
         if r.remaining() != 0 {
             return Err(invalid(body_at + r.pos()));
         }
-        Ok(TypeDef { bytes: frame.to_vec(), ..def })
+        Ok((TypeDef { bytes: frame.to_vec(), ..def }, spans))
     }
 }
 
