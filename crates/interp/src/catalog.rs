@@ -240,8 +240,12 @@ impl Catalog {
     pub fn register(&mut self, desc: SchemaDesc) -> Result<Vec<TypeIdx>, CatalogError> {
         let mut registry = self.registry.clone();
         let ids = registry.register(desc)?;
-        let mut programs = Vec::with_capacity(ids.len());
-        for &idx in &ids {
+        // Only new types and new versions get programs; an unchanged re-registration returns
+        // indices registered before.
+        let fresh: Vec<TypeIdx> =
+            (self.registry.len()..registry.len()).map(|i| TypeIdx(i as u32)).collect();
+        let mut programs = Vec::with_capacity(fresh.len());
+        for &idx in &fresh {
             let info = registry.get(idx).map(|t| &**t);
             let prog = match info {
                 Some(TypeInfo::Message(_)) => {
@@ -296,7 +300,7 @@ impl Catalog {
             self.native.push(Arc::default());
         }
         let prefixes: Vec<_> =
-            ids.iter().map(|&idx| crate::write::root_prefix(self, idx).map(Arc::new)).collect();
+            fresh.iter().map(|&idx| crate::write::root_prefix(self, idx).map(Arc::new)).collect();
         self.root_prefix.extend(prefixes);
         self.remote = Arc::default();
         Ok(ids)

@@ -31,6 +31,7 @@
 mod engine;
 mod error;
 mod heat;
+pub mod idl;
 pub mod json;
 pub mod stream;
 mod tier;
