@@ -75,8 +75,8 @@ fn split_files_describe_the_same_schema() {
         d.types
     };
     let one = SchemaDesc::from_idl(NESTED).unwrap();
-    let two = foryjit::idl::load_file("schemas/outer.fdl", &loader(), &Default::default(), None)
-        .unwrap();
+    let two =
+        foryjit::idl::load_file("schemas/outer.fdl", &loader(), &Default::default(), None).unwrap();
     assert_eq!(sorted(one), sorted(two), "nested.fdl changed: update the split in this test");
 }
 
@@ -104,7 +104,8 @@ fn pyfory_split_schema_bytes() {
         }
         let mut peer = PyforyPeer::shared();
         let handle = peer.load(NESTED).expect("pyfory loads nested.fdl").handle;
-        let reqs = cases.iter().map(|(ty, j)| serialize_request(Some(handle), ty, j, &cfg)).collect();
+        let reqs =
+            cases.iter().map(|(ty, j)| serialize_request(Some(handle), ty, j, &cfg)).collect();
         let py_bytes = peer.batch(reqs).expect("pyfory peer");
         let mut ours_all = Vec::new();
         for ((ty, json), py) in cases.iter().zip(py_bytes) {

@@ -11,8 +11,8 @@ use foryjit_interp::{Catalog, MetaShare, Options};
 use foryjit_jit::CompilerOptions;
 use foryjit_schema::idl::{self, FsLoader, IdlLimits, IdlLoader};
 use foryjit_schema::{Limits, MessageInfo, SchemaDesc, TypeInfo};
-use std::path::Path;
 use foryjit_wire::{CodecLimits, Graph, StringPolicy, StructValue, TypeIdx, Value};
+use std::path::Path;
 use std::sync::Arc;
 
 /// Serialization mode.

@@ -116,12 +116,21 @@ fn files_with_imports_give_the_bytes_of_one_text() {
             let names: Vec<&str> = schema.types().iter().map(|(n, _)| n.as_str()).collect();
             assert_eq!(
                 names,
-                ["common.Status", "common.Address", "common.Money", "shop.Order", "shop.Order.Line"]
+                [
+                    "common.Status",
+                    "common.Address",
+                    "common.Money",
+                    "shop.Order",
+                    "shop.Order.Line"
+                ]
             );
             assert_eq!(order_bytes(&fory), expect, "{tier:?} compatible={compatible}");
             // Read by an engine that loaded the one-text schema, and the other way round.
             let ty = reference.type_handle("shop.Order").unwrap();
-            assert_eq!(reference.to_json(ty, &reference.deserialize(&expect).unwrap()).unwrap(), order_json());
+            assert_eq!(
+                reference.to_json(ty, &reference.deserialize(&expect).unwrap()).unwrap(),
+                order_json()
+            );
         }
     }
 }
@@ -155,10 +164,8 @@ fn search_path_and_memory_loader() {
 
 #[test]
 fn two_schemas_importing_one_file_share_its_types() {
-    let loader = MemoryLoader::new()
-        .file("common/types.fdl", COMMON)
-        .file("shop/order.fdl", ORDER)
-        .file(
+    let loader =
+        MemoryLoader::new().file("common/types.fdl", COMMON).file("shop/order.fdl", ORDER).file(
             "crm/customer.fdl",
             "package crm; import \"../common/types.fdl\";
              message Customer [id=300] { string name = 1; Address home = 2; }",
@@ -198,7 +205,9 @@ fn later_loads_refer_to_earlier_types() {
             assert_eq!(order_bytes(&fory), expect, "{tier:?} compatible={compatible}");
             // ...or relative to the text's own package.
             let more = fory
-                .load_idl("package common; message Contact [id=102] { Address at = 1; Status s = 2; }")
+                .load_idl(
+                    "package common; message Contact [id=102] { Address at = 1; Status s = 2; }",
+                )
                 .unwrap();
             let contact = more.get("common.Contact").unwrap();
             let v = fory
@@ -210,8 +219,10 @@ fn later_loads_refer_to_earlier_types() {
             assert_eq!(err.to_string(), "schema: IDL error at 1:31: unknown type Address");
             // register_schema refers to them by full name as before.
             let desc = foryjit::SchemaDesc::new("z").message(
-                foryjit::MessageDesc::with_id("z.W", 50)
-                    .field(foryjit::FieldDesc::new("o", 1, foryjit::FieldType::named("shop.Order")).nullable()),
+                foryjit::MessageDesc::with_id("z.W", 50).field(
+                    foryjit::FieldDesc::new("o", 1, foryjit::FieldType::named("shop.Order"))
+                        .nullable(),
+                ),
             );
             fory.register_schema(desc).unwrap();
         }
@@ -244,7 +255,8 @@ fn a_new_version_serves_new_calls_and_old_values_keep_working() {
             // Old values still serialize, as the old version: the same bytes as before.
             assert_eq!(fory.serialize(&old_value).unwrap(), old_bytes);
             // New values use the new version; incoming bytes are read as it.
-            let new_value = fory.from_json(new, &json!({"x": 8, "s": "new", "e0": 1, "e1": 2})).unwrap();
+            let new_value =
+                fory.from_json(new, &json!({"x": 8, "s": "new", "e0": 1, "e1": 2})).unwrap();
             let new_bytes = fory.serialize(&new_value).unwrap();
             let back = fory.deserialize(&new_bytes).unwrap();
             assert!(back.bit_eq(&new_value));

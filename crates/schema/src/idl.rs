@@ -1386,7 +1386,6 @@ impl<'a> Parser<'a> {
         ty.body = RawBody::Union(cases);
         Ok(())
     }
-
 }
 
 /// One parsed IDL file: its declarations, before type references are resolved.
@@ -1448,9 +1447,8 @@ impl Unit {
                     (FieldType::Named(self.full_name(&ty.local)), ty.is_message())
                 }
                 None => {
-                    let (full, is_message) = ext(name, *pos)?.ok_or_else(|| {
-                        error_at(*pos, IdlErrorKind::UnknownType(shorten(name)))
-                    })?;
+                    let (full, is_message) = ext(name, *pos)?
+                        .ok_or_else(|| error_at(*pos, IdlErrorKind::UnknownType(shorten(name))))?;
                     (FieldType::Named(full), is_message)
                 }
             },

@@ -400,6 +400,9 @@ impl TypeInfo {
     }
 }
 
+/// A type's descriptor and what its named references resolved to when it was registered.
+type Registered = (TypeDesc, Vec<(String, TypeIdx)>);
+
 /// All registered types of one engine. Types are never removed, so a [`TypeIdx`] stays valid.
 ///
 /// # Registering a type again
@@ -424,7 +427,7 @@ pub struct Registry {
     types: Vec<Arc<TypeInfo>>,
     /// Per type: the descriptor it was registered from, and the types its fields' names
     /// resolved to (to tell an unchanged re-registration from a new version).
-    descs: Vec<Arc<(TypeDesc, Vec<(String, TypeIdx)>)>>,
+    descs: Vec<Arc<Registered>>,
     by_name: HashMap<String, TypeIdx>,
     by_id: HashMap<(u8, u32), TypeIdx, BuildHasherDefault<IdHasher>>,
     by_ns_name: HashMap<(String, String), TypeIdx>,
@@ -557,15 +560,10 @@ impl Registry {
         // Pass 1: assign indices and check identities. A new version may take over the id
         // and name of the version it replaces.
         let base = self.types.len() as u32;
-        let replaced: HashSet<&str> = fresh
-            .iter()
-            .map(|t| t.full_name())
-            .filter(|n| self.by_name.contains_key(*n))
-            .collect();
+        let replaced: HashSet<&str> =
+            fresh.iter().map(|t| t.full_name()).filter(|n| self.by_name.contains_key(*n)).collect();
         let taken = |holder: Option<&TypeIdx>| -> bool {
-            holder.is_some_and(|&h| {
-                self.get(h).is_some_and(|t| !replaced.contains(t.full_name()))
-            })
+            holder.is_some_and(|&h| self.get(h).is_some_and(|t| !replaced.contains(t.full_name())))
         };
         let mut names: HashMap<String, TypeIdx> = HashMap::new();
         for (t, k) in desc.types.iter().zip(&kept) {
@@ -592,8 +590,7 @@ impl Registry {
                             problem: "type id 0xFFFFFFFF is reserved",
                         });
                     }
-                    if taken(self.by_id.get(&(kind, *id)))
-                        || ids.insert((kind, *id), idx).is_some()
+                    if taken(self.by_id.get(&(kind, *id))) || ids.insert((kind, *id), idx).is_some()
                     {
                         return Err(SchemaError::DuplicateTypeId(*id));
                     }
@@ -824,7 +821,6 @@ fn named_refs(t: &TypeDesc, f: &mut dyn FnMut(&str)) {
         TypeDesc::Enum(_) => {}
     }
 }
-
 
 /// The name of a message of `batch` (types from index `base` on) that reaches itself through
 /// non-nullable, untracked message fields: such a message has no finite value (and no default
@@ -1093,14 +1089,19 @@ mod tests {
         assert_eq!(reg.message(first[1]).unwrap().fields[0].ty, ResolvedType::Message(first[0]));
         // B's unchanged descriptor now resolves A elsewhere: a new version of B.
         let b = "package r; message B [id=2] { A a = 1; }";
-        let b_desc =
-            crate::idl::parse_resolving(b, &Default::default(), Some(&reg)).unwrap();
+        let b_desc = crate::idl::parse_resolving(b, &Default::default(), Some(&reg)).unwrap();
         let b_ids = reg.register(b_desc).unwrap();
         assert_eq!(b_ids, [TypeIdx(3)]);
-        assert_eq!(reg.message(TypeIdx(3)).unwrap().fields[0].ty, ResolvedType::Message(TypeIdx(2)));
+        assert_eq!(
+            reg.message(TypeIdx(3)).unwrap().fields[0].ty,
+            ResolvedType::Message(TypeIdx(2))
+        );
         // Loading everything again changes nothing now.
         let all = "package r; message A [id=1] { int32 x = 1; string y = 2; } message B [id=2] { A a = 1; }";
-        assert_eq!(reg.register(SchemaDesc::from_idl(all).unwrap()).unwrap(), [TypeIdx(2), TypeIdx(3)]);
+        assert_eq!(
+            reg.register(SchemaDesc::from_idl(all).unwrap()).unwrap(),
+            [TypeIdx(2), TypeIdx(3)]
+        );
         assert_eq!(reg.len(), 4);
         // A version may change its id; the old id is released, and another type may take it.
         let moved = "package r; message A [id=7] { int32 x = 1; } message C [id=1] { }";
@@ -1109,7 +1110,10 @@ mod tests {
         assert_eq!(reg.by_user_id(false, 1), Some(ids[1]));
         // An id still held by another live type is refused, and nothing changes.
         let clash = "package r; message D [id=2] { }";
-        assert_eq!(reg.register(SchemaDesc::from_idl(clash).unwrap()), Err(SchemaError::DuplicateTypeId(2)));
+        assert_eq!(
+            reg.register(SchemaDesc::from_idl(clash).unwrap()),
+            Err(SchemaError::DuplicateTypeId(2))
+        );
         assert_eq!(reg.by_user_id(false, 2), Some(TypeIdx(3)));
         // Named registrations: a new version takes over its namespace and name.
         let named = "package n; option enable_auto_type_id = false; message N { int32 a = 1; }";

@@ -123,7 +123,8 @@ impl IdlLoader for FsLoader {
             Some(f) => Path::new(f).parent().unwrap_or(Path::new("")).join(path),
             None => PathBuf::from(path),
         };
-        let candidates = std::iter::once(first).chain(self.search_path.iter().map(|d| d.join(path)));
+        let candidates =
+            std::iter::once(first).chain(self.search_path.iter().map(|d| d.join(path)));
         for candidate in candidates {
             if !candidate.is_file() {
                 continue;
@@ -413,9 +414,9 @@ impl<'l> Graph<'l> {
                 }
                 let Some(reg) = registered else { return Ok(None) };
                 let qualified = (!package.is_empty()).then(|| format!("{package}.{name}"));
-                let hit = std::iter::once(name.to_owned())
-                    .chain(qualified)
-                    .find_map(|n| reg.by_name(&n).and_then(|idx| reg.get(idx)).map(|t| (n, t.clone())));
+                let hit = std::iter::once(name.to_owned()).chain(qualified).find_map(|n| {
+                    reg.by_name(&n).and_then(|idx| reg.get(idx)).map(|t| (n, t.clone()))
+                });
                 Ok(hit.map(|(n, t)| (n, matches!(*t, TypeInfo::Message(_)))))
             };
             let desc = file.unit.finish(&ext).map_err(|e| in_file(file.name.as_deref(), e))?;
@@ -556,7 +557,10 @@ mod tests {
         let mem = MemoryLoader::new()
             .file("base.fdl", "package base; message Id [id=1] { int64 v = 1; }")
             .file("left.fdl", "package left; import \"base.fdl\"; message L [id=2] { Id id = 1; }")
-            .file("right.fdl", "package right; import \"base.fdl\"; message R [id=3] { base.Id id = 1; }")
+            .file(
+                "right.fdl",
+                "package right; import \"base.fdl\"; message R [id=3] { base.Id id = 1; }",
+            )
             .file(
                 "top.fdl",
                 "package top; import \"left.fdl\"; import \"right.fdl\";
@@ -586,7 +590,9 @@ mod tests {
         let err = load_file("a.fdl", &loader, &limits(), None).unwrap_err();
         assert_eq!(
             err,
-            SchemaError::ImportCycle { cycle: vec!["b.fdl".into(), "c.fdl".into(), "b.fdl".into()] }
+            SchemaError::ImportCycle {
+                cycle: vec!["b.fdl".into(), "c.fdl".into(), "b.fdl".into()]
+            }
         );
         assert_eq!(err.to_string(), "import cycle: b.fdl -> c.fdl -> b.fdl");
         let err = load_file("self.fdl", &loader, &limits(), None).unwrap_err();
@@ -673,7 +679,9 @@ mod tests {
             parse_with("message M [id=2] { E e = 1; }\nimport 'a.fdl';", &loader, &limits(), None)
                 .unwrap();
         assert_eq!(names(&desc), ["a.E", "M"]);
-        for (text, modifier) in [("import public \"a.fdl\";", "public"), ("import weak \"a.fdl\";", "weak")] {
+        for (text, modifier) in
+            [("import public \"a.fdl\";", "public"), ("import weak \"a.fdl\";", "weak")]
+        {
             let err = parse_with(text, &loader, &limits(), None).unwrap_err();
             assert_eq!(
                 err,
@@ -733,9 +741,12 @@ mod tests {
         .unwrap();
         reg.register(desc).unwrap();
         // Not by a bare name from another package.
-        let err =
-            parse_resolving("package app; message R [id=2] { Address a = 1; }", &limits(), Some(&reg))
-                .unwrap_err();
+        let err = parse_resolving(
+            "package app; message R [id=2] { Address a = 1; }",
+            &limits(),
+            Some(&reg),
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), "IDL error at 1:33: unknown type Address");
         // A ref to a registered enum is refused as for a local one.
         let err =
@@ -750,9 +761,13 @@ mod tests {
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(root.join("app/sub")).unwrap();
         std::fs::create_dir_all(root.join("lib")).unwrap();
-        std::fs::write(root.join("lib/money.fdl"), "package lib; message Money [id=1] { int64 c = 1; }")
+        std::fs::write(
+            root.join("lib/money.fdl"),
+            "package lib; message Money [id=1] { int64 c = 1; }",
+        )
+        .unwrap();
+        std::fs::write(root.join("app/sub/local.fdl"), "package app; enum K [id=2] { A = 0; }")
             .unwrap();
-        std::fs::write(root.join("app/sub/local.fdl"), "package app; enum K [id=2] { A = 0; }").unwrap();
         std::fs::write(
             root.join("app/main.fdl"),
             "package app; import \"sub/local.fdl\"; import \"money.fdl\"; import \"sub/../sub/local.fdl\";
@@ -762,13 +777,22 @@ mod tests {
         let main = root.join("app/main.fdl");
         let main = main.to_str().unwrap();
         let err = load_file(main, &FsLoader::new(), &limits(), None).unwrap_err();
-        assert!(matches!(err, SchemaError::ImportNotFound { ref path, .. } if path == "money.fdl"), "{err}");
+        assert!(
+            matches!(err, SchemaError::ImportNotFound { ref path, .. } if path == "money.fdl"),
+            "{err}"
+        );
         let loader = FsLoader::new().search_dir(root.join("lib"));
         let desc = load_file(main, &loader, &limits(), None).unwrap();
         assert_eq!(names(&desc), ["app.K", "lib.Money", "app.Main"]);
         // The root file by a relative name, found on the search path.
         let loader = FsLoader::new().search_dir(root.join("nowhere")).search_dir(root.join("app"));
-        assert_eq!(load_file("main.fdl", &loader.clone().search_dir(root.join("lib")), &limits(), None).unwrap().types.len(), 3);
+        assert_eq!(
+            load_file("main.fdl", &loader.clone().search_dir(root.join("lib")), &limits(), None)
+                .unwrap()
+                .types
+                .len(),
+            3
+        );
         let _ = std::fs::remove_dir_all(&root);
     }
 }
