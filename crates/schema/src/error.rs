@@ -69,6 +69,17 @@ pub enum SchemaError {
         /// 1-based column of the `import`.
         column: u32,
     },
+    /// The file a load starts from was not found.
+    #[error("IDL file {0:?} not found")]
+    FileNotFound(String),
+    /// The file a load starts from could not be read.
+    #[error("cannot read IDL file {path:?}: {message}")]
+    FileRead {
+        /// The path as given.
+        path: String,
+        /// The loader's error.
+        message: String,
+    },
     /// The loader found an imported file but could not read it.
     #[error("{importer}: cannot read imported file {path:?}: {message}")]
     ImportRead {

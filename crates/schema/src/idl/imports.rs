@@ -232,17 +232,8 @@ pub fn load_file(
 ) -> Result<SchemaDesc, SchemaError> {
     let source = loader
         .load(None, path)
-        .map_err(|e| SchemaError::ImportRead {
-            importer: ROOT.into(),
-            path: path.into(),
-            message: e.to_string(),
-        })?
-        .ok_or_else(|| SchemaError::ImportNotFound {
-            importer: ROOT.into(),
-            path: path.into(),
-            line: 0,
-            column: 0,
-        })?;
+        .map_err(|e| SchemaError::FileRead { path: path.into(), message: e.to_string() })?
+        .ok_or_else(|| SchemaError::FileNotFound(path.into()))?;
     let mut graph = Graph::new(Some(loader), limits);
     graph.add(Some(source.name), &source.text)?;
     graph.finish(registered)
@@ -614,7 +605,8 @@ mod tests {
         );
         assert_eq!(err.to_string(), "dir/a.fdl:2:3: imported file \"gone.fdl\" not found");
         let err = load_file("nope.fdl", &loader, &limits(), None).unwrap_err();
-        assert!(matches!(err, SchemaError::ImportNotFound { ref path, .. } if path == "nope.fdl"));
+        assert_eq!(err, SchemaError::FileNotFound("nope.fdl".into()));
+        assert_eq!(err.to_string(), "IDL file \"nope.fdl\" not found");
         let failing = |_: Option<&str>, _: &str| -> io::Result<Option<IdlSource>> {
             Err(io::Error::new(io::ErrorKind::PermissionDenied, "denied"))
         };
