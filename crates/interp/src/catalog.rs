@@ -84,11 +84,98 @@ pub struct RemoteType {
     /// Structs: each field's codec and flag as the TypeDef describes it (how values of a type
     /// we have not registered are read and written again).
     pub opaque: Option<Vec<(foryjit_ir::Codec, bool)>>,
+    /// Structs of a registered type: how the writer's fields map onto ours.
+    pub evolution: Option<Evolution>,
     /// Compiled code of `reader`, once installed (null: interpret).
     native: AtomicPtr<()>,
     /// What keeps `native`'s code alive: it is freed with this value, when neither a catalog's
     /// cache nor a [`crate::MetaShare`] can reach it any more.
     code: OnceLock<KeepAlive>,
+}
+
+/// How a writer's struct TypeDef maps onto the registered message it names (compatible mode):
+/// which of our fields it fills, which of its fields we drop, which of ours take defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evolution {
+    /// Full name of the registered message.
+    pub type_name: String,
+    /// Our fields read from the writer's (by name, declaration order).
+    pub matched: Vec<String>,
+    /// The writer's fields with no field of ours of the same id (tag id or name) and a
+    /// readable type: read and dropped. Named by name, or `#tag` for a tag id.
+    pub skipped: Vec<String>,
+    /// Our fields the writer does not send: they take their default (null when nullable).
+    pub defaulted: Vec<String>,
+    /// Of `defaulted`, the non-nullable ones (a default stands in for data never sent).
+    pub defaulted_required: Vec<String>,
+}
+
+impl Evolution {
+    /// Every writer field is read and every field of ours is sent.
+    pub fn is_exact(&self) -> bool {
+        self.skipped.is_empty() && self.defaulted.is_empty()
+    }
+
+    /// The first loss strict evolution refuses: a skipped writer field, then a defaulted
+    /// non-nullable field of ours; as `(what, Type.field)`.
+    pub fn first_loss(&self) -> Option<(&'static str, String)> {
+        if let Some(f) = self.skipped.first() {
+            let sep = if f.starts_with('#') { "" } else { "." };
+            return Some(("skipped writer", format!("{}{sep}{f}", self.type_name)));
+        }
+        self.defaulted_required
+            .first()
+            .map(|f| ("defaulted non-nullable", format!("{}.{f}", self.type_name)))
+    }
+
+    fn of(
+        registry: &Registry,
+        def: &TypeDef,
+        local: TypeIdx,
+        reader: Option<&Program>,
+    ) -> Option<Self> {
+        use foryjit_ir::ReadOp;
+        let msg = registry.message(local)?;
+        let mut taken = vec![reader.is_none(); msg.fields.len()];
+        let mut skipped = Vec::new();
+        if let Some(prog) = reader {
+            let mut writer_fields = def.fields.iter();
+            for op in &prog.read {
+                let field = match op {
+                    ReadOp::GetScalar { field, .. }
+                    | ReadOp::GetNullableScalar { field, .. }
+                    | ReadOp::GetField { field, .. } => Some(field.0 as usize),
+                    ReadOp::Skip { .. } => None,
+                    _ => continue,
+                };
+                let writer = writer_fields.next();
+                match field {
+                    Some(f) => {
+                        if let Some(t) = taken.get_mut(f) {
+                            *t = true;
+                        }
+                    }
+                    None => skipped.push(match writer.map(|w| &w.key) {
+                        Some(typedef::FieldKey::Tag(t)) => format!("#{t}"),
+                        Some(typedef::FieldKey::Name(n)) => n.clone(),
+                        None => "?".to_owned(),
+                    }),
+                }
+            }
+        }
+        let mut ev = Evolution { type_name: msg.full_name.clone(), skipped, ..Default::default() };
+        for (f, taken) in msg.fields.iter().zip(taken) {
+            if taken {
+                ev.matched.push(f.name.clone());
+            } else {
+                ev.defaulted.push(f.name.clone());
+                if !f.nullable {
+                    ev.defaulted_required.push(f.name.clone());
+                }
+            }
+        }
+        Some(ev)
+    }
 }
 
 /// Owns the compiled code of a [`RemoteType`].
@@ -306,6 +393,12 @@ impl Catalog {
         Ok(ids)
     }
 
+    /// How each struct TypeDef received since the last registration maps onto our types (one
+    /// entry per distinct writer schema, in the order they arrived).
+    pub fn remote_evolutions(&self) -> Vec<Evolution> {
+        self.remote.entries.iter().filter_map(|(_, t)| t.evolution.clone()).collect()
+    }
+
     /// The registry.
     pub fn registry(&self) -> &Registry {
         &self.registry
@@ -451,6 +544,12 @@ impl Catalog {
             DefKind::Struct { .. } => foryjit_ir::opaque_fields(&def).ok(),
             DefKind::Other(_) => None,
         };
+        let evolution = match (def.kind, local, unreadable.is_none()) {
+            (DefKind::Struct { .. }, Some(l), true) => {
+                Evolution::of(&self.registry, &def, l, reader.as_deref())
+            }
+            _ => None,
+        };
         let t = Arc::new(RemoteType {
             frame: def.bytes.clone().into(),
             def,
@@ -458,6 +557,7 @@ impl Catalog {
             reader,
             unreadable,
             opaque,
+            evolution,
             native: AtomicPtr::new(std::ptr::null_mut()),
             code: OnceLock::new(),
         });

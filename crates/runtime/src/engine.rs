@@ -7,7 +7,7 @@ use crate::tier::{
     TypeStats,
 };
 use crate::Error;
-use foryjit_interp::{Catalog, MetaShare, Options};
+use foryjit_interp::{Catalog, Evolution, MetaShare, Options};
 use foryjit_jit::CompilerOptions;
 use foryjit_schema::idl::{self, FsLoader, IdlLimits, IdlLoader};
 use foryjit_schema::{Limits, MessageInfo, SchemaDesc, TypeInfo};
@@ -46,6 +46,7 @@ pub struct ForyJitBuilder {
     compile_threshold_calls: u64,
     compile_threshold_bytes: u64,
     inject_compile_panic_for: Option<String>,
+    strict_evolution: bool,
 }
 
 impl Default for ForyJitBuilder {
@@ -67,6 +68,7 @@ impl Default for ForyJitBuilder {
             compile_threshold_calls: 1_000,
             compile_threshold_bytes: 1 << 20,
             inject_compile_panic_for: None,
+            strict_evolution: false,
         }
     }
 }
@@ -190,6 +192,20 @@ impl ForyJitBuilder {
         self
     }
 
+    /// Compatible mode: refuse to read a struct whose writer's TypeDef would lose data (default
+    /// off, as the peers). Off, a writer field we have no field for is skipped and a field of
+    /// ours the writer does not send takes its default, silently — a schema whose fields are
+    /// identified by tag id and a writer's whose fields are identified by name (a plain pyfory
+    /// dataclass) match nothing, and every value reads as all defaults. On, such a read fails
+    /// with [`ErrorKind::StrictEvolution`](crate::ErrorKind::StrictEvolution) naming the first
+    /// skipped writer field, or else the first non-nullable field of ours left to its default
+    /// (nullable fields may be absent). [`ForyJit::evolution_report`] lists what each writer
+    /// schema received maps to, either way.
+    pub fn strict_evolution(mut self, on: bool) -> Self {
+        self.strict_evolution = on;
+        self
+    }
+
     /// Limits for reading and writing.
     pub fn limits(mut self, limits: CodecLimits) -> Self {
         self.limits = limits;
@@ -244,7 +260,11 @@ impl ForyJitBuilder {
             )),
             pool,
             tier: self.tier,
-            opts: Options { limits: self.limits, string_policy: self.string_policy },
+            opts: Options {
+                limits: self.limits,
+                string_policy: self.string_policy,
+                strict_evolution: self.strict_evolution,
+            },
             mode: self.mode,
         };
         install_remote_hook(&fory.shared, fory.tier);
@@ -472,6 +492,33 @@ impl ForyJit {
         self.register_with(|reg| {
             Ok(idl::load_file(path, loader, &IdlLimits::default(), Some(reg))?)
         })
+    }
+
+    /// Compatible mode: for each writer schema (struct TypeDef) received since the last
+    /// registration, how its fields map onto the registered message: fields matched, writer
+    /// fields skipped, fields of ours defaulted. A writer whose schema equals ours reports every
+    /// field matched.
+    ///
+    /// ```
+    /// use foryjit::ForyJit;
+    /// let writer = ForyJit::default();
+    /// let w = writer.load_idl("package p; message M [id=1] { int32 a = 1; string gone = 2; }")?;
+    /// let bytes = writer.serialize(&writer.from_json(w.get("p.M").unwrap(), &serde_json::json!({"a": 1, "gone": "x"}))?)?;
+    /// let reader = ForyJit::default();
+    /// reader.load_idl("package p; message M [id=1] { int32 a = 1; int64 added = 3; }")?;
+    /// reader.deserialize(&bytes)?;
+    /// let report = &reader.evolution_report()[0];
+    /// assert_eq!((report.matched.as_slice(), report.skipped.as_slice(), report.defaulted.as_slice()),
+    ///            (&["a".to_string()][..], &["#2".to_string()][..], &["added".to_string()][..]));
+    /// // Strict evolution refuses it, naming the field.
+    /// let strict = ForyJit::builder().strict_evolution(true).build();
+    /// strict.load_idl("package p; message M [id=1] { int32 a = 1; int64 added = 3; }")?;
+    /// let err = strict.deserialize(&bytes).unwrap_err();
+    /// assert!(err.to_string().contains("strict evolution: skipped writer field p.M#2"), "{err}");
+    /// # Ok::<(), foryjit::Error>(())
+    /// ```
+    pub fn evolution_report(&self) -> Vec<Evolution> {
+        self.snapshot().remote_evolutions()
     }
 
     /// True when `ty` is the version of its type that the engine serves: the one lookups by

@@ -38,7 +38,7 @@ mod tier;
 
 pub use engine::{ForyJit, ForyJitBuilder, Mode, SchemaHandle, TypeHandle};
 pub use error::Error;
-pub use foryjit_interp::MetaShare;
+pub use foryjit_interp::{Evolution, MetaShare};
 pub use foryjit_schema as schema;
 pub use foryjit_schema::{
     ArrayElem, ElemType, EnumDesc, FieldDesc, FieldType, IntEncoding, MessageDesc, SchemaDesc,
