@@ -1,0 +1,60 @@
+//! Evolution against live pyfory 1.7.7 (issue 16 item 4, first part): a plain dataclass
+//! (pyfory's default: no field ids, so its TypeDef names the fields) read with an FDL schema
+//! (fields identified by tag id) matches no field. By default foryjit reads all defaults, as the
+//! peers do, and its evolution report says so; with strict evolution the read fails, naming a
+//! field. The same schema with field ids (what fory-compiler generates) reads exactly, strict or
+//! not.
+
+use foryjit::{ErrorKind, ForyJit};
+use foryjit_tests::peer::{pyfory_defaults_config, PyforyPeer};
+use serde_json::json;
+
+const FDL: &str = "package peer.strict;
+message Person [id=900] { string name = 1; int32 age = 2; optional string nick = 3; }";
+
+#[test]
+fn pyfory_plain_dataclass_against_tag_ids() {
+    let value = json!({"name": "Ada", "age": 36, "nick": "ada"});
+    let cfg = pyfory_defaults_config();
+    let mut peer = PyforyPeer::shared();
+    let plain = peer.load_name_keyed(FDL).expect("pyfory loads the plain dataclass").handle;
+    let plain_bytes = peer.serialize_in(plain, "peer.strict.Person", &value, &cfg).unwrap();
+    let tagged = peer.load(FDL).expect("pyfory loads the generated dataclass").handle;
+    let tagged_bytes = peer.serialize_in(tagged, "peer.strict.Person", &value, &cfg).unwrap();
+    drop(peer);
+
+    let lenient = ForyJit::default();
+    let person = lenient.load_idl(FDL).unwrap().get("peer.strict.Person").unwrap();
+    let v = lenient.deserialize(&plain_bytes).unwrap();
+    assert_eq!(lenient.to_json(person, &v).unwrap(), json!({"name": "", "age": 0, "nick": null}));
+    let report = lenient.evolution_report();
+    assert_eq!(report.len(), 1);
+    let mut skipped = report[0].skipped.clone();
+    skipped.sort();
+    assert_eq!(skipped, ["age", "name", "nick"], "pyfory's TypeDef names the fields");
+    assert!(report[0].matched.is_empty());
+    assert_eq!(report[0].defaulted, ["name", "age", "nick"]);
+    assert_eq!(report[0].defaulted_required, ["name", "age"]);
+
+    let strict = ForyJit::builder().strict_evolution(true).build();
+    strict.load_idl(FDL).unwrap();
+    let err = strict.deserialize(&plain_bytes).unwrap_err();
+    let foryjit::Error::Codec(e) = &err else { panic!("{err}") };
+    let ErrorKind::StrictEvolution { what, field } = &e.kind else { panic!("{err}") };
+    assert_eq!(*what, "skipped writer");
+    assert!(
+        ["peer.strict.Person.name", "peer.strict.Person.age", "peer.strict.Person.nick"]
+            .contains(&field.as_str()),
+        "{err}"
+    );
+
+    // Field ids on both sides: exact, strict or not.
+    for fory in [&lenient, &strict] {
+        let v = fory.deserialize(&tagged_bytes).unwrap();
+        let person = fory.type_handle("peer.strict.Person").unwrap();
+        assert_eq!(fory.to_json(person, &v).unwrap(), value);
+    }
+    // Strict's report: the plain dataclass's schema (refused) and the generated one (exact).
+    let exact: Vec<bool> = strict.evolution_report().iter().map(|e| e.is_exact()).collect();
+    assert_eq!(exact, [false, true]);
+}
