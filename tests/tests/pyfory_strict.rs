@@ -58,3 +58,32 @@ fn pyfory_plain_dataclass_against_tag_ids() {
     let exact: Vec<bool> = strict.evolution_report().iter().map(|e| e.is_exact()).collect();
     assert_eq!(exact, [false, true]);
 }
+
+/// pyfory writes an `int64` (a Python `int`); foryjit's schema says `int32`. By default the field
+/// silently reads as 0 (the writer's value cannot be narrowed); the report lists it as retyped
+/// and strict evolution refuses it, naming the field.
+#[test]
+fn pyfory_int_into_int32() {
+    let writer = "package peer.narrow; message Count [id=901] { int64 n = 1; string label = 2; }";
+    let reader = "package peer.narrow; message Count [id=901] { int32 n = 1; string label = 2; }";
+    let cfg = pyfory_defaults_config();
+    let mut peer = PyforyPeer::shared();
+    let h = peer.load(writer).expect("pyfory loads").handle;
+    let bytes =
+        peer.serialize_in(h, "peer.narrow.Count", &json!({"n": 7, "label": "x"}), &cfg).unwrap();
+    drop(peer);
+    let lenient = ForyJit::default();
+    let ty = lenient.load_idl(reader).unwrap().get("peer.narrow.Count").unwrap();
+    let v = lenient.deserialize(&bytes).unwrap();
+    assert_eq!(lenient.to_json(ty, &v).unwrap(), json!({"n": 0, "label": "x"}));
+    assert_eq!(lenient.evolution_report()[0].retyped, ["n"]);
+    let strict = ForyJit::builder().strict_evolution(true).build();
+    strict.load_idl(reader).unwrap();
+    let err = strict.deserialize(&bytes).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "strict evolution: retyped (unreadable type) writer field peer.narrow.Count.n"
+        ),
+        "{err}"
+    );
+}

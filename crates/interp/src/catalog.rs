@@ -101,9 +101,13 @@ pub struct Evolution {
     pub type_name: String,
     /// Our fields read from the writer's (by name, declaration order).
     pub matched: Vec<String>,
-    /// The writer's fields with no field of ours of the same id (tag id or name) and a
-    /// readable type: read and dropped. Named by name, or `#tag` for a tag id.
+    /// The writer's fields with no field of ours of the same id (tag id or name): read and
+    /// dropped. Named by name, or `#tag` for a tag id.
     pub skipped: Vec<String>,
+    /// Our fields whose writer field has the same id but a type that cannot be read into
+    /// ours (an `int64` into an `int32`: a lossy narrowing; a string into an int): the
+    /// writer's value is dropped and ours takes its default. Also listed in `defaulted`.
+    pub retyped: Vec<String>,
     /// Our fields the writer does not send: they take their default (null when nullable).
     pub defaulted: Vec<String>,
     /// Of `defaulted`, the non-nullable ones (a default stands in for data never sent).
@@ -113,12 +117,15 @@ pub struct Evolution {
 impl Evolution {
     /// Every writer field is read and every field of ours is sent.
     pub fn is_exact(&self) -> bool {
-        self.skipped.is_empty() && self.defaulted.is_empty()
+        self.skipped.is_empty() && self.defaulted.is_empty() && self.retyped.is_empty()
     }
 
-    /// The first loss strict evolution refuses: a skipped writer field, then a defaulted
-    /// non-nullable field of ours; as `(what, Type.field)`.
+    /// The first loss strict evolution refuses: a retyped field, then a skipped writer field,
+    /// then a defaulted non-nullable field of ours; as `(what, Type.field)`.
     pub fn first_loss(&self) -> Option<(&'static str, String)> {
+        if let Some(f) = self.retyped.first() {
+            return Some(("retyped (unreadable type) writer", format!("{}.{f}", self.type_name)));
+        }
         if let Some(f) = self.skipped.first() {
             let sep = if f.starts_with('#') { "" } else { "." };
             return Some(("skipped writer", format!("{}{sep}{f}", self.type_name)));
@@ -137,7 +144,7 @@ impl Evolution {
         use foryjit_ir::ReadOp;
         let msg = registry.message(local)?;
         let mut taken = vec![reader.is_none(); msg.fields.len()];
-        let mut skipped = Vec::new();
+        let (mut skipped, mut retyped) = (Vec::new(), Vec::new());
         if let Some(prog) = reader {
             let mut writer_fields = def.fields.iter();
             for op in &prog.read {
@@ -155,15 +162,29 @@ impl Evolution {
                             *t = true;
                         }
                     }
-                    None => skipped.push(match writer.map(|w| &w.key) {
-                        Some(typedef::FieldKey::Tag(t)) => format!("#{t}"),
-                        Some(typedef::FieldKey::Name(n)) => n.clone(),
-                        None => "?".to_owned(),
-                    }),
+                    None => {
+                        let key = writer.map(|w| &w.key);
+                        let ours = msg.fields.iter().find(|f| match key {
+                            Some(typedef::FieldKey::Tag(t)) => f.tag == Some(*t),
+                            Some(typedef::FieldKey::Name(n)) => {
+                                f.tag.is_none() && f.snake_name == foryjit_schema::snake_case(n)
+                            }
+                            None => false,
+                        });
+                        match (ours, key) {
+                            (Some(f), _) => retyped.push(f.name.clone()),
+                            (None, Some(typedef::FieldKey::Tag(t))) => {
+                                skipped.push(format!("#{t}"))
+                            }
+                            (None, Some(typedef::FieldKey::Name(n))) => skipped.push(n.clone()),
+                            (None, None) => skipped.push("?".to_owned()),
+                        }
+                    }
                 }
             }
         }
-        let mut ev = Evolution { type_name: msg.full_name.clone(), skipped, ..Default::default() };
+        let mut ev =
+            Evolution { type_name: msg.full_name.clone(), skipped, retyped, ..Default::default() };
         for (f, taken) in msg.fields.iter().zip(taken) {
             if taken {
                 ev.matched.push(f.name.clone());

@@ -112,3 +112,37 @@ fn strict_evolution_refuses_lossy_writers_in_both_tiers() {
         assert!(same.evolution_report().iter().all(Evolution::is_exact));
     }
 }
+
+#[test]
+fn a_lossy_narrowing_is_reported_and_refused() {
+    let w = ForyJit::default();
+    let p = w.load_idl("package n; message P [id=5] { int64 big = 1; int32 small = 2; }").unwrap();
+    let bytes = w
+        .serialize(
+            &w.from_json(p.get("n.P").unwrap(), &json!({"big": 5_000_000_000i64, "small": 3}))
+                .unwrap(),
+        )
+        .unwrap();
+    // The reader narrowed `big` to int32 and widened `small` to int64 (widening reads).
+    let reader = "package n; message P [id=5] { int32 big = 1; int64 small = 2; }";
+    for tier in [Tier::Interpreter, Tier::Compiled] {
+        let fory = engine(tier, false, reader);
+        let v = fory.deserialize(&bytes).unwrap();
+        let ty = fory.type_handle("n.P").unwrap();
+        assert_eq!(fory.to_json(ty, &v).unwrap(), json!({"big": 0, "small": 3}));
+        let ev = report(&fory, "n.P");
+        assert_eq!(
+            (ev.matched.as_slice(), ev.retyped.as_slice()),
+            (&["small".to_string()][..], &["big".to_string()][..])
+        );
+        assert!(ev.skipped.is_empty());
+        assert_eq!(ev.defaulted, ["big"]);
+        let strict = engine(tier, true, reader);
+        let err = strict.deserialize(&bytes).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("strict evolution: retyped (unreadable type) writer field n.P.big"),
+            "{tier:?}: {err}"
+        );
+    }
+}
