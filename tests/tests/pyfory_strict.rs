@@ -87,3 +87,32 @@ fn pyfory_int_into_int32() {
         "{err}"
     );
 }
+
+/// `[field_ids=false]` / `option field_ids = false;` describe a plain dataclass: foryjit reads
+/// pyfory's bytes exactly (strict evolution passes) and writes pyfory's bytes byte for byte.
+#[test]
+fn pyfory_plain_dataclass_with_field_ids_false() {
+    let value = json!({"name": "Ada", "age": 36, "nick": "ada"});
+    let cfg = pyfory_defaults_config();
+    let mut peer = PyforyPeer::shared();
+    let plain = peer.load_name_keyed(FDL).expect("pyfory loads the plain dataclass").handle;
+    let py = peer.serialize_in(plain, "peer.strict.Person", &value, &cfg).unwrap();
+    let named = [
+        FDL.replace("message Person [id=900]", "message Person [id=900, field_ids=false]"),
+        FDL.replace("package peer.strict;", "package peer.strict; option field_ids = false;"),
+    ];
+    for fdl in &named {
+        let fory = ForyJit::builder()
+            .strict_evolution(true)
+            .string_policy(foryjit::StringPolicy::PyforyLike)
+            .build();
+        let ty = fory.load_idl(fdl).unwrap().get("peer.strict.Person").unwrap();
+        let v = fory.deserialize(&py).unwrap();
+        assert_eq!(fory.to_json(ty, &v).unwrap(), value, "{fdl}");
+        assert!(fory.evolution_report().iter().all(|e| e.is_exact()));
+        let ours = fory.serialize(&fory.from_json(ty, &value).unwrap()).unwrap();
+        assert_eq!(foryjit_tests::hex(&ours), foryjit_tests::hex(&py), "{fdl}");
+        let back = peer.deserialize_in(plain, "peer.strict.Person", &ours, &cfg).unwrap();
+        assert_eq!(back, value);
+    }
+}

@@ -5,7 +5,8 @@
 //! Supported (following fory-compiler 1.7.7):
 //!
 //! * `//` and `/* */` comments; `package a.b [alias x];`; `option name = value;` (only
-//!   `enable_auto_type_id` and `evolving` have an effect, other options are ignored);
+//!   `enable_auto_type_id`, `evolving` and foryjit's `field_ids` have an effect, other options
+//!   are ignored);
 //!   `service` blocks are skipped; `import "path";` through an [`IdlLoader`] ([`parse_with`],
 //!   [`load_file`]; plain [`parse`] refuses it with [`IdlErrorKind::ImportNotSupported`]).
 //! * `enum Name [id=N] { NAME = 0; ... }` and `message Name [id=N, evolving=false, alias="x"]
@@ -597,6 +598,7 @@ struct TypeOptions {
     id: Option<u32>,
     alias: Option<String>,
     evolving: Option<bool>,
+    field_ids: Option<bool>,
 }
 
 #[derive(Debug)]
@@ -637,6 +639,7 @@ struct Parser<'a> {
     package_alias: Option<String>,
     auto_type_id: bool,
     default_evolving: Option<bool>,
+    default_field_ids: Option<bool>,
     types: Vec<RawType>,
     index: HashMap<String, usize>,
     imports: Vec<(String, Pos)>,
@@ -657,6 +660,7 @@ impl<'a> Parser<'a> {
             package_alias: None,
             auto_type_id: true,
             default_evolving: None,
+            default_field_ids: None,
             types: Vec::new(),
             index: HashMap::new(),
             imports: Vec::new(),
@@ -670,6 +674,7 @@ impl<'a> Parser<'a> {
             package_alias: self.package_alias,
             auto_type_id: self.auto_type_id,
             default_evolving: self.default_evolving,
+            default_field_ids: self.default_field_ids,
             types: self.types,
             index: self.index,
             imports: self.imports,
@@ -852,6 +857,7 @@ impl<'a> Parser<'a> {
         let target = match name {
             "enable_auto_type_id" => &mut self.auto_type_id,
             "evolving" => self.default_evolving.get_or_insert(true),
+            "field_ids" => self.default_field_ids.get_or_insert(true),
             _ => return Ok(()),
         };
         match value {
@@ -960,6 +966,10 @@ impl<'a> Parser<'a> {
                 },
                 "evolving" => match value {
                     OptValue::Bool(b) => opts.evolving = Some(b),
+                    _ => return Err(bad()),
+                },
+                "field_ids" => match value {
+                    OptValue::Bool(b) => opts.field_ids = Some(b),
                     _ => return Err(bad()),
                 },
                 _ => {}
@@ -1395,6 +1405,7 @@ struct Unit {
     package_alias: Option<String>,
     auto_type_id: bool,
     default_evolving: Option<bool>,
+    default_field_ids: Option<bool>,
     types: Vec<RawType>,
     index: HashMap<String, usize>,
     imports: Vec<(String, Pos)>,
@@ -1543,6 +1554,9 @@ impl Unit {
                 }
                 RawBody::Message(raw_fields) => {
                     let mut fields = Vec::with_capacity(raw_fields.len());
+                    // `[field_ids=false]` (or the file option): fields identified by name, as
+                    // a plain pyfory dataclass's; the numbers only order the declaration.
+                    let field_ids = ty.options.field_ids.or(self.default_field_ids).unwrap_or(true);
                     for f in raw_fields {
                         let (field_ty, is_message) = self.resolve(&f.ty, &ty.local, ext)?;
                         if f.tracking_ref && !is_message {
@@ -1556,7 +1570,7 @@ impl Unit {
                         let nullable = f.nullable || is_message || field_ty == FieldType::Any;
                         fields.push(FieldDesc {
                             name: f.name.clone(),
-                            tag: Some(f.tag),
+                            tag: field_ids.then_some(f.tag),
                             ty: field_ty,
                             nullable,
                             tracking_ref: f.tracking_ref,
@@ -2481,5 +2495,33 @@ mod tests {
         let e = parse("union U {\n}").unwrap_err();
         assert!(e.to_string().contains("declares no cases"), "{e}");
         assert!(parse("union U { optional string s = 1; }").is_err());
+    }
+    #[test]
+    fn field_ids_false_identifies_fields_by_name() {
+        let d = parse(
+            "package f; message A [id=1, field_ids=false] { string n = 1; }
+             message B [id=2] { string n = 1; }",
+        )
+        .unwrap();
+        let tags: Vec<Option<u32>> = d
+            .types
+            .iter()
+            .map(|t| match t {
+                TypeDesc::Message(m) => m.fields[0].tag,
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tags, [None, Some(1)]);
+        let d = parse(
+            "package f; option field_ids = false; message A [id=1] { string n = 1; }
+             message B [id=2, field_ids=true] { string n = 1; }",
+        )
+        .unwrap();
+        assert_eq!(message(&d, "f.A").fields[0].tag, None);
+        assert_eq!(message(&d, "f.B").fields[0].tag, Some(1));
+        assert_eq!(
+            idl_err("message A [field_ids=0] {}"),
+            (1, 22, IdlErrorKind::InvalidOptionValue("field_ids".into()))
+        );
     }
 }
