@@ -59,7 +59,8 @@ pub use imports::{
 pub struct IdlLimits {
     /// Maximum length of the text in bytes (default 4 MiB).
     pub max_text_bytes: usize,
-    /// Maximum number of enums and messages, nested ones included (default 10 000).
+    /// Maximum number of enums, messages and unions, nested ones included, in one text and in
+    /// all the files of one load together (default 10 000).
     pub max_types: usize,
     /// Maximum number of fields in one message, and of members in one enum (default 10 000).
     pub max_fields_per_message: usize,

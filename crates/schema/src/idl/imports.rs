@@ -282,16 +282,30 @@ impl File {
     }
 }
 
+/// A file being loaded: parsed, its imports loaded up to `next`.
+struct Pending {
+    name: Option<String>,
+    unit: Unit,
+    next: usize,
+    deps: Vec<usize>,
+}
+
+impl Pending {
+    fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(ROOT)
+    }
+}
+
 struct Graph<'l> {
     loader: Option<&'l dyn IdlLoader>,
     limits: &'l IdlLimits,
     /// Files in post-order: every file after the files it imports.
     files: Vec<File>,
     by_name: HashMap<String, usize>,
-    /// Names of the files being loaded, outermost first (to report cycles).
-    stack: Vec<String>,
     /// Files parsed so far (a file reached along several paths counts once).
     reads: usize,
+    /// Types declared by the files parsed so far.
+    types: usize,
 }
 
 fn in_file(name: Option<&str>, error: SchemaError) -> SchemaError {
@@ -303,18 +317,11 @@ fn in_file(name: Option<&str>, error: SchemaError) -> SchemaError {
 
 impl<'l> Graph<'l> {
     fn new(loader: Option<&'l dyn IdlLoader>, limits: &'l IdlLimits) -> Self {
-        Graph {
-            loader,
-            limits,
-            files: Vec::new(),
-            by_name: HashMap::new(),
-            stack: Vec::new(),
-            reads: 0,
-        }
+        Graph { loader, limits, files: Vec::new(), by_name: HashMap::new(), reads: 0, types: 0 }
     }
 
-    /// Parses the file `name` and, recursively, what it imports; returns its index.
-    fn add(&mut self, name: Option<String>, text: &str) -> Result<usize, SchemaError> {
+    /// Parses one file of the load; counts it against [`IdlLimits::max_files`].
+    fn parse(&mut self, name: Option<String>, text: &str) -> Result<Pending, SchemaError> {
         self.reads += 1;
         if self.reads > self.limits.max_files {
             return Err(SchemaError::Limit {
@@ -324,57 +331,82 @@ impl<'l> Graph<'l> {
             });
         }
         let unit = parse_unit(text, self.limits).map_err(|e| in_file(name.as_deref(), e))?;
-        let label = name.clone().unwrap_or_else(|| ROOT.to_owned());
-        if !unit.imports.is_empty() && self.loader.is_none() {
-            let pos = unit.imports[0].1;
-            return Err(in_file(name.as_deref(), error_at(pos, IdlErrorKind::ImportNotSupported)));
+        // `max_types` bounds the whole load, which bounds the work of resolving names across
+        // files (each file looks through the types of the files it reaches).
+        self.types += unit.types.len();
+        if self.types > self.limits.max_types {
+            return Err(SchemaError::Limit {
+                what: "IDL types",
+                value: self.types,
+                limit: self.limits.max_types,
+            });
         }
-        self.stack.push(label.clone());
-        let mut deps = Vec::with_capacity(unit.imports.len());
-        for (path, pos) in &unit.imports {
-            deps.push(self.import(name.as_deref(), &label, path, *pos)?);
+        if self.loader.is_none() {
+            if let Some((_, pos)) = unit.imports.first() {
+                let e = error_at(*pos, IdlErrorKind::ImportNotSupported);
+                return Err(in_file(name.as_deref(), e));
+            }
         }
-        self.stack.pop();
-        let idx = self.files.len();
-        if let Some(n) = &name {
-            self.by_name.insert(n.clone(), idx);
-        }
-        self.files.push(File { name, unit, deps });
-        Ok(idx)
+        Ok(Pending { name, unit, next: 0, deps: Vec::new() })
     }
 
-    fn import(
-        &mut self,
-        importer: Option<&str>,
-        label: &str,
-        path: &str,
-        pos: Pos,
-    ) -> Result<usize, SchemaError> {
-        let Some(loader) = self.loader else {
-            return Err(in_file(importer, error_at(pos, IdlErrorKind::ImportNotSupported)));
-        };
-        let source = loader
-            .load(importer, path)
-            .map_err(|e| SchemaError::ImportRead {
-                importer: label.to_owned(),
-                path: path.to_owned(),
-                message: e.to_string(),
-            })?
-            .ok_or_else(|| SchemaError::ImportNotFound {
-                importer: label.to_owned(),
-                path: path.to_owned(),
-                line: pos.line,
-                column: pos.column,
-            })?;
-        if let Some(start) = self.stack.iter().position(|n| *n == source.name) {
-            let mut cycle = self.stack[start..].to_vec();
-            cycle.push(source.name);
-            return Err(SchemaError::ImportCycle { cycle });
+    /// Parses the file `name` and what it imports, depth first without recursion (an import
+    /// chain may be as long as [`IdlLimits::max_files`] allows); returns the file's index.
+    fn add(&mut self, name: Option<String>, text: &str) -> Result<usize, SchemaError> {
+        let mut stack = vec![self.parse(name, text)?];
+        while let Some(top) = stack.last_mut() {
+            if let Some((path, pos)) = top.unit.imports.get(top.next).cloned() {
+                top.next += 1;
+                let importer = top.name.clone();
+                let label = top.label().to_owned();
+                let Some(loader) = self.loader else {
+                    let e = error_at(pos, IdlErrorKind::ImportNotSupported);
+                    return Err(in_file(importer.as_deref(), e));
+                };
+                let source = loader
+                    .load(importer.as_deref(), &path)
+                    .map_err(|e| SchemaError::ImportRead {
+                        importer: label.clone(),
+                        path: path.clone(),
+                        message: e.to_string(),
+                    })?
+                    .ok_or_else(|| SchemaError::ImportNotFound {
+                        importer: label,
+                        path: path.clone(),
+                        line: pos.line,
+                        column: pos.column,
+                    })?;
+                if let Some(start) =
+                    stack.iter().position(|f| f.name.as_deref() == Some(source.name.as_str()))
+                {
+                    let mut cycle: Vec<String> =
+                        stack[start..].iter().map(|f| f.label().to_owned()).collect();
+                    cycle.push(source.name);
+                    return Err(SchemaError::ImportCycle { cycle });
+                }
+                if let Some(&done) = self.by_name.get(&source.name) {
+                    if let Some(top) = stack.last_mut() {
+                        top.deps.push(done);
+                    }
+                    continue;
+                }
+                let pending = self.parse(Some(source.name), &source.text)?;
+                stack.push(pending);
+                continue;
+            }
+            let Some(done) = stack.pop() else { break };
+            let idx = self.files.len();
+            if let Some(n) = &done.name {
+                self.by_name.insert(n.clone(), idx);
+            }
+            self.files.push(File { name: done.name, unit: done.unit, deps: done.deps });
+            match stack.last_mut() {
+                Some(parent) => parent.deps.push(idx),
+                None => return Ok(idx),
+            }
         }
-        if let Some(&done) = self.by_name.get(&source.name) {
-            return Ok(done);
-        }
-        self.add(Some(source.name), &source.text)
+        // Not reached: the loop returns when it finishes the root.
+        Ok(self.files.len().saturating_sub(1))
     }
 
     /// Resolves every file against the files it imports (transitively) and `registered`, and
@@ -710,6 +742,22 @@ mod tests {
             SchemaError::Limit { what: "IDL files", value: 6, limit: 5 }
         );
         assert!(load_file("f0.fdl", &loader, &limits(), None).unwrap().types.is_empty());
+        // The longest chain the default limit allows loads on a test thread's stack.
+        let n = IdlLimits::default().max_files;
+        let mut loader = MemoryLoader::new();
+        for k in 0..n {
+            let next =
+                if k + 1 < n { format!("import \"f{}.fdl\";", k + 1) } else { String::new() };
+            loader = loader
+                .file(&format!("f{k}.fdl"), format!("{next} message M{k} [id={}] {{}}", k + 1));
+        }
+        assert_eq!(load_file("f0.fdl", &loader, &limits(), None).unwrap().types.len(), n);
+        // `max_types` counts the types of every file of the load.
+        let few = IdlLimits { max_types: 100, ..IdlLimits::default() };
+        assert_eq!(
+            load_file("f0.fdl", &loader, &few, None).unwrap_err(),
+            SchemaError::Limit { what: "IDL types", value: 101, limit: 100 }
+        );
     }
 
     #[test]
