@@ -223,9 +223,10 @@ fn engine(
         .build();
     let mut names = Vec::new();
     for path in idl_paths {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::Io(path.display().to_string(), e))?;
-        names.extend(fory.load_idl(&text)?.types().iter().map(|(n, _)| n.clone()));
+        // Read errors of the file itself keep the CLI's own message; its imports resolve
+        // relative to it.
+        std::fs::metadata(path).map_err(|e| CliError::Io(path.display().to_string(), e))?;
+        names.extend(fory.load_idl_file(path)?.types().iter().map(|(n, _)| n.clone()));
     }
     match fory.type_handle(type_name) {
         Some(ty) => Ok((fory, ty)),

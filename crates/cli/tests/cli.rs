@@ -364,3 +364,32 @@ fn a_full_disk_is_a_one_line_error() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("stdout"), "{err}");
 }
+
+#[test]
+fn idl_files_may_import_others() {
+    let dir = std::env::temp_dir().join(format!("foryjit-cli-imports-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("common")).unwrap();
+    std::fs::write(dir.join("common/point.fdl"), "package geo; message Pt [id=1] { int32 x = 1; }")
+        .unwrap();
+    let main = dir.join("shape.fdl");
+    std::fs::write(
+        &main,
+        "package geo; import \"common/point.fdl\"; message Shape [id=2] { Pt at = 1; }",
+    )
+    .unwrap();
+    let json = br#"{"at": {"x": 5}}"#;
+    let enc = run(bin().args(["encode", "--idl"]).arg(&main).args(["--type", "geo.Shape"]), json);
+    assert!(enc.status.success(), "{}", String::from_utf8_lossy(&enc.stderr));
+    let dec =
+        run(bin().args(["decode", "--idl"]).arg(&main).args(["--type", "geo.Shape"]), &enc.stdout);
+    assert!(dec.status.success(), "{}", String::from_utf8_lossy(&dec.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&dec.stdout).unwrap();
+    assert_eq!(v, serde_json::json!({"at": {"x": 5}}));
+    // A missing import is a one-line error naming the importer and the path.
+    std::fs::remove_file(dir.join("common/point.fdl")).unwrap();
+    let enc = run(bin().args(["encode", "--idl"]).arg(&main).args(["--type", "geo.Shape"]), json);
+    assert!(!enc.status.success());
+    let err = String::from_utf8_lossy(&enc.stderr);
+    assert!(err.contains("shape.fdl:1:14: imported file \"common/point.fdl\" not found"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -83,11 +83,119 @@ pub struct RemoteType {
     /// Structs: each field's codec and flag as the TypeDef describes it (how values of a type
     /// we have not registered are read and written again).
     pub opaque: Option<Vec<(foryjit_ir::Codec, bool)>>,
+    /// Structs of a registered type: how the writer's fields map onto ours.
+    pub evolution: Option<Evolution>,
     /// Compiled code of `reader`, once installed (empty: interpret).
     native: EntrySlot<ReadEntry>,
     /// What keeps `native`'s code alive: it is freed with this value, when neither a catalog's
     /// cache nor a [`crate::MetaShare`] can reach it any more.
     code: OnceLock<KeepAlive>,
+}
+
+/// How a writer's struct TypeDef maps onto the registered message it names (compatible mode):
+/// which of our fields it fills, which of its fields we drop, which of ours take defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evolution {
+    /// Full name of the registered message.
+    pub type_name: String,
+    /// Our fields read from the writer's (by name, declaration order).
+    pub matched: Vec<String>,
+    /// The writer's fields with no field of ours of the same id (tag id or name): read and
+    /// dropped. Named by name, or `#tag` for a tag id.
+    pub skipped: Vec<String>,
+    /// Our fields whose writer field has the same id but a type that cannot be read into
+    /// ours (an `int64` into an `int32`: a lossy narrowing; a string into an int): the
+    /// writer's value is dropped and ours takes its default. Also listed in `defaulted`.
+    pub retyped: Vec<String>,
+    /// Our fields the writer does not send: they take their default (null when nullable).
+    pub defaulted: Vec<String>,
+    /// Of `defaulted`, the non-nullable ones (a default stands in for data never sent).
+    pub defaulted_required: Vec<String>,
+}
+
+impl Evolution {
+    /// Every writer field is read and every field of ours is sent.
+    pub fn is_exact(&self) -> bool {
+        self.skipped.is_empty() && self.defaulted.is_empty() && self.retyped.is_empty()
+    }
+
+    /// The first loss strict evolution refuses: a retyped field, then a skipped writer field,
+    /// then a defaulted non-nullable field of ours; as `(what, Type.field)`.
+    pub fn first_loss(&self) -> Option<(&'static str, String)> {
+        if let Some(f) = self.retyped.first() {
+            return Some(("retyped (unreadable type) writer", format!("{}.{f}", self.type_name)));
+        }
+        if let Some(f) = self.skipped.first() {
+            let sep = if f.starts_with('#') { "" } else { "." };
+            return Some(("skipped writer", format!("{}{sep}{f}", self.type_name)));
+        }
+        self.defaulted_required
+            .first()
+            .map(|f| ("defaulted non-nullable", format!("{}.{f}", self.type_name)))
+    }
+
+    fn of(
+        registry: &Registry,
+        def: &TypeDef,
+        local: TypeIdx,
+        reader: Option<&Program>,
+    ) -> Option<Self> {
+        use foryjit_ir::ReadOp;
+        let msg = registry.message(local)?;
+        let mut taken = vec![reader.is_none(); msg.fields.len()];
+        let (mut skipped, mut retyped) = (Vec::new(), Vec::new());
+        if let Some(prog) = reader {
+            let mut writer_fields = def.fields.iter();
+            for op in &prog.read {
+                let field = match op {
+                    ReadOp::GetScalar { field, .. }
+                    | ReadOp::GetNullableScalar { field, .. }
+                    | ReadOp::GetField { field, .. } => Some(field.0 as usize),
+                    ReadOp::Skip { .. } => None,
+                    _ => continue,
+                };
+                let writer = writer_fields.next();
+                match field {
+                    Some(f) => {
+                        if let Some(t) = taken.get_mut(f) {
+                            *t = true;
+                        }
+                    }
+                    None => {
+                        let key = writer.map(|w| &w.key);
+                        let ours = msg.fields.iter().find(|f| match key {
+                            Some(typedef::FieldKey::Tag(t)) => f.tag == Some(*t),
+                            Some(typedef::FieldKey::Name(n)) => {
+                                f.tag.is_none() && f.snake_name == foryjit_schema::snake_case(n)
+                            }
+                            None => false,
+                        });
+                        match (ours, key) {
+                            (Some(f), _) => retyped.push(f.name.clone()),
+                            (None, Some(typedef::FieldKey::Tag(t))) => {
+                                skipped.push(format!("#{t}"))
+                            }
+                            (None, Some(typedef::FieldKey::Name(n))) => skipped.push(n.clone()),
+                            (None, None) => skipped.push("?".to_owned()),
+                        }
+                    }
+                }
+            }
+        }
+        let mut ev =
+            Evolution { type_name: msg.full_name.clone(), skipped, retyped, ..Default::default() };
+        for (f, taken) in msg.fields.iter().zip(taken) {
+            if taken {
+                ev.matched.push(f.name.clone());
+            } else {
+                ev.defaulted.push(f.name.clone());
+                if !f.nullable {
+                    ev.defaulted_required.push(f.name.clone());
+                }
+            }
+        }
+        Some(ev)
+    }
 }
 
 /// Owns the compiled code of a [`RemoteType`].
@@ -230,8 +338,12 @@ impl Catalog {
     pub fn register(&mut self, desc: SchemaDesc) -> Result<Vec<TypeIdx>, CatalogError> {
         let mut registry = self.registry.clone();
         let ids = registry.register(desc)?;
-        let mut programs = Vec::with_capacity(ids.len());
-        for &idx in &ids {
+        // Only new types and new versions get programs; an unchanged re-registration returns
+        // indices registered before.
+        let fresh: Vec<TypeIdx> =
+            (self.registry.len()..registry.len()).map(|i| TypeIdx(i as u32)).collect();
+        let mut programs = Vec::with_capacity(fresh.len());
+        for &idx in &fresh {
             let info = registry.get(idx).map(|t| &**t);
             let prog = match info {
                 Some(TypeInfo::Message(_)) => {
@@ -286,10 +398,16 @@ impl Catalog {
             self.native.push(Arc::default());
         }
         let prefixes: Vec<_> =
-            ids.iter().map(|&idx| crate::write::root_prefix(self, idx).map(Arc::new)).collect();
+            fresh.iter().map(|&idx| crate::write::root_prefix(self, idx).map(Arc::new)).collect();
         self.root_prefix.extend(prefixes);
         self.remote = Arc::default();
         Ok(ids)
+    }
+
+    /// How each struct TypeDef received since the last registration maps onto our types (one
+    /// entry per distinct writer schema, in the order they arrived).
+    pub fn remote_evolutions(&self) -> Vec<Evolution> {
+        self.remote.entries.iter().filter_map(|(_, t)| t.evolution.clone()).collect()
     }
 
     /// The registry.
@@ -425,6 +543,12 @@ impl Catalog {
             DefKind::Struct { .. } => foryjit_ir::opaque_fields(&def).ok(),
             DefKind::Other(_) => None,
         };
+        let evolution = match (def.kind, local, unreadable.is_none()) {
+            (DefKind::Struct { .. }, Some(l), true) => {
+                Evolution::of(&self.registry, &def, l, reader.as_deref())
+            }
+            _ => None,
+        };
         let t = Arc::new(RemoteType {
             frame: def.bytes.clone().into(),
             def,
@@ -432,6 +556,7 @@ impl Catalog {
             reader,
             unreadable,
             opaque,
+            evolution,
             native: EntrySlot::default(),
             code: OnceLock::new(),
         });

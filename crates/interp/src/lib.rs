@@ -29,7 +29,7 @@ pub mod native;
 mod read;
 mod write;
 
-pub use catalog::{Catalog, CatalogError, NativeLink, RemoteHook, RemoteType};
+pub use catalog::{Catalog, CatalogError, Evolution, NativeLink, RemoteHook, RemoteType};
 use foryjit_wire::{CodecLimits, CodecResult, StringPolicy, Value};
 
 /// Per-engine options that affect encoding.
@@ -39,6 +39,8 @@ pub struct Options {
     pub limits: CodecLimits,
     /// Which string encoding the writer picks.
     pub string_policy: StringPolicy,
+    /// Refuse structs whose writer's TypeDef loses data (see [`Evolution`]).
+    pub strict_evolution: bool,
 }
 
 /// Serializes `value` as one complete xlang payload (header, root ref flag, type meta, body),

@@ -1,6 +1,6 @@
 //! The reader: runs a program's read ops, and the dynamic rules for untyped positions.
 
-use crate::catalog::{Catalog, RemoteType};
+use crate::catalog::{Catalog, Evolution, RemoteType};
 use crate::fit::{value_fits, FitMemo};
 use crate::Options;
 use foryjit_ir::{Codec, ElemCodec, Mode, Program, ReadOp, Scalar};
@@ -1083,6 +1083,11 @@ fn read_remote_struct(
     let Some(local) = t.local else {
         return read_unknown_struct(ctx, r, t, kind);
     };
+    if ctx.opts.strict_evolution {
+        if let Some((what, field)) = t.evolution.as_ref().and_then(Evolution::first_loss) {
+            return Err(CodecError::new(ErrorKind::StrictEvolution { what, field }, at));
+        }
+    }
     match &t.reader {
         None => read_nested_struct(ctx, r, local),
         Some(prog) => {

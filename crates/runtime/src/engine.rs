@@ -7,10 +7,12 @@ use crate::tier::{
     TypeStats,
 };
 use crate::Error;
-use foryjit_interp::{Catalog, MetaShare, Options};
+use foryjit_interp::{Catalog, Evolution, MetaShare, Options};
 use foryjit_jit::CompilerOptions;
+use foryjit_schema::idl::{self, FsLoader, IdlLimits, IdlLoader};
 use foryjit_schema::{Limits, MessageInfo, SchemaDesc, TypeInfo};
 use foryjit_wire::{CodecLimits, Graph, StringPolicy, StructValue, TypeIdx, Value};
+use std::path::Path;
 use std::sync::Arc;
 
 /// Serialization mode.
@@ -44,6 +46,7 @@ pub struct ForyJitBuilder {
     compile_threshold_calls: u64,
     compile_threshold_bytes: u64,
     inject_compile_panic_for: Option<String>,
+    strict_evolution: bool,
 }
 
 impl Default for ForyJitBuilder {
@@ -65,6 +68,7 @@ impl Default for ForyJitBuilder {
             compile_threshold_calls: 1_000,
             compile_threshold_bytes: 1 << 20,
             inject_compile_panic_for: None,
+            strict_evolution: false,
         }
     }
 }
@@ -188,6 +192,20 @@ impl ForyJitBuilder {
         self
     }
 
+    /// Compatible mode: refuse to read a struct whose writer's TypeDef would lose data (default
+    /// off, as the peers). Off, a writer field we have no field for is skipped and a field of
+    /// ours the writer does not send takes its default, silently — a schema whose fields are
+    /// identified by tag id and a writer's whose fields are identified by name (a plain pyfory
+    /// dataclass) match nothing, and every value reads as all defaults. On, such a read fails
+    /// with [`ErrorKind::StrictEvolution`](crate::ErrorKind::StrictEvolution) naming the first
+    /// skipped writer field, or else the first non-nullable field of ours left to its default
+    /// (nullable fields may be absent). [`ForyJit::evolution_report`] lists what each writer
+    /// schema received maps to, either way.
+    pub fn strict_evolution(mut self, on: bool) -> Self {
+        self.strict_evolution = on;
+        self
+    }
+
     /// Limits for reading and writing.
     pub fn limits(mut self, limits: CodecLimits) -> Self {
         self.limits = limits;
@@ -242,7 +260,11 @@ impl ForyJitBuilder {
             )),
             pool,
             tier: self.tier,
-            opts: Options { limits: self.limits, string_policy: self.string_policy },
+            opts: Options {
+                limits: self.limits,
+                string_policy: self.string_policy,
+                strict_evolution: self.strict_evolution,
+            },
             mode: self.mode,
         };
         install_remote_hook(&fory.shared, fory.tier);
@@ -324,9 +346,26 @@ impl ForyJit {
         self.shared.catalog.load()
     }
 
-    /// Registers a schema built in code; types may refer to types registered earlier.
+    /// Registers a schema built in code; types may refer to types registered earlier (by full
+    /// name).
+    ///
+    /// A type registered again with the same descriptor keeps its handle; with another
+    /// descriptor it becomes a new version, which serves every call from then on, while values
+    /// built with the previous version's handle still serialize as that version (see
+    /// [`ForyJit::is_current`] and the [`idl`](crate::idl) reference, "Registering again").
     pub fn register_schema(&self, desc: SchemaDesc) -> Result<SchemaHandle, Error> {
-        let (ids, types) = self.shared.catalog.update(|next| {
+        self.register_with(|_| Ok(desc))
+    }
+
+    /// Registers the schema `make` builds from the current registry, under the registration
+    /// lock (so that names resolved against the registry stay valid).
+    fn register_with(
+        &self,
+        make: impl FnOnce(&foryjit_schema::Registry) -> Result<SchemaDesc, Error>,
+    ) -> Result<SchemaHandle, Error> {
+        let (ids, before, types) = self.shared.catalog.update(|next| {
+            let desc = make(next.registry())?;
+            let before = next.registry().len();
             let ids = next.register(desc)?;
             self.shared.reserve_heat(next.registry().len());
             let types: Vec<(String, TypeHandle)> = ids
@@ -335,11 +374,15 @@ impl ForyJit {
                     next.registry().get(idx).map(|t| (t.full_name().to_owned(), TypeHandle { idx }))
                 })
                 .collect();
-            Ok::<_, Error>((ids, types))
+            Ok::<_, Error>((ids, before, types))
         })?;
         let cat = self.snapshot();
-        let messages: Vec<TypeIdx> =
-            ids.iter().copied().filter(|&t| cat.program(t).is_some()).collect();
+        // Types registered before (unchanged re-registrations) are already set up.
+        let messages: Vec<TypeIdx> = ids
+            .iter()
+            .copied()
+            .filter(|&t| t.0 as usize >= before && cat.program(t).is_some())
+            .collect();
         let eager = self.shared.hot.is_some_and(Thresholds::eager);
         for &t in &messages {
             let name = cat.registry().get(t).map(|i| i.full_name().to_owned()).unwrap_or_default();
@@ -380,9 +423,110 @@ impl ForyJit {
         Ok(SchemaHandle { types })
     }
 
-    /// Parses Fory IDL text and registers its types.
+    /// Parses Fory IDL text and registers its types. Type names the text does not define may
+    /// refer to types registered earlier, by full name (`geo.Point`) or relative to the text's
+    /// package (`Point` in a text of package `geo`). `import` needs a loader:
+    /// [`load_idl_with`](Self::load_idl_with), [`load_idl_file`](Self::load_idl_file). See the
+    /// [`idl`](crate::idl) reference.
+    ///
+    /// ```
+    /// use foryjit::ForyJit;
+    /// let fory = ForyJit::default();
+    /// fory.load_idl("package geo; message Point [id=1] { int32 x = 1; int32 y = 2; }")?;
+    /// let line = fory.load_idl("package geo; message Line [id=2] { Point a = 1; Point b = 2; }")?;
+    /// assert!(line.get("geo.Line").is_some());
+    /// # Ok::<(), foryjit::Error>(())
+    /// ```
     pub fn load_idl(&self, text: &str) -> Result<SchemaHandle, Error> {
-        self.register_schema(SchemaDesc::from_idl(text)?)
+        self.register_with(|reg| Ok(idl::parse_resolving(text, &IdlLimits::default(), Some(reg))?))
+    }
+
+    /// [`load_idl`](Self::load_idl) for text whose `import`s `loader` resolves (its imports are
+    /// looked up with no importing file: relative to the loader's root or search path). The
+    /// imported files' types are registered too, before the text's own; a file imported along
+    /// several paths is registered once.
+    ///
+    /// ```
+    /// use foryjit::{ForyJit, idl::MemoryLoader};
+    /// let loader = MemoryLoader::new()
+    ///     .file("geo/point.fdl", "package geo; message Point [id=1] { int32 x = 1; }");
+    /// let fory = ForyJit::default();
+    /// let schema = fory.load_idl_with(
+    ///     "package app; import \"geo/point.fdl\"; message Pin [id=2] { Point at = 1; }",
+    ///     &loader,
+    /// )?;
+    /// let names: Vec<&str> = schema.types().iter().map(|(n, _)| n.as_str()).collect();
+    /// assert_eq!(names, ["geo.Point", "app.Pin"]);
+    /// # Ok::<(), foryjit::Error>(())
+    /// ```
+    pub fn load_idl_with(&self, text: &str, loader: &dyn IdlLoader) -> Result<SchemaHandle, Error> {
+        self.register_with(|reg| {
+            Ok(idl::parse_with(text, loader, &IdlLimits::default(), Some(reg))?)
+        })
+    }
+
+    /// Loads the IDL file at `path` and the files it imports, from the file system: an import
+    /// is looked up relative to the importing file, then nowhere else (use
+    /// [`load_idl_file_with`](Self::load_idl_file_with) with an
+    /// [`FsLoader`](crate::idl::FsLoader) for a search path).
+    pub fn load_idl_file(&self, path: impl AsRef<Path>) -> Result<SchemaHandle, Error> {
+        let path = path.as_ref().to_string_lossy();
+        self.load_idl_file_with(&path, &FsLoader::new())
+    }
+
+    /// Loads the file `path` as `loader` names it (`loader.load(None, path)`), and the files it
+    /// imports.
+    ///
+    /// ```no_run
+    /// use foryjit::{ForyJit, idl::FsLoader};
+    /// let fory = ForyJit::default();
+    /// let loader = FsLoader::new().search_dir("/etc/myapp/schemas");
+    /// let schema = fory.load_idl_file_with("orders.fdl", &loader)?;
+    /// # Ok::<(), foryjit::Error>(())
+    /// ```
+    pub fn load_idl_file_with(
+        &self,
+        path: &str,
+        loader: &dyn IdlLoader,
+    ) -> Result<SchemaHandle, Error> {
+        self.register_with(|reg| {
+            Ok(idl::load_file(path, loader, &IdlLimits::default(), Some(reg))?)
+        })
+    }
+
+    /// Compatible mode: for each writer schema (struct TypeDef) received since the last
+    /// registration, how its fields map onto the registered message: fields matched, writer
+    /// fields skipped, fields of ours defaulted. A writer whose schema equals ours reports every
+    /// field matched.
+    ///
+    /// ```
+    /// use foryjit::ForyJit;
+    /// let writer = ForyJit::default();
+    /// let w = writer.load_idl("package p; message M [id=1] { int32 a = 1; string gone = 2; }")?;
+    /// let bytes = writer.serialize(&writer.from_json(w.get("p.M").unwrap(), &serde_json::json!({"a": 1, "gone": "x"}))?)?;
+    /// let reader = ForyJit::default();
+    /// reader.load_idl("package p; message M [id=1] { int32 a = 1; int64 added = 3; }")?;
+    /// reader.deserialize(&bytes)?;
+    /// let report = &reader.evolution_report()[0];
+    /// assert_eq!((report.matched.as_slice(), report.skipped.as_slice(), report.defaulted.as_slice()),
+    ///            (&["a".to_string()][..], &["#2".to_string()][..], &["added".to_string()][..]));
+    /// // Strict evolution refuses it, naming the field.
+    /// let strict = ForyJit::builder().strict_evolution(true).build();
+    /// strict.load_idl("package p; message M [id=1] { int32 a = 1; int64 added = 3; }")?;
+    /// let err = strict.deserialize(&bytes).unwrap_err();
+    /// assert!(err.to_string().contains("strict evolution: skipped writer field p.M#2"), "{err}");
+    /// # Ok::<(), foryjit::Error>(())
+    /// ```
+    pub fn evolution_report(&self) -> Vec<Evolution> {
+        self.snapshot().remote_evolutions()
+    }
+
+    /// True when `ty` is the version of its type that the engine serves: the one lookups by
+    /// name return and that incoming bytes are read as. A type registered again with another
+    /// descriptor gets a new handle; the old one stays usable (values built with it serialize
+    /// as that version) but is no longer current.
+    pub fn is_current(&self, ty: TypeHandle) -> bool {
+        self.snapshot().registry().is_current(ty.idx)
     }
 
     /// The registered type called `full_name`.

@@ -31,6 +31,7 @@
 mod engine;
 mod error;
 mod heat;
+pub mod idl;
 pub mod inspect;
 pub mod json;
 pub mod stream;
@@ -38,7 +39,7 @@ mod tier;
 
 pub use engine::{ForyJit, ForyJitBuilder, Mode, SchemaHandle, TypeHandle};
 pub use error::Error;
-pub use foryjit_interp::MetaShare;
+pub use foryjit_interp::{Evolution, MetaShare};
 pub use foryjit_schema as schema;
 pub use foryjit_schema::{
     ArrayElem, ElemType, EnumDesc, FieldDesc, FieldType, IntEncoding, MessageDesc, SchemaDesc,

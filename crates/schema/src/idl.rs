@@ -1,11 +1,14 @@
-//! Fory IDL (`.fdl`) loader: a hand-written lexer and recursive-descent parser that turns one
-//! self-contained IDL text into a [`SchemaDesc`].
+//! Fory IDL (`.fdl`) loader: a hand-written lexer and recursive-descent parser that turns IDL
+//! text into a [`SchemaDesc`]. The user-facing reference is `docs/idl.md` (shown as the
+//! `foryjit::idl` module of the `foryjit` crate).
 //!
 //! Supported (following fory-compiler 1.7.7):
 //!
 //! * `//` and `/* */` comments; `package a.b [alias x];`; `option name = value;` (only
-//!   `enable_auto_type_id` and `evolving` have an effect, other options are ignored);
-//!   `service` blocks are skipped; `import` is rejected ([`IdlErrorKind::ImportNotSupported`]).
+//!   `enable_auto_type_id`, `evolving` and foryjit's `field_ids` have an effect, other options
+//!   are ignored);
+//!   `service` blocks are skipped; `import "path";` through an [`IdlLoader`] ([`parse_with`],
+//!   [`load_file`]; plain [`parse`] refuses it with [`IdlErrorKind::ImportNotSupported`]).
 //! * `enum Name [id=N] { NAME = 0; ... }` and `message Name [id=N, evolving=false, alias="x"]
 //!   { fields; nested message/enum definitions; reserved ...; }`.
 //! * Fields `[optional] [ref] [repeated] type name = N [nullable=true, ref=true, ...];` with the
@@ -46,12 +49,18 @@ use crate::desc::{
 };
 use crate::SchemaError;
 
+mod imports;
+pub use imports::{
+    load_file, parse_resolving, parse_with, FsLoader, IdlLoader, IdlSource, MemoryLoader,
+};
+
 /// Size limits applied while loading IDL text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdlLimits {
     /// Maximum length of the text in bytes (default 4 MiB).
     pub max_text_bytes: usize,
-    /// Maximum number of enums and messages, nested ones included (default 10 000).
+    /// Maximum number of enums, messages and unions, nested ones included, in one text and in
+    /// all the files of one load together (default 10 000).
     pub max_types: usize,
     /// Maximum number of fields in one message, and of members in one enum (default 10 000).
     pub max_fields_per_message: usize,
@@ -59,6 +68,9 @@ pub struct IdlLimits {
     /// in one type expression such as `list<map<K, list<V>>>` (default 32). Values above 128
     /// are treated as 128, which keeps the recursive parser far away from the stack limit.
     pub max_nesting_depth: usize,
+    /// Maximum number of files one load reads through `import`, the first one included
+    /// (default 1 024).
+    pub max_files: usize,
 }
 
 impl Default for IdlLimits {
@@ -68,6 +80,7 @@ impl Default for IdlLimits {
             max_types: 10_000,
             max_fields_per_message: 10_000,
             max_nesting_depth: 32,
+            max_files: 1024,
         }
     }
 }
@@ -103,9 +116,21 @@ pub enum IdlErrorKind {
         /// The offending token (shortened), or `end of input`.
         found: String,
     },
-    /// `import` statements: this loader reads one self-contained text.
-    #[error("import is not supported; load a single self-contained IDL text")]
+    /// An `import` statement in text parsed without an [`IdlLoader`] (use [`parse_with`],
+    /// or `ForyJit::load_idl_with` / `ForyJit::load_idl_file`).
+    #[error("import needs a loader; parse with an IdlLoader (load_idl_with, load_idl_file)")]
     ImportNotSupported,
+    /// `import public` or `import weak`, which Fory IDL does not support.
+    #[error("`import {0}` is not supported; import each file directly where it is needed")]
+    UnsupportedImportModifier(&'static str),
+    /// A simple or partly qualified type name that matches types of several imported files.
+    #[error("type {name} is ambiguous: {candidates}; qualify it with its package")]
+    AmbiguousType {
+        /// The name as written.
+        name: String,
+        /// The full names it could mean, comma-separated.
+        candidates: String,
+    },
     /// A valid IDL construct this engine does not support yet (`union`).
     #[error("{0} is not supported")]
     UnsupportedType(&'static str),
@@ -182,6 +207,15 @@ pub fn parse(text: &str) -> Result<SchemaDesc, SchemaError> {
 ///
 /// Types come out in declaration order, each message before the types nested in it.
 pub fn parse_with_limits(text: &str, limits: &IdlLimits) -> Result<SchemaDesc, SchemaError> {
+    let unit = parse_unit(text, limits)?;
+    if let Some((_, pos)) = unit.imports.first() {
+        return Err(error_at(*pos, IdlErrorKind::ImportNotSupported));
+    }
+    unit.finish(&|_, _| Ok(None))
+}
+
+/// Parses one text into its declarations.
+fn parse_unit(text: &str, limits: &IdlLimits) -> Result<Unit, SchemaError> {
     if text.len() > limits.max_text_bytes {
         return Err(SchemaError::Limit {
             what: "IDL text bytes",
@@ -191,7 +225,7 @@ pub fn parse_with_limits(text: &str, limits: &IdlLimits) -> Result<SchemaDesc, S
     }
     let mut parser = Parser::new(text, limits)?;
     parser.parse_file()?;
-    parser.finish()
+    Ok(parser.into_unit())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -565,6 +599,7 @@ struct TypeOptions {
     id: Option<u32>,
     alias: Option<String>,
     evolving: Option<bool>,
+    field_ids: Option<bool>,
 }
 
 #[derive(Debug)]
@@ -605,8 +640,10 @@ struct Parser<'a> {
     package_alias: Option<String>,
     auto_type_id: bool,
     default_evolving: Option<bool>,
+    default_field_ids: Option<bool>,
     types: Vec<RawType>,
     index: HashMap<String, usize>,
+    imports: Vec<(String, Pos)>,
 }
 
 impl<'a> Parser<'a> {
@@ -624,9 +661,25 @@ impl<'a> Parser<'a> {
             package_alias: None,
             auto_type_id: true,
             default_evolving: None,
+            default_field_ids: None,
             types: Vec::new(),
             index: HashMap::new(),
+            imports: Vec::new(),
         })
+    }
+
+    /// The parsed file, without its lexer.
+    fn into_unit(self) -> Unit {
+        Unit {
+            package: self.package,
+            package_alias: self.package_alias,
+            auto_type_id: self.auto_type_id,
+            default_evolving: self.default_evolving,
+            default_field_ids: self.default_field_ids,
+            types: self.types,
+            index: self.index,
+            imports: self.imports,
+        }
     }
 
     // --- token helpers
@@ -733,9 +786,7 @@ impl<'a> Parser<'a> {
             match self.cur.tok {
                 Tok::Eof => return Ok(()),
                 Tok::Word("package") => self.parse_package()?,
-                Tok::Word("import") => {
-                    return Err(error_at(self.cur.pos, IdlErrorKind::ImportNotSupported))
-                }
+                Tok::Word("import") => self.parse_import()?,
                 Tok::Word("option") => {
                     let (name, value, pos) = self.option_statement()?;
                     self.file_option(name, value, pos)?;
@@ -749,6 +800,27 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+
+    /// `import "path";` (the path is resolved later, by the [`IdlLoader`]).
+    fn parse_import(&mut self) -> Result<(), SchemaError> {
+        let kw = self.advance()?;
+        for modifier in ["public", "weak"] {
+            if self.is_word(modifier) {
+                return Err(error_at(
+                    self.cur.pos,
+                    IdlErrorKind::UnsupportedImportModifier(modifier),
+                ));
+            }
+        }
+        let path = match &self.cur.tok {
+            Tok::Str(s) => s.clone(),
+            _ => return Err(self.unexpected("a quoted import path")),
+        };
+        self.advance()?;
+        self.expect_punct(b';', "`;` after the import")?;
+        self.imports.push((path, kw.pos));
+        Ok(())
     }
 
     /// `package a.b [alias c.d];`
@@ -786,6 +858,7 @@ impl<'a> Parser<'a> {
         let target = match name {
             "enable_auto_type_id" => &mut self.auto_type_id,
             "evolving" => self.default_evolving.get_or_insert(true),
+            "field_ids" => self.default_field_ids.get_or_insert(true),
             _ => return Ok(()),
         };
         match value {
@@ -894,6 +967,10 @@ impl<'a> Parser<'a> {
                 },
                 "evolving" => match value {
                     OptValue::Bool(b) => opts.evolving = Some(b),
+                    _ => return Err(bad()),
+                },
+                "field_ids" => match value {
+                    OptValue::Bool(b) => opts.field_ids = Some(b),
                     _ => return Err(bad()),
                 },
                 _ => {}
@@ -1320,9 +1397,26 @@ impl<'a> Parser<'a> {
         ty.body = RawBody::Union(cases);
         Ok(())
     }
+}
 
-    // --- resolution
+/// One parsed IDL file: its declarations, before type references are resolved.
+#[derive(Debug)]
+struct Unit {
+    package: Option<String>,
+    package_alias: Option<String>,
+    auto_type_id: bool,
+    default_evolving: Option<bool>,
+    default_field_ids: Option<bool>,
+    types: Vec<RawType>,
+    index: HashMap<String, usize>,
+    imports: Vec<(String, Pos)>,
+}
 
+/// Resolves a type reference that names no type of the file itself: to the full name of a
+/// type of an imported file or of the engine's registry, and whether it is a message.
+type ExternalLookup<'e> = dyn Fn(&str, Pos) -> Result<Option<(String, bool)>, SchemaError> + 'e;
+
+impl Unit {
     fn full_name(&self, local: &str) -> String {
         match self.package.as_deref() {
             Some(p) if !p.is_empty() => format!("{p}.{local}"),
@@ -1351,33 +1445,47 @@ impl<'a> Parser<'a> {
     }
 
     /// Resolves a type expression; also tells whether it is a message type.
-    fn resolve(&self, expr: &TypeExpr, scope: &str) -> Result<(FieldType, bool), SchemaError> {
+    fn resolve(
+        &self,
+        expr: &TypeExpr,
+        scope: &str,
+        ext: &ExternalLookup<'_>,
+    ) -> Result<(FieldType, bool), SchemaError> {
         Ok(match expr {
             TypeExpr::Builtin(ty, _) => (ty.clone(), false),
-            TypeExpr::Named(name, pos) => {
-                let idx = self
-                    .lookup(name, scope)
-                    .ok_or_else(|| error_at(*pos, IdlErrorKind::UnknownType(shorten(name))))?;
-                let ty = &self.types[idx];
-                (FieldType::Named(self.full_name(&ty.local)), ty.is_message())
-            }
+            TypeExpr::Named(name, pos) => match self.lookup(name, scope) {
+                Some(idx) => {
+                    let ty = &self.types[idx];
+                    (FieldType::Named(self.full_name(&ty.local)), ty.is_message())
+                }
+                None => {
+                    let (full, is_message) = ext(name, *pos)?
+                        .ok_or_else(|| error_at(*pos, IdlErrorKind::UnknownType(shorten(name))))?;
+                    (FieldType::Named(full), is_message)
+                }
+            },
             TypeExpr::List(elem) => {
-                (FieldType::List(Box::new(self.resolve_elem(elem, scope)?)), false)
+                (FieldType::List(Box::new(self.resolve_elem(elem, scope, ext)?)), false)
             }
             TypeExpr::Map(key, key_pos, value) => {
-                let (key_ty, key_is_message) = self.resolve(key, scope)?;
+                let (key_ty, key_is_message) = self.resolve(key, scope, ext)?;
                 if key_is_message {
                     return Err(error_at(*key_pos, IdlErrorKind::InvalidMapKey(key.label())));
                 }
                 let key_elem = ElemType::new(key_ty);
-                let value = self.resolve_elem(value, scope)?;
+                let value = self.resolve_elem(value, scope, ext)?;
                 (FieldType::Map(Box::new(key_elem), Box::new(value)), false)
             }
         })
     }
 
-    fn resolve_elem(&self, elem: &ElemExpr, scope: &str) -> Result<ElemType, SchemaError> {
-        let (ty, is_message) = self.resolve(&elem.ty, scope)?;
+    fn resolve_elem(
+        &self,
+        elem: &ElemExpr,
+        scope: &str,
+        ext: &ExternalLookup<'_>,
+    ) -> Result<ElemType, SchemaError> {
+        let (ty, is_message) = self.resolve(&elem.ty, scope, ext)?;
         if elem.tracking_ref && !is_message {
             return Err(error_at(elem.pos, IdlErrorKind::RefNotAllowed(elem.ty.label())));
         }
@@ -1436,7 +1544,7 @@ impl<'a> Parser<'a> {
         Ok(out)
     }
 
-    fn finish(self) -> Result<SchemaDesc, SchemaError> {
+    fn finish(&self, ext: &ExternalLookup<'_>) -> Result<SchemaDesc, SchemaError> {
         let registrations = self.registrations()?;
         let mut types = Vec::with_capacity(self.types.len());
         for (ty, registration) in self.types.iter().zip(registrations) {
@@ -1447,8 +1555,11 @@ impl<'a> Parser<'a> {
                 }
                 RawBody::Message(raw_fields) => {
                     let mut fields = Vec::with_capacity(raw_fields.len());
+                    // `[field_ids=false]` (or the file option): fields identified by name, as
+                    // a plain pyfory dataclass's; the numbers only order the declaration.
+                    let field_ids = ty.options.field_ids.or(self.default_field_ids).unwrap_or(true);
                     for f in raw_fields {
-                        let (field_ty, is_message) = self.resolve(&f.ty, &ty.local)?;
+                        let (field_ty, is_message) = self.resolve(&f.ty, &ty.local, ext)?;
                         if f.tracking_ref && !is_message {
                             return Err(error_at(
                                 f.ty_pos,
@@ -1460,7 +1571,7 @@ impl<'a> Parser<'a> {
                         let nullable = f.nullable || is_message || field_ty == FieldType::Any;
                         fields.push(FieldDesc {
                             name: f.name.clone(),
-                            tag: Some(f.tag),
+                            tag: field_ids.then_some(f.tag),
                             ty: field_ty,
                             nullable,
                             tracking_ref: f.tracking_ref,
@@ -1472,14 +1583,14 @@ impl<'a> Parser<'a> {
                 RawBody::Union(raw_cases) => {
                     let mut cases = Vec::with_capacity(raw_cases.len());
                     for c in raw_cases {
-                        let (case_ty, _) = self.resolve(&c.ty, &ty.local)?;
+                        let (case_ty, _) = self.resolve(&c.ty, &ty.local, ext)?;
                         cases.push(UnionCase { name: c.name.clone(), id: c.tag, ty: case_ty });
                     }
                     TypeDesc::Union(UnionDesc { full_name, registration, cases })
                 }
             });
         }
-        Ok(SchemaDesc { package: self.package.unwrap_or_default(), types })
+        Ok(SchemaDesc { package: self.package.clone().unwrap_or_default(), types })
     }
 }
 
@@ -2385,5 +2496,33 @@ mod tests {
         let e = parse("union U {\n}").unwrap_err();
         assert!(e.to_string().contains("declares no cases"), "{e}");
         assert!(parse("union U { optional string s = 1; }").is_err());
+    }
+    #[test]
+    fn field_ids_false_identifies_fields_by_name() {
+        let d = parse(
+            "package f; message A [id=1, field_ids=false] { string n = 1; }
+             message B [id=2] { string n = 1; }",
+        )
+        .unwrap();
+        let tags: Vec<Option<u32>> = d
+            .types
+            .iter()
+            .map(|t| match t {
+                TypeDesc::Message(m) => m.fields[0].tag,
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tags, [None, Some(1)]);
+        let d = parse(
+            "package f; option field_ids = false; message A [id=1] { string n = 1; }
+             message B [id=2, field_ids=true] { string n = 1; }",
+        )
+        .unwrap();
+        assert_eq!(message(&d, "f.A").fields[0].tag, None);
+        assert_eq!(message(&d, "f.B").fields[0].tag, Some(1));
+        assert_eq!(
+            idl_err("message A [field_ids=0] {}"),
+            (1, 22, IdlErrorKind::InvalidOptionValue("field_ids".into()))
+        );
     }
 }

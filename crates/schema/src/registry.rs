@@ -30,7 +30,7 @@ use foryjit_wire::hash::murmur3_x64_128_lane0;
 use foryjit_wire::type_id as tid;
 use foryjit_wire::TypeIdx;
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
@@ -400,10 +400,34 @@ impl TypeInfo {
     }
 }
 
+/// A type's descriptor and what its named references resolved to when it was registered.
+type Registered = (TypeDesc, Vec<(String, TypeIdx)>);
+
 /// All registered types of one engine. Types are never removed, so a [`TypeIdx`] stays valid.
+///
+/// # Registering a type again
+///
+/// A type whose full name is registered already may be registered again:
+///
+/// * with the same descriptor, whose references resolve to the same types as before, the
+///   registration is a no-op and returns the existing index (loading a file that two other
+///   files import, or loading a file twice, is harmless);
+/// * otherwise the new descriptor becomes a new *version* with a new index: lookups by name,
+///   id and namespace/name ([`Registry::by_name`], [`Registry::by_user_id`], ...) return the
+///   new version from then on, and the previous version's id and name are released (a new
+///   version may change its id). The previous version stays registered under its index, so
+///   values built with it still serialize, as that version.
+///
+/// A registered type keeps referring to the versions its fields named when it was registered;
+/// to move it to a new version of a type it uses, register it again (in the same call or a
+/// later one): a registration whose descriptor is unchanged but whose references now resolve
+/// to other versions makes a new version too.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     types: Vec<Arc<TypeInfo>>,
+    /// Per type: the descriptor it was registered from, and the types its fields' names
+    /// resolved to (to tell an unchanged re-registration from a new version).
+    descs: Vec<Arc<Registered>>,
     by_name: HashMap<String, TypeIdx>,
     by_id: HashMap<(u8, u32), TypeIdx, BuildHasherDefault<IdHasher>>,
     by_ns_name: HashMap<(String, String), TypeIdx>,
@@ -476,25 +500,85 @@ impl Registry {
         self.by_ns_name.get(&(namespace.to_owned(), name.to_owned())).copied()
     }
 
-    /// Registers every type of `desc`; returns their indices in `desc.types` order. On error
-    /// nothing is registered.
+    /// True when `idx` is the version of its type that lookups by name and id return (false
+    /// for a version replaced by a later registration; see [`Registry`]).
+    pub fn is_current(&self, idx: TypeIdx) -> bool {
+        self.get(idx).is_some_and(|t| self.by_name.get(t.full_name()) == Some(&idx))
+    }
+
+    /// The descriptor the type at `idx` was registered from.
+    pub fn desc(&self, idx: TypeIdx) -> Option<&TypeDesc> {
+        self.descs.get(idx.0 as usize).map(|d| &d.0)
+    }
+
+    /// Registers every type of `desc`; returns their indices in `desc.types` order (an
+    /// unchanged re-registration returns the existing index; see [`Registry`] for versions).
+    /// On error nothing is registered.
     pub fn register(&mut self, desc: SchemaDesc) -> Result<Vec<TypeIdx>, SchemaError> {
-        if self.types.len() + desc.types.len() > self.limits.max_types {
+        // Pass 0: which types are registered already, unchanged (kept), and which are new
+        // types or new versions. A kept type whose references would now resolve elsewhere
+        // (to a new version) becomes a new version itself, until nothing changes.
+        let mut kept: Vec<Option<TypeIdx>> = desc
+            .types
+            .iter()
+            .map(|t| {
+                let old = *self.by_name.get(t.full_name())?;
+                (self.descs.get(old.0 as usize)?.0 == *t).then_some(old)
+            })
+            .collect();
+        let batch_pos: HashMap<&str, usize> =
+            desc.types.iter().enumerate().map(|(i, t)| (t.full_name(), i)).collect();
+        loop {
+            let mut changed = false;
+            for i in 0..kept.len() {
+                let Some(old) = kept[i] else { continue };
+                let moved = self.descs[old.0 as usize].1.iter().any(|(name, was)| {
+                    let now = match batch_pos.get(name.as_str()) {
+                        Some(&k) => kept[k],
+                        None => self.by_name.get(name).copied(),
+                    };
+                    now != Some(*was)
+                });
+                if moved {
+                    kept[i] = None;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let fresh: Vec<&TypeDesc> =
+            desc.types.iter().zip(&kept).filter(|(_, k)| k.is_none()).map(|(t, _)| t).collect();
+        if self.types.len() + fresh.len() > self.limits.max_types {
             return Err(SchemaError::Limit {
                 what: "types",
-                value: self.types.len() + desc.types.len(),
+                value: self.types.len() + fresh.len(),
                 limit: self.limits.max_types,
             });
         }
-        // Pass 1: assign indices and check identities.
+        // Pass 1: assign indices and check identities. A new version may take over the id
+        // and name of the version it replaces.
         let base = self.types.len() as u32;
+        let replaced: HashSet<&str> =
+            fresh.iter().map(|t| t.full_name()).filter(|n| self.by_name.contains_key(*n)).collect();
+        let taken = |holder: Option<&TypeIdx>| -> bool {
+            holder.is_some_and(|&h| self.get(h).is_some_and(|t| !replaced.contains(t.full_name())))
+        };
         let mut names: HashMap<String, TypeIdx> = HashMap::new();
+        for (t, k) in desc.types.iter().zip(&kept) {
+            if let Some(old) = k {
+                if names.insert(t.full_name().to_owned(), *old).is_some() {
+                    return Err(SchemaError::DuplicateTypeName(t.full_name().to_owned()));
+                }
+            }
+        }
         let mut ids: HashMap<(u8, u32), TypeIdx> = HashMap::default();
         let mut ns_names: HashMap<(String, String), TypeIdx> = HashMap::new();
-        for (i, t) in desc.types.iter().enumerate() {
+        for (i, t) in fresh.iter().enumerate() {
             let idx = TypeIdx(base + i as u32);
             let name = t.full_name().to_owned();
-            if self.by_name.contains_key(&name) || names.insert(name.clone(), idx).is_some() {
+            if names.insert(name.clone(), idx).is_some() {
                 return Err(SchemaError::DuplicateTypeName(name));
             }
             let kind = desc_kind(t);
@@ -506,15 +590,14 @@ impl Registry {
                             problem: "type id 0xFFFFFFFF is reserved",
                         });
                     }
-                    if self.by_id.contains_key(&(kind, *id))
-                        || ids.insert((kind, *id), idx).is_some()
+                    if taken(self.by_id.get(&(kind, *id))) || ids.insert((kind, *id), idx).is_some()
                     {
                         return Err(SchemaError::DuplicateTypeId(*id));
                     }
                 }
                 Registration::Named { namespace, name: simple } => {
                     let key = (namespace.clone(), simple.clone());
-                    if self.by_ns_name.contains_key(&key) || ns_names.insert(key, idx).is_some() {
+                    if taken(self.by_ns_name.get(&key)) || ns_names.insert(key, idx).is_some() {
                         return Err(SchemaError::DuplicateTypeName(name));
                     }
                 }
@@ -524,15 +607,25 @@ impl Registry {
         let lookup = |n: &str| -> Option<(TypeIdx, u8)> {
             let idx = names.get(n).copied().or_else(|| self.by_name.get(n).copied())?;
             let kind = if idx.0 >= base {
-                desc_kind(&desc.types[(idx.0 - base) as usize])
+                desc_kind(fresh[(idx.0 - base) as usize])
             } else {
                 info_kind(&self.types[idx.0 as usize])
             };
             Some((idx, kind))
         };
-        let mut out = Vec::with_capacity(desc.types.len());
-        for (i, t) in desc.types.iter().enumerate() {
+        let mut out = Vec::with_capacity(fresh.len());
+        let mut deps = Vec::with_capacity(fresh.len());
+        for (i, t) in fresh.iter().enumerate() {
             let idx = TypeIdx(base + i as u32);
+            let mut refs: Vec<(String, TypeIdx)> = Vec::new();
+            named_refs(t, &mut |n| {
+                if let Some((r, _)) = lookup(n) {
+                    if !refs.iter().any(|(m, _)| m == n) {
+                        refs.push((n.to_owned(), r));
+                    }
+                }
+            });
+            deps.push(refs);
             let info = match t {
                 TypeDesc::Enum(e) => {
                     if e.members.is_empty() {
@@ -662,8 +755,26 @@ impl Registry {
                 problem: "a cycle of non-nullable message fields has no finite value",
             });
         }
-        let mut idxs = Vec::with_capacity(out.len());
-        for info in out {
+        // Release the identities of the versions being replaced.
+        for name in &replaced {
+            let Some(old) = self.by_name.get(*name).copied() else { continue };
+            let Some(info) = self.types.get(old.0 as usize).cloned() else { continue };
+            match info.registration() {
+                Registration::Id(id) => {
+                    let key = (info_kind(&info), *id);
+                    if self.by_id.get(&key) == Some(&old) {
+                        self.by_id.remove(&key);
+                    }
+                }
+                Registration::Named { namespace, name } => {
+                    let key = (namespace.clone(), name.clone());
+                    if self.by_ns_name.get(&key) == Some(&old) {
+                        self.by_ns_name.remove(&key);
+                    }
+                }
+            }
+        }
+        for ((info, refs), t) in out.into_iter().zip(deps).zip(&fresh) {
             let idx = TypeIdx(self.types.len() as u32);
             self.by_name.insert(info.full_name().to_owned(), idx);
             match info.registration() {
@@ -675,9 +786,39 @@ impl Registry {
                 }
             }
             self.types.push(Arc::new(info));
-            idxs.push(idx);
+            self.descs.push(Arc::new(((*t).clone(), refs)));
         }
+        let mut next = base;
+        let idxs = kept
+            .iter()
+            .map(|k| {
+                k.unwrap_or_else(|| {
+                    next += 1;
+                    TypeIdx(next - 1)
+                })
+            })
+            .collect();
         Ok(idxs)
+    }
+}
+
+/// Calls `f` with every type name the fields or cases of `t` mention.
+fn named_refs(t: &TypeDesc, f: &mut dyn FnMut(&str)) {
+    fn walk(ty: &FieldType, f: &mut dyn FnMut(&str)) {
+        match ty {
+            FieldType::Named(n) => f(n),
+            FieldType::List(e) | FieldType::Set(e) => walk(&e.ty, f),
+            FieldType::Map(k, v) => {
+                walk(&k.ty, f);
+                walk(&v.ty, f);
+            }
+            _ => {}
+        }
+    }
+    match t {
+        TypeDesc::Message(m) => m.fields.iter().for_each(|fd| walk(&fd.ty, f)),
+        TypeDesc::Union(u) => u.cases.iter().for_each(|c| walk(&c.ty, f)),
+        TypeDesc::Enum(_) => {}
     }
 }
 
@@ -927,6 +1068,60 @@ mod tests {
         let ids = reg.register(desc).unwrap();
         let p = reg.message(ids[0]).unwrap();
         assert_eq!(p.fingerprint, "age,5,0,0;name,21,0,0;nick_name,21,0,1;score_2,20,0,0;");
+    }
+
+    #[test]
+    fn registering_again_reuses_or_versions() {
+        let v1 = "package r; message A [id=1] { int32 x = 1; } message B [id=2] { A a = 1; }";
+        let mut reg = Registry::default();
+        let first = reg.register(SchemaDesc::from_idl(v1).unwrap()).unwrap();
+        // Unchanged: the same indices, nothing added.
+        assert_eq!(reg.register(SchemaDesc::from_idl(v1).unwrap()).unwrap(), first);
+        assert_eq!(reg.len(), 2);
+        // A new version of A alone: B keeps the old A.
+        let a2 = "package r; message A [id=1] { int32 x = 1; string y = 2; }";
+        let a2_ids = reg.register(SchemaDesc::from_idl(a2).unwrap()).unwrap();
+        assert_eq!(a2_ids, [TypeIdx(2)]);
+        assert_eq!(reg.by_name("r.A"), Some(TypeIdx(2)));
+        assert_eq!(reg.by_user_id(false, 1), Some(TypeIdx(2)));
+        assert!(!reg.is_current(first[0]) && reg.is_current(TypeIdx(2)));
+        assert_eq!(reg.message(first[0]).unwrap().fields.len(), 1, "the old version stays");
+        assert_eq!(reg.message(first[1]).unwrap().fields[0].ty, ResolvedType::Message(first[0]));
+        // B's unchanged descriptor now resolves A elsewhere: a new version of B.
+        let b = "package r; message B [id=2] { A a = 1; }";
+        let b_desc = crate::idl::parse_resolving(b, &Default::default(), Some(&reg)).unwrap();
+        let b_ids = reg.register(b_desc).unwrap();
+        assert_eq!(b_ids, [TypeIdx(3)]);
+        assert_eq!(
+            reg.message(TypeIdx(3)).unwrap().fields[0].ty,
+            ResolvedType::Message(TypeIdx(2))
+        );
+        // Loading everything again changes nothing now.
+        let all = "package r; message A [id=1] { int32 x = 1; string y = 2; } message B [id=2] { A a = 1; }";
+        assert_eq!(
+            reg.register(SchemaDesc::from_idl(all).unwrap()).unwrap(),
+            [TypeIdx(2), TypeIdx(3)]
+        );
+        assert_eq!(reg.len(), 4);
+        // A version may change its id; the old id is released, and another type may take it.
+        let moved = "package r; message A [id=7] { int32 x = 1; } message C [id=1] { }";
+        let ids = reg.register(SchemaDesc::from_idl(moved).unwrap()).unwrap();
+        assert_eq!(reg.by_user_id(false, 7), Some(ids[0]));
+        assert_eq!(reg.by_user_id(false, 1), Some(ids[1]));
+        // An id still held by another live type is refused, and nothing changes.
+        let clash = "package r; message D [id=2] { }";
+        assert_eq!(
+            reg.register(SchemaDesc::from_idl(clash).unwrap()),
+            Err(SchemaError::DuplicateTypeId(2))
+        );
+        assert_eq!(reg.by_user_id(false, 2), Some(TypeIdx(3)));
+        // Named registrations: a new version takes over its namespace and name.
+        let named = "package n; option enable_auto_type_id = false; message N { int32 a = 1; }";
+        let n1 = reg.register(SchemaDesc::from_idl(named).unwrap()).unwrap()[0];
+        let named2 = "package n; option enable_auto_type_id = false; message N { int64 a = 1; }";
+        let n2 = reg.register(SchemaDesc::from_idl(named2).unwrap()).unwrap()[0];
+        assert_ne!(n1, n2);
+        assert_eq!(reg.by_namespace_name("n", "N"), Some(n2));
     }
 
     #[test]

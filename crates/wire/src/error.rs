@@ -6,6 +6,19 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
+    /// Strict evolution (`ForyJitBuilder::strict_evolution`): reading a struct whose writer's
+    /// TypeDef would lose data — a writer field whose type cannot be read into the reader's
+    /// field of the same id (`retyped`, e.g. an `int64` into an `int32`), a writer field the
+    /// reader has no field for (`skipped`), or a non-nullable reader field the writer does not
+    /// send (`defaulted`). `field` names it:
+    /// `Type.field`, or `Type#tag` for a writer field known only by its tag id.
+    #[error("strict evolution: {what} field {field}")]
+    StrictEvolution {
+        /// `retyped (unreadable type) writer`, `skipped writer` or `defaulted non-nullable`.
+        what: &'static str,
+        /// The field.
+        field: String,
+    },
     /// The input ended: `need` more bytes were required.
     #[error("input truncated: {need} more byte(s) needed")]
     Truncated {
