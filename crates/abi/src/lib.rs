@@ -93,6 +93,8 @@ pub struct InlineRules {
     pub max_binary_bytes: u32,
     /// [`InlineRules::UTF8`] or [`InlineRules::PYFORY`].
     pub string_policy: u32,
+    /// `CodecLimits::max_collection_len`, at most `u32::MAX`.
+    pub max_collection_len: u32,
 }
 
 impl InlineRules {
@@ -112,6 +114,7 @@ impl InlineRules {
                 StringPolicy::Utf8 => Self::UTF8,
                 StringPolicy::PyforyLike => Self::PYFORY,
             },
+            max_collection_len: clamp(limits.max_collection_len),
         }
     }
 }
@@ -129,6 +132,8 @@ pub struct CtxLayout {
     pub max_binary_bytes: usize,
     /// `inline.string_policy`.
     pub string_policy: usize,
+    /// `inline.max_collection_len`.
+    pub max_collection_len: usize,
 }
 
 /// The layout of [`CtxHeader`].
@@ -138,6 +143,7 @@ pub const CTX: CtxLayout = CtxLayout {
     max_string_bytes: offset_of!(CtxHeader, inline) + offset_of!(InlineRules, max_string_bytes),
     max_binary_bytes: offset_of!(CtxHeader, inline) + offset_of!(InlineRules, max_binary_bytes),
     string_policy: offset_of!(CtxHeader, inline) + offset_of!(InlineRules, string_policy),
+    max_collection_len: offset_of!(CtxHeader, inline) + offset_of!(InlineRules, max_collection_len),
 };
 
 /// What a compiled writer is called with: built by the interpreter for a root call, or by

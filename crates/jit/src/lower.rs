@@ -137,6 +137,24 @@ fn inline_blob(codec: &Codec) -> Option<(u8, u32)> {
     }
 }
 
+/// For a list or set codec whose elements compiled code writes inline (strings, binary, dense
+/// arrays, inline scalars): the collection's value tag, the element codec, and the header byte
+/// the interpreter writes for elements of that codec with no null and no reference (see
+/// `write_collection_head`: no type meta follows it for these codecs).
+fn inline_elements(codec: &Codec) -> Option<(u8, &Codec, u8)> {
+    let (kind, elem) = match codec {
+        Codec::List(elem) => (tag::LIST, elem),
+        Codec::Set(elem) => (tag::SET, elem),
+        _ => return None,
+    };
+    let inline = match &elem.codec {
+        Codec::Scalar(s) => inline_scalar(*s),
+        c => inline_blob(c).is_some(),
+    };
+    let header = 0x08 | if elem.declared { 0x04 } else { 0 };
+    inline.then_some((kind, &elem.codec, header))
+}
+
 /// Scalars compiled code encodes inline; tagged ones go through the callback.
 fn inline_scalar(s: Scalar) -> bool {
     !matches!(s, Scalar::TaggedI64 | Scalar::TaggedU64)
@@ -675,8 +693,6 @@ fn lower_writer(
                 // is (UTF-8, or ASCII as LATIN1 under the pyfory policy, asked of
                 // `fj_is_ascii`). Anything else is the interpreter's: the direct blob helper,
                 // or the generic callback.
-                let Some((kind, width)) = inline_blob(codec) else { unreachable!() };
-                let string = matches!(codec, Codec::String);
                 let flag_bytes = i64::from(*nullable);
                 v.flush(b);
                 let addr = field_addr(b, field.0);
@@ -705,78 +721,8 @@ fn lower_writer(
                     b.ins().jump(next, &[]);
                     b.switch_to_block(present);
                 }
-                let check = b.create_block();
-                let is_kind = b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(kind));
-                b.ins().brif(is_kind, check, &[], generic, &[]);
-                b.switch_to_block(check);
-                let payload = VALUE_PAYLOAD_OFFSET as i32;
-                let src = b.ins().load(PTR, trusted(), addr, payload + RVEC_PTR_OFFSET as i32);
-                let count =
-                    b.ins().load(types::I32, trusted(), addr, payload + RVEC_LEN_OFFSET as i32);
-                let count = b.ins().uextend(PTR, count);
-                // bytes: the elements' count times their width (below 2^35, no overflow)
-                let n = b.ins().imul_imm_s(count, i64::from(width));
-                let ctx = b.ins().load(PTR, trusted(), env, WRITE_ENV.ctx as i32);
-                let limit_at = if string { CTX.max_string_bytes } else { CTX.max_binary_bytes };
-                let limit = b.ins().uload32(trusted(), ctx, limit_at as i32);
-                let within = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, n, limit);
-                // a header below 2^32: the branchless 32-bit varint writes it
-                let short = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, n, 1 << 29);
-                // the interpreter's `reserve_exact`s: the flag, the header (at most 5 bytes)
-                // and the bytes within the output limit, so that no limit check can fail
-                let end = b.ins().iadd(len, n);
-                let end = b.ins().iadd_imm_s(end, flag_bytes + 5);
-                let fits = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, max);
-                // and its reserve of the bytes and the longest header, after the flag (which
-                // covers the flag's own reserve and the varint's 8-byte store)
-                let need = b.ins().iadd_imm_s(n, 9 + flag_bytes);
-                let has = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, room, need);
-                let mut go = b.ins().band(within, short);
-                go = b.ins().band(go, fits);
-                go = b.ins().band(go, has);
-                let write = b.create_block();
-                b.append_block_param(write, types::I32);
-                let utf8 = i64::from(foryjit_wire::buffer::STR_UTF8);
-                if string {
-                    let policy = b.create_block();
-                    let ascii = b.create_block();
-                    b.ins().brif(go, policy, &[], generic, &[]);
-                    b.switch_to_block(policy);
-                    let pol = b.ins().load(types::I32, trusted(), ctx, CTX.string_policy as i32);
-                    let as_utf8 =
-                        b.ins().icmp_imm_s(IntCC::Equal, pol, i64::from(InlineRules::UTF8));
-                    let enc = b.ins().iconst(types::I32, utf8);
-                    b.ins().brif(as_utf8, write, &[enc.into()], ascii, &[]);
-                    b.switch_to_block(ascii);
-                    let call = b.ins().call(is_ascii, &[src, n]);
-                    let yes = b.inst_results(call)[0];
-                    let latin1 =
-                        b.ins().iconst(types::I32, i64::from(foryjit_wire::buffer::STR_LATIN1));
-                    b.ins().brif(yes, write, &[latin1.into()], generic, &[]);
-                } else {
-                    let none = b.ins().iconst(types::I32, 0);
-                    b.ins().brif(go, write, &[none.into()], generic, &[]);
-                }
-                b.switch_to_block(write);
-                let enc = b.block_params(write)[0];
-                if *nullable {
-                    let ff = b.ins().iconst(types::I32, i64::from(flag::NOT_NULL));
-                    v.put(b, ff, 1);
-                    v.flush(b);
-                }
-                let n32 = b.ins().ireduce(types::I32, n);
-                let header = if string {
-                    let shifted = b.ins().ishl_imm_u(n32, 2);
-                    b.ins().bor(shifted, enc)
-                } else {
-                    n32
-                };
-                emit_put_varint32(b, &mut v, Scalar::VarU32, header);
-                let (p, l) = (b.use_var(v.ptr), b.use_var(v.len));
-                let dst = b.ins().iadd(p, l);
-                b.ins().call(copy_bytes, &[dst, src, n]);
-                let l2 = b.ins().iadd(l, n);
-                b.def_var(v.len, l2);
+                let helpers = [copy_bytes, is_ascii];
+                emit_blob_body(b, &mut v, env, addr, t, codec, flag_bytes, helpers, generic);
                 b.ins().jump(next, &[]);
                 b.switch_to_block(generic);
                 if *nullable {
@@ -789,6 +735,125 @@ fn lower_writer(
             }
             WriteOp::PutField { codec: Codec::Array(_), nullable: false, .. } => {
                 direct(b, &mut v, blob, i)
+            }
+            WriteOp::PutField { field, codec, nullable } if inline_elements(codec).is_some() => {
+                // A list or set of strings, binary or inline scalars, whole: its flag when
+                // nullable, the length, the header, then each element's body inline, when the
+                // value is of the field's kind, within the length and depth limits, and the
+                // room is there for the head; an element that cannot be written inline (another
+                // kind, a null, a limit, growth) takes back everything written for the field
+                // and hands it to the interpreter, which writes it from the same position.
+                let Some((kind, elem, header)) = inline_elements(codec) else { unreachable!() };
+                v.flush(b);
+                let addr = field_addr(b, field.0);
+                let start = b.use_var(v.len);
+                let generic = b.create_block();
+                let rollback = b.create_block();
+                let next = b.create_block();
+                let t = b.ins().uload8(types::I32, trusted(), addr, VALUE_TAG_OFFSET as i32);
+                let (len, cap, max) = (b.use_var(v.len), b.use_var(v.cap), b.use_var(v.max));
+                let room = b.ins().isub(cap, len);
+                let in_limit = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, len, max);
+                if *nullable {
+                    let null = b.create_block();
+                    let write_null = b.create_block();
+                    let present = b.create_block();
+                    let is_null = b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(tag::NULL));
+                    b.ins().brif(is_null, null, &[], present, &[]);
+                    b.switch_to_block(null);
+                    let flagged = i64::from(foryjit_ir::room::FLAGGED);
+                    let has = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, room, flagged);
+                    let ok = b.ins().band(has, in_limit);
+                    b.ins().brif(ok, write_null, &[], generic, &[]);
+                    b.switch_to_block(write_null);
+                    let fd = b.ins().iconst(types::I32, i64::from(flag::NULL));
+                    v.put(b, fd, 1);
+                    v.flush(b);
+                    b.ins().jump(next, &[]);
+                    b.switch_to_block(present);
+                }
+                let check = b.create_block();
+                let is_kind = b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(kind));
+                b.ins().brif(is_kind, check, &[], generic, &[]);
+                b.switch_to_block(check);
+                let payload = VALUE_PAYLOAD_OFFSET as i32;
+                let items = b.ins().load(PTR, trusted(), addr, payload + RVEC_PTR_OFFSET as i32);
+                let n32 =
+                    b.ins().load(types::I32, trusted(), addr, payload + RVEC_LEN_OFFSET as i32);
+                let n = b.ins().uextend(PTR, n32);
+                let ctx = b.ins().load(PTR, trusted(), env, WRITE_ENV.ctx as i32);
+                let limit = b.ins().load(types::I32, trusted(), ctx, CTX.max_collection_len as i32);
+                let within = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, n32, limit);
+                // the level the interpreter enters for the elements
+                let depth = b.ins().load(types::I32, trusted(), ctx, CTX.depth as i32);
+                let max_depth = b.ins().load(types::I32, trusted(), ctx, CTX.max_depth as i32);
+                let deeper = b.ins().icmp(IntCC::UnsignedLessThan, depth, max_depth);
+                // the flag, the length's 8-byte store and the header byte, within the limit
+                let has = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, room, 16);
+                let mut go = b.ins().band(within, deeper);
+                go = b.ins().band(go, has);
+                go = b.ins().band(go, in_limit);
+                let head = b.create_block();
+                b.ins().brif(go, head, &[], generic, &[]);
+                b.switch_to_block(head);
+                if *nullable {
+                    let ff = b.ins().iconst(types::I32, i64::from(flag::NOT_NULL));
+                    v.put(b, ff, 1);
+                    v.flush(b);
+                }
+                emit_put_varint32(b, &mut v, Scalar::VarU32, n32);
+                let some = b.create_block();
+                b.ins().brif(n32, some, &[], next, &[]);
+                b.switch_to_block(some);
+                let hb = b.ins().iconst(types::I32, i64::from(header));
+                v.put(b, hb, 1);
+                v.flush(b);
+                let loop_head = b.create_block();
+                b.append_block_param(loop_head, PTR);
+                let body = b.create_block();
+                let zero = b.ins().iconst(PTR, 0);
+                b.ins().jump(loop_head, &[zero.into()]);
+                b.switch_to_block(loop_head);
+                let k = b.block_params(loop_head)[0];
+                let done = b.ins().icmp(IntCC::Equal, k, n);
+                b.ins().brif(done, next, &[], body, &[]);
+                b.switch_to_block(body);
+                let at = b.ins().imul_imm_s(k, VALUE_SIZE as i64);
+                let e = b.ins().iadd(items, at);
+                let et = b.ins().uload8(types::I32, trusted(), e, VALUE_TAG_OFFSET as i32);
+                match elem {
+                    Codec::Scalar(s) => {
+                        let same = b.ins().icmp_imm_s(IntCC::Equal, et, i64::from(s.value_tag()));
+                        let (len, cap, max) =
+                            (b.use_var(v.len), b.use_var(v.cap), b.use_var(v.max));
+                        let room = b.ins().isub(cap, len);
+                        // the interpreter's reserve of the scalar's size, and the slack of the
+                        // varint's 8-byte store
+                        let need = i64::from(s.max_size()) + 8;
+                        let has = b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, room, need);
+                        let in_limit = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, len, max);
+                        let mut ok = b.ins().band(same, has);
+                        ok = b.ins().band(ok, in_limit);
+                        let put = b.create_block();
+                        b.ins().brif(ok, put, &[], rollback, &[]);
+                        b.switch_to_block(put);
+                        emit_put_scalar(b, &mut v, *s, e);
+                        v.flush(b);
+                    }
+                    _ => {
+                        let helpers = [copy_bytes, is_ascii];
+                        emit_blob_body(b, &mut v, env, e, et, elem, 0, helpers, rollback);
+                    }
+                }
+                let k1 = b.ins().iadd_imm_s(k, 1);
+                b.ins().jump(loop_head, &[k1.into()]);
+                b.switch_to_block(rollback);
+                b.def_var(v.len, start);
+                b.ins().jump(generic, &[]);
+                b.switch_to_block(generic);
+                call_op(b, &mut v, i);
+                b.ins().jump(next, &[]);
+                b.switch_to_block(next);
             }
             WriteOp::PutField { field, codec: Codec::List(elem), .. }
                 if list_child(&nested, elem).is_some() =>
@@ -1018,6 +1083,107 @@ fn lower_writer(
     let failed = status(b, Status::FAILED);
     let code = b.ins().select(code, code, failed);
     b.ins().return_(&[code]);
+}
+
+/// The inline write of a string, binary or dense-array body (`codec`, see [`inline_blob`]) from
+/// the `Value` at `addr`, whose tag `t` is loaded: after `flag_bytes` (0, or 1 for the `ff` flag
+/// of a nullable position, which this writes too) the length header through the branchless
+/// varint, then the bytes (`fj_copy_bytes`) — when the value is of the codec's kind, within the
+/// context's length limit (a 32-bit header), the room is there as the interpreter's reserves
+/// would find it, and a string's policy writes it as it is (UTF-8, or ASCII as LATIN1 under the
+/// pyfory policy, asked of `fj_is_ascii`). Otherwise jumps to `fail` having written nothing.
+/// Execution goes on in the current block after the write (`v` flushed).
+#[allow(clippy::too_many_arguments)]
+fn emit_blob_body(
+    b: &mut FunctionBuilder,
+    v: &mut WriterVars,
+    env: Val,
+    addr: Val,
+    t: Val,
+    codec: &Codec,
+    flag_bytes: i64,
+    [copy_bytes, is_ascii]: [FuncRef; 2],
+    fail: Block,
+) {
+    let Some((kind, width)) = inline_blob(codec) else {
+        b.ins().jump(fail, &[]);
+        let dead = b.create_block();
+        b.switch_to_block(dead);
+        return;
+    };
+    let string = matches!(codec, Codec::String);
+    v.flush(b);
+    let (len, cap, max) = (b.use_var(v.len), b.use_var(v.cap), b.use_var(v.max));
+    let room = b.ins().isub(cap, len);
+    let check = b.create_block();
+    let is_kind = b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(kind));
+    b.ins().brif(is_kind, check, &[], fail, &[]);
+    b.switch_to_block(check);
+    let payload = VALUE_PAYLOAD_OFFSET as i32;
+    let src = b.ins().load(PTR, trusted(), addr, payload + RVEC_PTR_OFFSET as i32);
+    let count = b.ins().load(types::I32, trusted(), addr, payload + RVEC_LEN_OFFSET as i32);
+    let count = b.ins().uextend(PTR, count);
+    // bytes: the elements' count times their width (below 2^35, no overflow)
+    let n = b.ins().imul_imm_s(count, i64::from(width));
+    let ctx = b.ins().load(PTR, trusted(), env, WRITE_ENV.ctx as i32);
+    let limit_at = if string { CTX.max_string_bytes } else { CTX.max_binary_bytes };
+    let limit = b.ins().uload32(trusted(), ctx, limit_at as i32);
+    let within = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, n, limit);
+    // a header below 2^32: the branchless 32-bit varint writes it
+    let short = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, n, 1 << 29);
+    // the interpreter's `reserve_exact`s: the flag, the header (at most 5 bytes)
+    // and the bytes within the output limit, so that no limit check can fail
+    let end = b.ins().iadd(len, n);
+    let end = b.ins().iadd_imm_s(end, flag_bytes + 5);
+    let fits = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, max);
+    // and its reserve of the bytes and the longest header, after the flag (which
+    // covers the flag's own reserve and the varint's 8-byte store)
+    let need = b.ins().iadd_imm_s(n, 9 + flag_bytes);
+    let has = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, room, need);
+    let mut go = b.ins().band(within, short);
+    go = b.ins().band(go, fits);
+    go = b.ins().band(go, has);
+    let write = b.create_block();
+    b.append_block_param(write, types::I32);
+    let utf8 = i64::from(foryjit_wire::buffer::STR_UTF8);
+    if string {
+        let policy = b.create_block();
+        let ascii = b.create_block();
+        b.ins().brif(go, policy, &[], fail, &[]);
+        b.switch_to_block(policy);
+        let pol = b.ins().load(types::I32, trusted(), ctx, CTX.string_policy as i32);
+        let as_utf8 = b.ins().icmp_imm_s(IntCC::Equal, pol, i64::from(InlineRules::UTF8));
+        let enc = b.ins().iconst(types::I32, utf8);
+        b.ins().brif(as_utf8, write, &[enc.into()], ascii, &[]);
+        b.switch_to_block(ascii);
+        let call = b.ins().call(is_ascii, &[src, n]);
+        let yes = b.inst_results(call)[0];
+        let latin1 = b.ins().iconst(types::I32, i64::from(foryjit_wire::buffer::STR_LATIN1));
+        b.ins().brif(yes, write, &[latin1.into()], fail, &[]);
+    } else {
+        let none = b.ins().iconst(types::I32, 0);
+        b.ins().brif(go, write, &[none.into()], fail, &[]);
+    }
+    b.switch_to_block(write);
+    let enc = b.block_params(write)[0];
+    if flag_bytes != 0 {
+        let ff = b.ins().iconst(types::I32, i64::from(flag::NOT_NULL));
+        v.put(b, ff, 1);
+        v.flush(b);
+    }
+    let n32 = b.ins().ireduce(types::I32, n);
+    let header = if string {
+        let shifted = b.ins().ishl_imm_u(n32, 2);
+        b.ins().bor(shifted, enc)
+    } else {
+        n32
+    };
+    emit_put_varint32(b, v, Scalar::VarU32, header);
+    let (p, l) = (b.use_var(v.ptr), b.use_var(v.len));
+    let dst = b.ins().iadd(p, l);
+    b.ins().call(copy_bytes, &[dst, src, n]);
+    let l2 = b.ins().iadd(l, n);
+    b.def_var(v.len, l2);
 }
 
 /// A 32-bit varint without branches: the five 7-bit groups spread over the bytes of one word,

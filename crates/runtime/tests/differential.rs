@@ -822,3 +822,148 @@ fn inline_strings_and_binary_agree_with_the_interpreter() {
     }
     println!("inline strings and binary: {cases} values");
 }
+
+#[test]
+fn inline_collections_agree_with_the_interpreter() {
+    // Lists and sets of strings, binary and scalars are written whole by compiled code, or
+    // taken back and handed to the interpreter: every edge must give the interpreter's result.
+    let fdl = "package d; message M [id=1] { list<string> s = 1; optional list<string> o = 2; \
+               list<string> t = 3; list<int32> i = 4; optional list<int64> l = 5; \
+               list<float64> f = 6; list<bool> b = 7; list<optional string> n = 8; \
+               list<bytes> y = 9; list<fixed int32> x = 10; }";
+    let words = ["", "a", "hello", "café", "中文", "a😀", "xyzzy, a longer word"];
+    let mut cases = 0;
+    for policy in [StringPolicy::Utf8, StringPolicy::PyforyLike] {
+        for (max_collection, max_string, max_output, max_depth) in [
+            (usize::MAX, usize::MAX, usize::MAX, 50),
+            (0, usize::MAX, usize::MAX, 50),
+            (3, usize::MAX, usize::MAX, 50),
+            (usize::MAX, 4, usize::MAX, 50),
+            (usize::MAX, usize::MAX, 40, 50),
+            (usize::MAX, usize::MAX, 120, 50),
+            (usize::MAX, usize::MAX, usize::MAX, 1),
+        ] {
+            let limits = foryjit::CodecLimits {
+                max_collection_len: max_collection,
+                max_string_bytes: max_string,
+                max_output_bytes: max_output,
+                max_depth,
+                ..Default::default()
+            };
+            let make = |tier, compatible| {
+                let f = ForyJit::builder()
+                    .tier(tier)
+                    .compatible(compatible)
+                    .limits(limits)
+                    .string_policy(policy)
+                    .build();
+                // FDL has no sets: field `t` becomes a `set<string>` in the descriptor.
+                let mut desc = SchemaDesc::from_idl(fdl).unwrap();
+                for t in &mut desc.types {
+                    if let foryjit::schema::TypeDesc::Message(m) = t {
+                        for f in m.fields.iter_mut().filter(|f| f.name == "t") {
+                            if let FieldType::List(e) = &f.ty {
+                                f.ty = FieldType::Set(e.clone());
+                            }
+                        }
+                    }
+                }
+                f.register_schema(desc).unwrap();
+                f
+            };
+            for compatible in [false, true] {
+                let (i, j) =
+                    (make(Tier::Interpreter, compatible), make(Tier::Compiled, compatible));
+                let ty = j.type_handle("d.M").unwrap();
+                for k in 0..12usize {
+                    let n = [0, 1, 2, 5, 30][k % 5];
+                    let strs = |off: usize| -> Vec<Value> {
+                        (0..n).map(|x| Value::from(words[(x + off) % words.len()])).collect()
+                    };
+                    let mut v = j.new_struct(ty).unwrap();
+                    let Value::Struct(sv) = &mut v else { unreachable!() };
+                    sv.fields[0] = Value::List(strs(k).into());
+                    sv.fields[1] =
+                        if k % 3 == 0 { Value::Null } else { Value::List(strs(k + 1).into()) };
+                    let set: Vec<Value> = (0..n).map(|x| Value::from(format!("w{x}"))).collect();
+                    sv.fields[2] = Value::Set(set.into());
+                    sv.fields[3] = Value::List(
+                        (0..n)
+                            .map(|x| Value::Int32((x as i32 - 2) << (x % 31)))
+                            .collect::<Vec<_>>()
+                            .into(),
+                    );
+                    sv.fields[4] = if k % 2 == 0 {
+                        Value::Null
+                    } else {
+                        Value::List(
+                            (0..n)
+                                .map(|x| Value::Int64(-(x as i64) << 40))
+                                .collect::<Vec<_>>()
+                                .into(),
+                        )
+                    };
+                    sv.fields[5] = Value::List(
+                        (0..n).map(|x| Value::Float64(x as f64 / 3.0)).collect::<Vec<_>>().into(),
+                    );
+                    sv.fields[6] = Value::List(
+                        (0..n).map(|x| Value::Bool(x % 2 == 0)).collect::<Vec<_>>().into(),
+                    );
+                    // nulls in a list of optional strings: the interpreter's (a flagged list)
+                    sv.fields[7] =
+                        Value::List(
+                            (0..n)
+                                .map(|x| {
+                                    if k % 4 == 1 && x == 1 {
+                                        Value::Null
+                                    } else {
+                                        Value::from("e")
+                                    }
+                                })
+                                .collect::<Vec<_>>()
+                                .into(),
+                        );
+                    sv.fields[8] = Value::List(
+                        (0..n)
+                            .map(|x| Value::Binary(vec![x as u8; x].into()))
+                            .collect::<Vec<_>>()
+                            .into(),
+                    );
+                    sv.fields[9] = Value::List(
+                        (0..n).map(|x| Value::Int32(x as i32)).collect::<Vec<_>>().into(),
+                    );
+                    let what = format!("{policy:?} {limits:?} compatible={compatible} case {k}");
+                    let (a, c) = (i.serialize(&v), j.serialize(&v));
+                    assert_eq!(a, c, "{what}");
+                    if let Ok(bytes) = &a {
+                        assert!(j.deserialize(bytes).unwrap().bit_eq(&v), "{what}");
+                    }
+                    // A wrong element (of another kind, or a null) in each list, or a wrong
+                    // collection kind: the interpreter's error.
+                    for f in 0..10 {
+                        for bad_elem in [Value::Int64(1), Value::Null, Value::from("s")] {
+                            let mut bad = v.clone();
+                            let Value::Struct(sv) = &mut bad else { unreachable!() };
+                            match &mut sv.fields[f] {
+                                Value::List(items) | Value::Set(items) if !items.is_empty() => {
+                                    let mut all = items.to_vec();
+                                    let last = all.len() - 1;
+                                    all[last] = bad_elem.clone();
+                                    *items = all.into();
+                                }
+                                other => *other = Value::Int32(3),
+                            }
+                            assert_eq!(
+                                i.serialize(&bad),
+                                j.serialize(&bad),
+                                "{what} bad field {f}"
+                            );
+                        }
+                    }
+                    cases += 1;
+                }
+            }
+        }
+    }
+    println!("inline collections: {cases} values");
+}
