@@ -3,13 +3,13 @@
 use crate::heat::Thresholds;
 use crate::introspect::{self, RemoteTypeSchema, TypeSchema};
 use crate::json;
-use crate::view::{self, ValueError, ValueView};
-use crate::ValueSeed;
 use crate::tier::{
     compile_in_background, drain_remote_queue, install_remote_hook, Shared, Tier, TierState,
     TypeStats,
 };
+use crate::view::{self, ValueError, ValueView};
 use crate::Error;
+use crate::ValueSeed;
 use foryjit_interp::{Catalog, MetaShare, Options};
 use foryjit_jit::CompilerOptions;
 use foryjit_schema::typedef::TypeDef;

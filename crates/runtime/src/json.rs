@@ -300,7 +300,10 @@ fn int_of(s: Scalar<'_>, name: &'static str) -> Result<i128, JsonProblem> {
 }
 
 /// An integer of type `T` (named `name` in errors).
-pub(crate) fn ranged<T: TryFrom<i128>>(s: Scalar<'_>, name: &'static str) -> Result<T, JsonProblem> {
+pub(crate) fn ranged<T: TryFrom<i128>>(
+    s: Scalar<'_>,
+    name: &'static str,
+) -> Result<T, JsonProblem> {
     let x = int_of(s, name)?;
     T::try_from(x).map_err(|_| JsonProblem::OutOfRange(name))
 }
@@ -382,9 +385,7 @@ pub(crate) fn scalar_value(
             _ => return Err(expected(ty)),
         },
         ResolvedType::Date => match text.and_then(parse_date) {
-            Some(d) => Value::Date(
-                i32::try_from(d).map_err(|_| JsonProblem::OutOfRange("date"))?,
-            ),
+            Some(d) => Value::Date(i32::try_from(d).map_err(|_| JsonProblem::OutOfRange("date"))?),
             None => return Err(expected(ty)),
         },
         ResolvedType::Timestamp => match text.and_then(parse_timestamp) {
@@ -407,10 +408,7 @@ pub(crate) fn scalar_value(
 }
 
 /// A duration from its `seconds` and `nanos` members.
-pub(crate) fn duration_of(
-    seconds: Scalar<'_>,
-    nanos: Scalar<'_>,
-) -> Result<Value, JsonProblem> {
+pub(crate) fn duration_of(seconds: Scalar<'_>, nanos: Scalar<'_>) -> Result<Value, JsonProblem> {
     let nanos: i32 = ranged(nanos, "nanos")?;
     if !(0..1_000_000_000).contains(&nanos) {
         return Err(JsonProblem::OutOfRange("nanos"));
@@ -487,10 +485,7 @@ pub(crate) fn finish_struct(
 }
 
 /// The ordinal of input key `key` in message `m`, or an unknown-field error.
-pub(crate) fn field_of(
-    m: &foryjit_schema::MessageInfo,
-    key: &str,
-) -> Result<usize, JsonProblem> {
+pub(crate) fn field_of(m: &foryjit_schema::MessageInfo, key: &str) -> Result<usize, JsonProblem> {
     m.field_ordinal(key).ok_or_else(|| JsonProblem::UnknownField(key.to_owned()))
 }
 
@@ -580,7 +575,9 @@ pub(crate) fn value_to_json(
                 for (i, e) in entries.iter().enumerate() {
                     let key = match &e.key {
                         Value::String(s) => s.as_str().to_owned(),
-                        other => return fail(&format!("{path}{{key #{i}}}"), mismatch("string", other)),
+                        other => {
+                            return fail(&format!("{path}{{key #{i}}}"), mismatch("string", other))
+                        }
                     };
                     let vj = value_to_json(reg, &val.ty, &e.value, &join(path, &key))?;
                     m.insert(key, vj);
@@ -631,7 +628,10 @@ pub(crate) fn struct_message<'r>(
 }
 
 /// The type name an `any` value carries, and its type (values with no schema refused).
-pub(crate) fn any_value_type(reg: &Registry, v: &Value) -> Result<(String, ResolvedType), JsonProblem> {
+pub(crate) fn any_value_type(
+    reg: &Registry,
+    v: &Value,
+) -> Result<(String, ResolvedType), JsonProblem> {
     any_type_of(reg, v).ok_or(JsonProblem::Unsupported("this value in an `any` position"))
 }
 
@@ -781,7 +781,6 @@ pub(crate) fn type_name(t: &ResolvedType) -> &'static str {
         ResolvedType::Any => "any",
     }
 }
-
 
 /// Builds a message value from canonical JSON.
 pub fn from_json(reg: &Registry, ty: TypeIdx, j: &Json) -> Result<Value, JsonError> {

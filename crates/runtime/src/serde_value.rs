@@ -321,9 +321,8 @@ impl<'de> Visitor<'de> for Seed<'_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = crate::introspect::fdl_type_name(&crate::introspect::field_type(
-            self.reg, self.ty,
-        ));
+        let name =
+            crate::introspect::fdl_type_name(&crate::introspect::field_type(self.reg, self.ty));
         write!(f, "the canonical JSON of {name}")
     }
 
@@ -391,7 +390,9 @@ impl<'de> Visitor<'de> for Seed<'_> {
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
                 while let Some(x) = next(&et, Seg::Index(i), &mut seq)? {
                     if x.is_null() {
-                        return Err(de::Error::custom(path.push(Seg::Index(i)).error(expected(&et))));
+                        return Err(de::Error::custom(
+                            path.push(Seg::Index(i)).error(expected(&et)),
+                        ));
                     }
                     out.push(x);
                     i += 1;

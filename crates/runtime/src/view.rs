@@ -275,7 +275,10 @@ impl fmt::Debug for ValueView<'_> {
                 f.debug_map().entries(self.entries()).finish()
             }
             (ResolvedType::Array(e), v) => match json::array_canon(*e, v) {
-                Some(items) => f.debug_list().entries(items.iter().map(CanonDebug)).finish(),
+                Some(items) => {
+                    let bare = is_float(&json::array_elem_type(*e));
+                    f.debug_list().entries(items.iter().map(|c| CanonDebug(c, bare))).finish()
+                }
                 None => write!(f, "{v:?}"),
             },
             (ResolvedType::Duration, Value::Duration(d)) => {
@@ -286,15 +289,26 @@ impl fmt::Debug for ValueView<'_> {
                 None => write!(f, "{v:?}"),
             },
             (ty, v) => match json::canon_scalar(reg, ty, v) {
-                Some(Ok(c)) => CanonDebug(&c).fmt(f),
+                Some(Ok(c)) => CanonDebug(&c, is_float(ty)).fmt(f),
                 _ => write!(f, "{v:?}"),
             },
         }
     }
 }
 
-/// A scalar's canonical form, as `Debug` shows it (strings quoted, numbers plain).
-struct CanonDebug<'c, 'v>(&'c Canon<'v>);
+fn is_float(ty: &ResolvedType) -> bool {
+    matches!(
+        ty,
+        ResolvedType::Float16
+            | ResolvedType::BFloat16
+            | ResolvedType::Float32
+            | ResolvedType::Float64
+    )
+}
+
+/// A scalar's canonical form, as `Debug` shows it (strings quoted, numbers plain; with `.1`
+/// set the text of NaN and the infinities is bare too).
+struct CanonDebug<'c, 'v>(&'c Canon<'v>, bool);
 
 impl fmt::Debug for CanonDebug<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -303,6 +317,7 @@ impl fmt::Debug for CanonDebug<'_, '_> {
             Canon::I64(x) => write!(f, "{x}"),
             Canon::U64(x) => write!(f, "{x}"),
             Canon::F64(x) => write!(f, "{x:?}"),
+            Canon::Str(s) if self.1 => f.write_str(s),
             Canon::Str(s) => write!(f, "{:?}", s.as_ref()),
         }
     }
@@ -545,17 +560,17 @@ pub(crate) fn default_value(reg: &Registry, ty: &ResolvedType, stack: &mut Vec<T
         ResolvedType::Message(t) => match reg.get(*t).map(|i| &**i) {
             Some(TypeInfo::Message(m)) if !stack.contains(t) => {
                 stack.push(*t);
-                let fields = m
-                    .fields
-                    .iter()
-                    .map(|f| {
-                        if f.nullable {
-                            Value::Null
-                        } else {
-                            default_value(reg, &f.ty, stack)
-                        }
-                    })
-                    .collect();
+                let fields =
+                    m.fields
+                        .iter()
+                        .map(|f| {
+                            if f.nullable {
+                                Value::Null
+                            } else {
+                                default_value(reg, &f.ty, stack)
+                            }
+                        })
+                        .collect();
                 stack.pop();
                 Value::Struct(StructValue::new(*t, fields))
             }

@@ -29,7 +29,6 @@ message All [id=4] {
     decimal dec = 17;
     array<int32> arr = 18;
     list<string> names = 19;
-    set<int64> ids = 20;
     map<string, Inner> by_name = 21;
     map<int32, Color> by_id = 22;
     Color color = 23;
@@ -65,7 +64,7 @@ fn sample(f: &ForyJit) -> Value {
             "u8v": 255, "f16v": 0.5, "bf16v": -2.0, "f32v": 12.345, "f64v": "NaN",
             "s": "héllo", "data": "AQID", "d": "2024-02-29", "ts": "1969-12-31T23:59:59.500000000Z",
             "dur": {"seconds": -3, "nanos": 5}, "dec": "-12.345", "arr": [1, -2],
-            "names": ["x", "y"], "ids": [9, 8],
+            "names": ["x", "y"],
             "by_name": {"k": {"a": 1, "s": null}}, "by_id": [[3, "RED"]],
             "color": "RED", "ocolor": null, "inner": {"a": 2, "s": "t"},
             "shape": {"inner": {"a": 5, "s": null}}, "anything": {"v.Color": "GREEN"},
@@ -113,8 +112,8 @@ fn a_view_reads_fields_by_name_and_shows_names() {
         assert_eq!(format!("{:?}", view.get("anything").unwrap()), "GREEN");
         // Field order and names.
         let fields: Vec<&str> = view.fields().iter().map(|(n, _)| *n).collect();
-        assert_eq!(fields.len(), 29);
-        assert_eq!((fields[0], fields[28]), ("b", "holes"));
+        assert_eq!(fields.len(), 28);
+        assert_eq!((fields[0], fields[27]), ("b", "holes"));
 
         let dbg = format!("{view:?}");
         for part in [
@@ -124,7 +123,7 @@ fn a_view_reads_fields_by_name_and_shows_names() {
             r#"d: "2024-02-29""#,
             "dur: -3s+5ns",
             "arr: [1, -2]",
-            r#"names: ["x", "y"], ids: {9, 8}"#,
+            r#"names: ["x", "y"], by_name"#,
             r#"by_name: {"k": v.Inner { a: 1, s: null }}"#,
             "by_id: {3: RED}",
             "color: RED, ocolor: null",
@@ -145,7 +144,10 @@ fn display_is_the_canonical_json() {
         let all = f.type_handle("v.All").unwrap();
         let view = f.view(&v);
         let text = view.to_string();
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), f.to_json(all, &v).unwrap());
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            f.to_json(all, &v).unwrap()
+        );
         assert_eq!(view.to_json().unwrap(), f.to_json(all, &v).unwrap());
         // Views of nested positions too.
         assert_eq!(view.get("inner").unwrap().to_string(), r#"{"a":2,"s":"t"}"#);
@@ -194,15 +196,46 @@ fn set_checks_the_declared_type_and_says_what_it_expected() {
         ("i32v", Value::Null, "at i32v: expected int32, found null"),
         ("i8v", Value::Int64(300), "at i8v: expected int8, found int64"),
         ("f32v", Value::Float64(0.1), "at f32v: expected float32, found float64"),
-        ("names", Value::list(vec![Value::from("a"), Value::Int32(1)]), "at names[1]: expected string, found int32"),
-        ("ids", Value::list(vec![]), "at ids: expected set<int64>, found list"),
-        ("holes", Value::list(vec![Value::Null, Value::from("x")]), "at holes[1]: expected int32, found string"),
-        ("by_id", Value::map(vec![(Value::Int32(1), Value::Int32(1))]), "at by_id{#0}: expected v.Color, found int32"),
-        ("color", Value::Enum(foryjit::EnumValue { ty: color.index(), value: 5 }), "at color: expected v.Color, found enum v.Color"),
-        ("inner", Value::Struct(StructValue::new(inner.index(), vec![Value::Int32(1)])), "at inner: expected v.Inner, found struct v.Inner"),
-        ("inner", Value::Struct(StructValue::new(inner.index(), vec![Value::Int32(1), Value::Int32(2)])), "at inner.s: expected string, found int32"),
-        ("arr", Value::Int64Array(vec![1i64].into()), "at arr: expected array<int32>, found array<int64>"),
-        ("inner", Value::Struct(StructValue::new(all.index(), vec![])), "at inner: expected v.Inner, found struct v.All"),
+        (
+            "names",
+            Value::list(vec![Value::from("a"), Value::Int32(1)]),
+            "at names[1]: expected string, found int32",
+        ),
+        (
+            "holes",
+            Value::list(vec![Value::Null, Value::from("x")]),
+            "at holes[1]: expected int32, found string",
+        ),
+        (
+            "by_id",
+            Value::map(vec![(Value::Int32(1), Value::Int32(1))]),
+            "at by_id{#0}: expected v.Color, found int32",
+        ),
+        (
+            "color",
+            Value::Enum(foryjit::EnumValue { ty: color.index(), value: 5 }),
+            "at color: expected v.Color, found enum v.Color",
+        ),
+        (
+            "inner",
+            Value::Struct(StructValue::new(inner.index(), vec![Value::Int32(1)])),
+            "at inner: expected v.Inner, found struct v.Inner",
+        ),
+        (
+            "inner",
+            Value::Struct(StructValue::new(inner.index(), vec![Value::Int32(1), Value::Int32(2)])),
+            "at inner.s: expected string, found int32",
+        ),
+        (
+            "arr",
+            Value::Int64Array(vec![1i64].into()),
+            "at arr: expected array<int32>, found array<int64>",
+        ),
+        (
+            "inner",
+            Value::Struct(StructValue::new(all.index(), vec![])),
+            "at inner: expected v.Inner, found struct v.All",
+        ),
     ];
     for (field, value, want) in cases {
         match f.set(&mut v, field, value) {
@@ -211,10 +244,7 @@ fn set_checks_the_declared_type_and_says_what_it_expected() {
         }
         assert_eq!(v, before, "a refused set leaves the struct as it was");
     }
-    assert_eq!(
-        f.set(&mut v, "nope", 1i32).unwrap_err().to_string(),
-        "v.All has no field \"nope\""
-    );
+    assert_eq!(f.set(&mut v, "nope", 1i32).unwrap_err().to_string(), "v.All has no field \"nope\"");
     let mut not_struct = Value::Int32(1);
     assert!(matches!(
         f.set(&mut not_struct, "a", 1i32),
@@ -263,7 +293,7 @@ fn new_struct_fills_schema_defaults_that_serialize_in_every_mode_and_tier() {
                 "f16v": 0.0, "bf16v": 0.0, "f32v": 0.0, "f64v": 0.0, "s": "", "data": "",
                 "d": "1970-01-01", "ts": "1970-01-01T00:00:00.000000000Z",
                 "dur": {"seconds": 0, "nanos": 0}, "dec": "0", "arr": [], "names": [],
-                "ids": [], "by_name": {}, "by_id": [], "color": "GREEN", "ocolor": null,
+                "by_name": {}, "by_id": [], "color": "GREEN", "ocolor": null,
                 "inner": null, "shape": {"name": ""}, "anything": null, "maybe": null,
                 "holes": []
             })
@@ -289,14 +319,18 @@ fn new_struct_builds_non_nullable_nested_messages_and_stops_at_cycles() {
             let s = f
                 .register_schema(
                     SchemaDesc::new("c")
-                        .message(
-                            MessageDesc::with_id("c.Leaf", 10)
-                                .field(FieldDesc::new("n", 1, FieldType::Int64(IntEncoding::Varint))),
-                        )
+                        .message(MessageDesc::with_id("c.Leaf", 10).field(FieldDesc::new(
+                            "n",
+                            1,
+                            FieldType::Int64(IntEncoding::Varint),
+                        )))
                         .message(
                             MessageDesc::with_id("c.Mid", 11)
                                 .field(FieldDesc::new("leaf", 1, FieldType::named("c.Leaf")))
-                                .field(FieldDesc::new("next", 2, FieldType::named("c.Mid")).tracking_ref()),
+                                .field(
+                                    FieldDesc::new("next", 2, FieldType::named("c.Mid"))
+                                        .tracking_ref(),
+                                ),
                         )
                         .union(
                             UnionDesc::with_id("c.U", 12)
@@ -343,7 +377,10 @@ fn deserialize_as_checks_the_root_type_and_names_both() {
         );
         assert_eq!(err.to_string(), "expected v.All, found struct v.Inner");
         let int = f.serialize(&Value::Int64(3)).unwrap();
-        assert_eq!(f.deserialize_as(inner, &int).unwrap_err().to_string(), "expected v.Inner, found int64");
+        assert_eq!(
+            f.deserialize_as(inner, &int).unwrap_err().to_string(),
+            "expected v.Inner, found int64"
+        );
         let red = Value::Enum(foryjit::EnumValue { ty: color.index(), value: 7 });
         let red_bytes = f.serialize(&red).unwrap();
         assert_eq!(f.deserialize_as(color, &red_bytes).unwrap(), red);
