@@ -2019,7 +2019,7 @@ fn serialize_wrong_kind_reports_the_field_path() {
     // media.persons[1] = 5 instead of a string.
     let mut bad = good.clone();
     let mut media = bench.get(&bad, "media").cloned().expect("media");
-    assert!(bench.set(
+    assert!(bench.set_unchecked(
         &mut media,
         "persons",
         Value::list(vec![Value::string("Bill Gates, Jr."), Value::Int32(5)])

@@ -491,6 +491,17 @@ pub(crate) fn coerce(ty: &ResolvedType, v: Value) -> Value {
         _ => None,
     };
     let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+    let same_variant = matches!(
+        (ty, &v),
+        (ResolvedType::Float16, Value::Float16(_))
+            | (ResolvedType::BFloat16, Value::BFloat16(_))
+            | (ResolvedType::Float32, Value::Float32(_))
+            | (ResolvedType::Float64, Value::Float64(_))
+    );
+    if same_variant {
+        // Kept bit for bit (NaN payloads included).
+        return v;
+    }
     let converted = match ty {
         ResolvedType::Int8 => int(&v, Value::Int8),
         ResolvedType::Int16 => int(&v, Value::Int16),

@@ -262,6 +262,9 @@ fn set_checks_the_declared_type_and_says_what_it_expected() {
     assert_eq!(f.get(&v, "f32v"), Some(&Value::Float32(0.5)));
     f.set(&mut v, "f64v", 0.1f32).unwrap();
     assert_eq!(f.get(&v, "f64v"), Some(&Value::Float64(0.1f32 as f64)));
+    let payload = f32::from_bits(0x7fc0_0001);
+    f.set(&mut v, "f32v", payload).unwrap();
+    assert!(f.get(&v, "f32v").unwrap().bit_eq(&Value::Float32(payload)), "NaN payload kept");
     f.set(&mut v, "maybe", Value::Null).unwrap();
     f.set(&mut v, "maybe", 3u8).unwrap();
     assert_eq!(f.get(&v, "maybe"), Some(&Value::Int32(3)));
