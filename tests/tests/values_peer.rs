@@ -103,7 +103,8 @@ fn new_struct_is_the_fory_crates_default_in_both_modes_and_tiers() {
             let ty = jit.register_schema(schema()).unwrap().get("vp.Defaults").unwrap();
             let ours = jit.new_struct(ty).unwrap();
             let bytes = jit.serialize(&ours).unwrap();
-            let decoded: Defaults = fory.deserialize(&bytes).unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
+            let decoded: Defaults =
+                fory.deserialize(&bytes).unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
             assert_eq!(decoded, Defaults::default(), "{ctx}");
             let back = jit.deserialize_as(ty, &theirs).unwrap_or_else(|e| panic!("{ctx}: {e}"));
             assert!(back.bit_eq(&ours), "{ctx}: {:?}", jit.view(&back));

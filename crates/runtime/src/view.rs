@@ -167,17 +167,17 @@ impl<'a> ValueView<'a> {
     /// # let fory = foryjit::ForyJit::default();
     /// # let p = fory.load_idl("package d; message P [id=1] { int32 x = 1; string s = 2; }")?.get("P").unwrap();
     /// let value = fory.new_struct(p)?;
-    /// let names: Vec<&str> = fory.view(&value).fields().iter().map(|(n, _)| *n).collect();
+    /// let names: Vec<String> = fory.view(&value).fields().into_iter().map(|(n, _)| n).collect();
     /// assert_eq!(names, ["x", "s"]);
     /// # Ok::<(), foryjit::Error>(())
     /// ```
-    pub fn fields(&self) -> Vec<(&str, ValueView<'a>)> {
+    pub fn fields(&self) -> Vec<(String, ValueView<'a>)> {
         let Value::Struct(s) = self.value else { return Vec::new() };
         let Some(m) = self.registry().message(s.ty) else { return Vec::new() };
         m.fields
             .iter()
             .zip(s.fields.iter())
-            .map(|(f, v)| (f.name.as_str(), self.child(&f.ty, v)))
+            .map(|(f, v)| (f.name.clone(), self.child(&f.ty, v)))
             .collect()
     }
 
@@ -248,7 +248,7 @@ impl fmt::Debug for ValueView<'_> {
                     Some(m) if m.fields.len() == s.fields.len() => {
                         let mut d = f.debug_struct(&m.full_name);
                         for (name, field) in self.fields() {
-                            d.field(name, &field);
+                            d.field(&name, &field);
                         }
                         d.finish()
                     }
@@ -391,6 +391,9 @@ impl Misfit {
         let mut path = root.to_owned();
         for seg in self.rev_path.into_iter().rev() {
             path.push_str(&seg);
+        }
+        if root.is_empty() {
+            path = path.trim_start_matches('.').to_owned();
         }
         if path.is_empty() {
             path.push_str("<root>");

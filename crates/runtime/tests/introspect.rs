@@ -57,7 +57,9 @@ fn registered_messages_enums_and_unions_by_handle_and_name() {
         FieldType::map(FieldType::String, FieldType::list(FieldType::UInt64(IntEncoding::Tagged)))
     );
     assert_eq!(m.field_by_tag(1).unwrap().name, "points");
-    assert!(matches!(&m.field("points").unwrap().ty, FieldType::List(e) if **e == ElemType { ty: FieldType::named("i.Point"), nullable: true, tracking_ref: false }));
+    assert!(
+        matches!(&m.field("points").unwrap().ty, FieldType::List(e) if **e == ElemType { ty: FieldType::named("i.Point"), nullable: true, tracking_ref: false })
+    );
     // Ordinals are the value's: the field a view reads by name is the one at that ordinal.
     assert_eq!(f.field_ordinal(shape, "level"), Some(m.field("level").unwrap().ordinal));
 
@@ -69,7 +71,10 @@ fn registered_messages_enums_and_unions_by_handle_and_name() {
     let Some(TypeSchema::Union(u)) = f.describe_name("i.Pick") else { panic!() };
     let cases: Vec<(&str, u32, &FieldType)> =
         u.cases.iter().map(|c| (c.name.as_str(), c.id, &c.ty)).collect();
-    assert_eq!(cases, [("text", 1, &FieldType::String), ("point", 7, &FieldType::named("i.Point"))]);
+    assert_eq!(
+        cases,
+        [("text", 1, &FieldType::String), ("point", 7, &FieldType::named("i.Point"))]
+    );
 
     let all: Vec<String> = f.registered_types().iter().map(|t| t.full_name().to_owned()).collect();
     assert_eq!(all, ["i.Level", "i.Point", "i.Pick", "i.Shape"]);
@@ -134,11 +139,12 @@ fn remote_typedefs_list_the_writers_fields() {
     reader.load_idl(FDL).unwrap();
     assert!(reader.remote_types().is_empty());
     let wp = writer.type_handle("i.Point").unwrap();
-    let point = writer
-        .from_json(wp, &serde_json::json!({"x": 1, "y": 2, "tags": ["a"]}))
-        .unwrap();
+    let point = writer.from_json(wp, &serde_json::json!({"x": 1, "y": 2, "tags": ["a"]})).unwrap();
     let got = reader.deserialize(&writer.serialize(&point).unwrap()).unwrap();
-    assert_eq!(reader.to_json(reader.type_handle("i.Point").unwrap(), &got).unwrap(), serde_json::json!({"x": 1, "y": 2}));
+    assert_eq!(
+        reader.to_json(reader.type_handle("i.Point").unwrap(), &got).unwrap(),
+        serde_json::json!({"x": 1, "y": 2})
+    );
     let ws = writer.type_handle("i.Secret").unwrap();
     let secret = writer.new_struct(ws).unwrap();
     let unknown = reader.deserialize(&writer.serialize(&secret).unwrap()).unwrap();

@@ -111,9 +111,9 @@ fn a_view_reads_fields_by_name_and_shows_names() {
         assert_eq!(view.get("anything").unwrap().type_name(), "any");
         assert_eq!(format!("{:?}", view.get("anything").unwrap()), "GREEN");
         // Field order and names.
-        let fields: Vec<&str> = view.fields().iter().map(|(n, _)| *n).collect();
+        let fields: Vec<String> = view.fields().into_iter().map(|(n, _)| n).collect();
         assert_eq!(fields.len(), 28);
-        assert_eq!((fields[0], fields[27]), ("b", "holes"));
+        assert_eq!((fields[0].as_str(), fields[27].as_str()), ("b", "holes"));
 
         let dbg = format!("{view:?}");
         for part in [
