@@ -33,7 +33,8 @@ fn registered_messages_enums_and_unions_by_handle_and_name() {
     assert_eq!((m.handle, m.full_name.as_str()), (shape, "i.Shape"));
     assert_eq!(m.registration, Registration::Id(4));
     assert!(m.evolving);
-    let got: Vec<(&str, usize, Option<u32>, String, bool, bool)> = m
+    type Row<'a> = (&'a str, usize, Option<u32>, String, bool, bool);
+    let got: Vec<Row> = m
         .fields
         .iter()
         .map(|f| (f.name.as_str(), f.ordinal, f.tag, f.type_name(), f.nullable, f.tracking_ref))
