@@ -529,11 +529,19 @@ pub(crate) fn coerce(ty: &ResolvedType, v: Value) -> Value {
     converted.unwrap_or(v)
 }
 
+/// The deepest nesting of messages and unions [`default_value`] fills.
+const MAX_DEFAULT_DEPTH: usize = 512;
+
 /// The schema default of a non-null position of type `ty`: zero, empty, the first enum member,
 /// the first union case holding its own default, a struct of defaults. `stack` holds the
 /// messages being filled, so a type that reaches itself (through a `ref` field or a union)
-/// ends in `Null` instead of recursing.
+/// ends in `Null` instead of recursing, and so does a chain of nested messages deeper than
+/// [`MAX_DEFAULT_DEPTH`] (no writer accepts a value that deep; this bounds the recursion for
+/// any registered schema).
 pub(crate) fn default_value(reg: &Registry, ty: &ResolvedType, stack: &mut Vec<TypeIdx>) -> Value {
+    if stack.len() >= MAX_DEFAULT_DEPTH {
+        return Value::Null;
+    }
     match ty {
         ResolvedType::Bool => Value::Bool(false),
         ResolvedType::Int8 => Value::Int8(0),

@@ -404,3 +404,34 @@ fn deserialize_as_checks_the_root_type_and_names_both() {
     let err = reader.deserialize_as(reader.type_handle("v.Inner").unwrap(), &bytes).unwrap_err();
     assert_eq!(err.to_string(), "expected v.Inner, found unknown struct #77");
 }
+
+#[test]
+fn new_struct_on_a_very_deep_schema_neither_overflows_nor_lies() {
+    use foryjit::{FieldDesc, FieldType, IntEncoding, MessageDesc, SchemaDesc};
+    // 2000 messages, each holding the next as a plain (non-nullable) field.
+    let n = 2000u32;
+    let mut desc = SchemaDesc::new("deep");
+    for i in 0..n {
+        let mut m = MessageDesc::with_id(format!("deep.M{i}"), 1000 + i).field(FieldDesc::new(
+            "v",
+            1,
+            FieldType::Int32(IntEncoding::Varint),
+        ));
+        if i + 1 < n {
+            m = m.field(FieldDesc::new("next", 2, FieldType::named(format!("deep.M{}", i + 1))));
+        }
+        desc = desc.message(m);
+    }
+    let f = ForyJit::builder().tier(Tier::Interpreter).build();
+    let top = f.register_schema(desc).unwrap().get("deep.M0").unwrap();
+    let v = f.new_struct(top).unwrap();
+    // Deeper than any writer accepts: serializing is a typed error, not a crash.
+    assert!(matches!(f.serialize(&v), Err(Error::Codec(_))));
+    let shallow = f.type_handle(&format!("deep.M{}", n - 3)).unwrap();
+    let s = f.new_struct(shallow).unwrap();
+    assert_eq!(
+        f.to_json(shallow, &s).unwrap(),
+        json!({"v": 0, "next": {"v": 0, "next": {"v": 0}}})
+    );
+    assert!(f.deserialize(&f.serialize(&s).unwrap()).unwrap().bit_eq(&s));
+}
