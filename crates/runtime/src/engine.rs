@@ -399,7 +399,7 @@ impl ForyJit {
     }
 
     /// The handle of the registered type with index `idx` (as a decoded value names its type:
-    /// [`StructValue::ty`], `EnumValue::ty`, `UnionValue::ty`).
+    /// [`StructValue::ty`](crate::StructValue::ty), `EnumValue::ty`, `UnionValue::ty`).
     pub fn type_handle_of(&self, idx: TypeIdx) -> Option<TypeHandle> {
         self.snapshot().registry().get(idx).map(|_| TypeHandle { idx })
     }
@@ -409,7 +409,7 @@ impl ForyJit {
         self.snapshot().registry().get(ty.idx).map(|t| t.full_name().to_owned())
     }
 
-    /// Ordinal of field `name` of message `ty` (the index into [`StructValue::fields`]).
+    /// Ordinal of field `name` of message `ty` (the index into [`StructValue::fields`](crate::StructValue::fields)).
     pub fn field_ordinal(&self, ty: TypeHandle, name: &str) -> Option<usize> {
         self.snapshot().registry().message(ty.idx).and_then(|m| m.field_ordinal(name))
     }
