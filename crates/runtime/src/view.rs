@@ -31,6 +31,7 @@ use crate::introspect::fdl_type_name;
 use crate::json::{self, Canon};
 use crate::TypeHandle;
 use foryjit_interp::Catalog;
+use foryjit_schema::typedef::{FieldKey, TypeDef};
 use foryjit_schema::{Registry, ResolvedType, TypeInfo};
 use foryjit_wire::{
     bf16, f16, Duration, EnumValue, StructValue, Timestamp, TypeIdx, UnionValue, Value,
@@ -284,6 +285,22 @@ impl fmt::Debug for ValueView<'_> {
             (ResolvedType::Duration, Value::Duration(d)) => {
                 write!(f, "{}s+{}ns", d.seconds, d.nanos)
             }
+            (_, Value::Unknown(u)) => {
+                // A type this engine never registered: the writer's TypeDef names the fields.
+                let Ok(def) = TypeDef::parse(&u.typedef, &Default::default()) else {
+                    return write!(f, "{v:?}");
+                };
+                let name = format!("unknown {}", crate::introspect::ident_name(&def.ident));
+                let mut d = f.debug_struct(&name);
+                for (k, fv) in def.fields.iter().zip(&u.fields) {
+                    let key = match &k.key {
+                        FieldKey::Tag(t) => t.to_string(),
+                        FieldKey::Name(n) => n.clone(),
+                    };
+                    d.field(&key, &Plain(fv));
+                }
+                d.finish()
+            }
             (ResolvedType::Any, v) => match json::any_type_of(reg, v) {
                 Some((_, ty)) => fmt::Debug::fmt(&self.child(&ty, v), f),
                 None => write!(f, "{v:?}"),
@@ -304,6 +321,15 @@ fn is_float(ty: &ResolvedType) -> bool {
             | ResolvedType::Float32
             | ResolvedType::Float64
     )
+}
+
+/// A value without a schema, `Debug` as its `Display` form.
+struct Plain<'v>(&'v Value);
+
+impl fmt::Debug for Plain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.0, f)
+    }
 }
 
 /// A scalar's canonical form, as `Debug` shows it (strings quoted, numbers plain; with `.1`
@@ -344,12 +370,10 @@ pub(crate) fn describe_value(reg: &Registry, v: &Value) -> String {
         Value::Struct(s) => format!("struct {}", type_name_of(reg, s.ty)),
         Value::Enum(e) => format!("enum {}", type_name_of(reg, e.ty)),
         Value::Union(u) => format!("union {}", type_name_of(reg, u.ty)),
-        Value::Unknown(u) => {
-            match foryjit_schema::typedef::TypeDef::parse(&u.typedef, &Default::default()) {
-                Ok(def) => format!("unknown struct {}", crate::introspect::ident_name(&def.ident)),
-                Err(_) => "unknown struct".to_owned(),
-            }
-        }
+        Value::Unknown(u) => match TypeDef::parse(&u.typedef, &Default::default()) {
+            Ok(def) => format!("unknown struct {}", crate::introspect::ident_name(&def.ident)),
+            Err(_) => "unknown struct".to_owned(),
+        },
         other => other.kind_name().to_owned(),
     }
 }

@@ -177,6 +177,8 @@ fn remote_typedefs_list_the_writers_fields() {
     let Value::Unknown(u) = &unknown else { panic!("{unknown:?}") };
     let described = reader.describe_unknown(u).unwrap();
     assert_eq!(&described, s);
+    // Its Debug names the writer's fields (by tag id here) with their values.
+    assert_eq!(format!("{:?}", reader.view(&unknown)), "unknown #40 { 1: null, 2: {} }");
 }
 
 #[test]
@@ -195,7 +197,11 @@ fn name_identified_fields_appear_by_name() {
     let reader = ForyJit::default();
     let person = writer.type_handle("py.Person").unwrap();
     let value = writer.new_struct(person).unwrap();
-    reader.deserialize(&writer.serialize(&value).unwrap()).unwrap();
+    let got = reader.deserialize(&writer.serialize(&value).unwrap()).unwrap();
+    assert_eq!(
+        format!("{:?}", reader.view(&got)),
+        r#"unknown py.Person { age: 0, full_name: "" }"#
+    );
     let remote = reader.remote_types();
     assert_eq!(remote.len(), 1);
     let r = &remote[0];
