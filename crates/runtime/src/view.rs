@@ -79,6 +79,9 @@ pub enum ValueError {
     },
 }
 
+/// The type of a position that holds any value.
+static ANY: ResolvedType = ResolvedType::Any;
+
 /// A borrowed [`Value`] together with its engine's schema: fields read by name, enums show
 /// their member names, `Debug` shows field names, `Display` writes canonical JSON, and
 /// [`serde::Serialize`] produces the canonical JSON shape in any serde format.
@@ -184,10 +187,25 @@ impl<'a> ValueView<'a> {
 
     /// Item `i` of a list or set.
     pub fn index(&self, i: usize) -> Option<ValueView<'a>> {
-        self.items().into_iter().nth(i)
+        let (elem, items) = match (&self.ty, self.value) {
+            (ResolvedType::List(e), Value::List(items))
+            | (ResolvedType::Set(e), Value::Set(items)) => (&e.ty, items),
+            (ResolvedType::Any, Value::List(items) | Value::Set(items)) => (&ANY, items),
+            _ => return None,
+        };
+        Some(self.child(elem, items.get(i)?))
     }
 
     /// The items of a list or set (empty for anything else).
+    ///
+    /// ```
+    /// # let fory = foryjit::ForyJit::default();
+    /// let ty = fory.load_idl("package d; message M [id=1] { list<optional string> l = 1; }")?.get("d.M").unwrap();
+    /// let v = fory.from_json(ty, &serde_json::json!({"l": ["a", null]}))?;
+    /// let items = fory.view(&v).get("l").unwrap().items();
+    /// assert_eq!((items[0].value().as_str(), items[1].is_null()), (Some("a"), true));
+    /// # Ok::<(), foryjit::Error>(())
+    /// ```
     pub fn items(&self) -> Vec<ValueView<'a>> {
         match (&self.ty, self.value) {
             (ResolvedType::List(e), Value::List(items))
@@ -202,6 +220,18 @@ impl<'a> ValueView<'a> {
     }
 
     /// The entries of a map, in order (empty for anything else).
+    ///
+    /// ```
+    /// # let fory = foryjit::ForyJit::default();
+    /// let ty = fory.load_idl("package d; message M [id=1] { map<int32, string> m = 1; map<string, int64> n = 2; }")?
+    ///     .get("d.M").unwrap();
+    /// let v = fory.from_json(ty, &serde_json::json!({"m": [[1, "one"]], "n": {"k": 7}}))?;
+    /// let view = fory.view(&v);
+    /// let m = view.get("m").unwrap().entries();
+    /// assert_eq!((m[0].0.value().as_i64(), m[0].1.value().as_str()), (Some(1), Some("one")));
+    /// assert_eq!(view.get("n").unwrap().get_key("k").unwrap().value().as_i64(), Some(7));
+    /// # Ok::<(), foryjit::Error>(())
+    /// ```
     pub fn entries(&self) -> Vec<(ValueView<'a>, ValueView<'a>)> {
         let Value::Map(entries) = self.value else { return Vec::new() };
         let (k, v) = match &self.ty {
@@ -213,7 +243,13 @@ impl<'a> ValueView<'a> {
 
     /// The value of a map with string keys at key `key`.
     pub fn get_key(&self, key: &str) -> Option<ValueView<'a>> {
-        self.entries().into_iter().find(|(k, _)| k.value.as_str() == Some(key)).map(|(_, v)| v)
+        let Value::Map(entries) = self.value else { return None };
+        let e = entries.iter().find(|e| e.key.as_str() == Some(key))?;
+        let ty = match &self.ty {
+            ResolvedType::Map(_, v) => &v.ty,
+            _ => &ANY,
+        };
+        Some(self.child(ty, &e.value))
     }
 
     /// The member name of an enum value (`None`: not an enum, or a value the enum does not
@@ -224,6 +260,18 @@ impl<'a> ValueView<'a> {
     }
 
     /// The case name and value of a union value.
+    ///
+    /// ```
+    /// # let fory = foryjit::ForyJit::default();
+    /// let s = fory.load_idl("package d; union U [id=1] { string text = 1; int64 n = 2; }
+    ///                        message M [id=2] { U u = 1; }")?;
+    /// let v = fory.from_json(s.get("d.M").unwrap(), &serde_json::json!({"u": {"n": 5}}))?;
+    /// let u = fory.view(&v).get("u").unwrap();
+    /// let (case, value) = u.union_case().unwrap();
+    /// assert_eq!((case, value.value().as_i64()), ("n", Some(5)));
+    /// assert_eq!(format!("{u:?}"), "n(5)");
+    /// # Ok::<(), foryjit::Error>(())
+    /// ```
     pub fn union_case(&self) -> Option<(&str, ValueView<'a>)> {
         let Value::Union(u) = self.value else { return None };
         let case = self.registry().union(u.ty)?.case_by_id(u.case)?;
