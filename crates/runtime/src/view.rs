@@ -611,8 +611,21 @@ const MAX_DEFAULT_DEPTH: usize = 512;
 /// [`MAX_DEFAULT_DEPTH`] (no writer accepts a value that deep; this bounds the recursion for
 /// any registered schema).
 pub(crate) fn default_value(reg: &Registry, ty: &ResolvedType, stack: &mut Vec<TypeIdx>) -> Value {
+    fill(reg, ty, stack, &mut true)
+}
+
+/// A non-nullable position left null: the default is not complete.
+fn forced_null(complete: &mut bool) -> Value {
+    *complete = false;
+    Value::Null
+}
+
+/// [`default_value`]; `complete` is cleared when a non-nullable position had to stay null (a
+/// cycle, an enum without members, too deep), so that a union can prefer a case whose default
+/// is complete.
+fn fill(reg: &Registry, ty: &ResolvedType, stack: &mut Vec<TypeIdx>, complete: &mut bool) -> Value {
     if stack.len() >= MAX_DEFAULT_DEPTH {
-        return Value::Null;
+        return forced_null(complete);
     }
     match ty {
         ResolvedType::Bool => Value::Bool(false),
@@ -640,35 +653,54 @@ pub(crate) fn default_value(reg: &Registry, ty: &ResolvedType, stack: &mut Vec<T
         ResolvedType::Map(..) => Value::map(Vec::new()),
         ResolvedType::Enum(t) => match reg.enumeration(*t).and_then(|e| e.members.first()) {
             Some(m) => Value::Enum(EnumValue { ty: *t, value: m.value }),
-            None => Value::Null,
+            None => forced_null(complete),
         },
-        ResolvedType::Union(t) => match reg.union(*t).and_then(|u| u.cases.first()) {
-            Some(case) if !stack.contains(t) => {
+        ResolvedType::Union(t) => match reg.union(*t) {
+            Some(u) if !u.cases.is_empty() && !stack.contains(t) => {
+                // The first case whose own default is complete (else the first case).
                 stack.push(*t);
-                let value = default_value(reg, &case.ty, stack);
+                let mut chosen: Option<(u32, Value)> = None;
+                let mut found = false;
+                for case in &u.cases {
+                    let mut ok = true;
+                    let value = fill(reg, &case.ty, stack, &mut ok);
+                    if ok {
+                        chosen = Some((case.id, value));
+                        found = true;
+                        break;
+                    }
+                    chosen.get_or_insert((case.id, value));
+                }
                 stack.pop();
-                Value::Union(Box::new(UnionValue { ty: *t, case: case.id, value }))
+                if !found {
+                    *complete = false;
+                }
+                match chosen {
+                    Some((case, value)) => {
+                        Value::Union(Box::new(UnionValue { ty: *t, case, value }))
+                    }
+                    None => forced_null(complete),
+                }
             }
-            _ => Value::Null,
+            _ => forced_null(complete),
         },
         ResolvedType::Message(t) => match reg.get(*t).map(|i| &**i) {
             Some(TypeInfo::Message(m)) if !stack.contains(t) => {
                 stack.push(*t);
-                let fields =
-                    m.fields
-                        .iter()
-                        .map(|f| {
-                            if f.nullable {
-                                Value::Null
-                            } else {
-                                default_value(reg, &f.ty, stack)
-                            }
-                        })
-                        .collect();
+                let mut fields = Vec::with_capacity(m.fields.len());
+                for f in &m.fields {
+                    // A null is written for a `ref` field as for a nullable one.
+                    let own_cycle = matches!(f.ty, ResolvedType::Message(x) if stack.contains(&x));
+                    fields.push(if f.nullable || (f.tracking_ref && own_cycle) {
+                        Value::Null
+                    } else {
+                        fill(reg, &f.ty, stack, complete)
+                    });
+                }
                 stack.pop();
                 Value::Struct(StructValue::new(*t, fields))
             }
-            _ => Value::Null,
+            _ => forced_null(complete),
         },
         ResolvedType::Any => Value::Null,
     }

@@ -344,7 +344,18 @@ fn new_struct_builds_non_nullable_nested_messages_and_stops_at_cycles() {
                             MessageDesc::with_id("c.Top", 13)
                                 .field(FieldDesc::new("mid", 1, FieldType::named("c.Mid")))
                                 .field(FieldDesc::new("u", 2, FieldType::named("c.U")).nullable()),
-                        ),
+                        )
+                        // A union whose first case leads back to the message holding it.
+                        .union(
+                            UnionDesc::with_id("c.V", 14)
+                                .case("w", 1, FieldType::named("c.W"))
+                                .case("s", 2, FieldType::String),
+                        )
+                        .message(MessageDesc::with_id("c.W", 15).field(FieldDesc::new(
+                            "v",
+                            1,
+                            FieldType::named("c.V"),
+                        ))),
                 )
                 .unwrap();
             let mid = s.get("c.Mid").unwrap();
@@ -359,6 +370,11 @@ fn new_struct_builds_non_nullable_nested_messages_and_stops_at_cycles() {
                 json!({"mid": {"leaf": {"n": 0}, "next": null}, "u": null})
             );
             assert!(f.deserialize(&f.serialize(&t).unwrap()).unwrap().bit_eq(&t));
+            // The union takes its first case whose default is complete.
+            let w = s.get("c.W").unwrap();
+            let wv = f.new_struct(w).unwrap();
+            assert_eq!(f.to_json(w, &wv).unwrap(), json!({"v": {"s": ""}}));
+            assert!(f.deserialize(&f.serialize(&wv).unwrap()).unwrap().bit_eq(&wv));
             // Only messages have a struct value.
             assert!(f.new_struct(s.get("c.U").unwrap()).is_err());
         }
