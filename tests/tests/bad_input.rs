@@ -2019,12 +2019,12 @@ fn serialize_wrong_kind_reports_the_field_path() {
     // media.persons[1] = 5 instead of a string.
     let mut bad = good.clone();
     let mut media = bench.get(&bad, "media").cloned().expect("media");
-    assert!(bench.set(
+    assert!(bench.set_unchecked(
         &mut media,
         "persons",
         Value::list(vec![Value::string("Bill Gates, Jr."), Value::Int32(5)])
     ));
-    assert!(bench.set(&mut bad, "media", media));
+    assert!(bench.set_unchecked(&mut bad, "media", media));
     let mut out = b"junk".to_vec();
     let e = bench.serialize_into(&bad, &mut out).expect_err("wrong kind");
     let e = e.as_codec().expect("codec error").clone();
@@ -2054,7 +2054,7 @@ fn serialize_wrong_kind_reports_the_field_path() {
     let images_ord = bench.field_ordinal(mc_ty, "images").expect("images");
     let Some(Value::List(images)) = s.fields.get_mut(images_ord) else { panic!("images") };
     let mut img = images[2].clone();
-    assert!(bench.set(&mut img, "width", Value::string("wide")));
+    assert!(bench.set_unchecked(&mut img, "width", Value::string("wide")));
     let mut list: Vec<Value> = images.to_vec();
     list[2] = img;
     s.fields[images_ord] = Value::list(list);
@@ -2109,7 +2109,7 @@ fn serialize_values_that_do_not_match_the_schema() {
     );
     // Scalars: a string in the int32 field; the path names the field.
     let mut scalars = robust_samples(&h.fory).swap_remove(0).1;
-    assert!(h.fory.set(&mut scalars, "i32", Value::string("x")));
+    assert!(h.fory.set_unchecked(&mut scalars, "i32", Value::string("x")));
     let e = h.expect_ser_with(
         &scalars,
         |k| *k == ErrorKind::WrongKind { expected: "int32", found: "string" },
@@ -2121,8 +2121,8 @@ fn serialize_values_that_do_not_match_the_schema() {
     // Nested inside Holder.
     let mut holder = h.ref_value.clone();
     let mut inner = h.fory.get(&holder, "scalars").cloned().expect("scalars");
-    assert!(h.fory.set(&mut inner, "u16", Value::Int16(3)));
-    assert!(h.fory.set(&mut holder, "scalars", inner));
+    assert!(h.fory.set_unchecked(&mut inner, "u16", Value::Int16(3)));
+    assert!(h.fory.set_unchecked(&mut holder, "scalars", inner));
     let e = h.expect_ser_with(
         &holder,
         |k| *k == ErrorKind::WrongKind { expected: "uint16", found: "int16" },
@@ -2244,7 +2244,7 @@ fn serialize_null_in_non_nullable_scalar_field_is_unexpected_null() {
     let h = Harness::new();
     h.expect_ser(&sv(&h.fory, "t.I32", vec![Value::Null]), ErrorKind::UnexpectedNull, 8, "v");
     let mut scalars = robust_samples(&h.fory).swap_remove(0).1;
-    assert!(h.fory.set(&mut scalars, "b", Value::Null));
+    assert!(h.fory.set_unchecked(&mut scalars, "b", Value::Null));
     let e = h.expect_ser_with(&scalars, |k| *k == ErrorKind::UnexpectedNull, "UnexpectedNull");
     assert_eq!(path_of(&e), "b");
 }

@@ -193,7 +193,7 @@ fn a_bad_payload_is_reported_and_the_stream_goes_on() {
     let mut w = StreamWriter::new(&fory, Vec::new());
     w.write(&vals[0]).unwrap();
     let mut wrong = vals[0].clone();
-    assert!(fory.set(&mut wrong, "id", Value::string("not an int")));
+    assert!(fory.set_unchecked(&mut wrong, "id", Value::string("not an int")));
     assert!(matches!(w.write(&wrong), Err(Error::Stream(StreamError::Message { index: 1, .. }))));
     w.write(&vals[2]).unwrap();
     assert_eq!(StreamDecoder::new(&fory, &w.into_inner()).filter(Result::is_ok).count(), 2);

@@ -502,6 +502,11 @@ impl Catalog {
         self.remote.index.load().len()
     }
 
+    /// Every received TypeDef in the cache, in the order they arrived (for introspection).
+    pub fn remote_types(&self) -> Vec<Arc<RemoteType>> {
+        self.remote.entries.iter().map(|(_, t)| t.clone()).collect()
+    }
+
     /// The resolved remote type of the TypeDef whose header is `header` and body `body` (at
     /// input offset `at`): from the cache, or parsed, checked, resolved and cached.
     pub(crate) fn remote_type(

@@ -1,17 +1,21 @@
 //! `ForyJit`: the engine facade.
 
 use crate::heat::Thresholds;
+use crate::introspect::{self, RemoteTypeSchema, TypeSchema};
 use crate::json;
 use crate::tier::{
     compile_in_background, drain_remote_queue, install_remote_hook, Shared, Tier, TierState,
     TypeStats,
 };
+use crate::view::{self, ValueError, ValueView};
 use crate::Error;
+use crate::ValueSeed;
 use foryjit_interp::{Catalog, Evolution, MetaShare, Options};
 use foryjit_jit::CompilerOptions;
 use foryjit_schema::idl::{self, FsLoader, IdlLimits, IdlLoader};
-use foryjit_schema::{Limits, MessageInfo, SchemaDesc, TypeInfo};
-use foryjit_wire::{CodecLimits, Graph, StringPolicy, StructValue, TypeIdx, Value};
+use foryjit_schema::typedef::TypeDef;
+use foryjit_schema::{Limits, MessageInfo, ResolvedType, SchemaDesc, TypeInfo};
+use foryjit_wire::{CodecLimits, Graph, StringPolicy, TypeIdx, UnknownStruct, Value};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -279,6 +283,10 @@ pub struct TypeHandle {
 }
 
 impl TypeHandle {
+    pub(crate) fn new(idx: TypeIdx) -> Self {
+        TypeHandle { idx }
+    }
+
     /// The type's index in its engine.
     pub fn index(self) -> TypeIdx {
         self.idx
@@ -535,7 +543,7 @@ impl ForyJit {
     }
 
     /// The handle of the registered type with index `idx` (as a decoded value names its type:
-    /// [`StructValue::ty`], `EnumValue::ty`, `UnionValue::ty`).
+    /// [`StructValue::ty`](crate::StructValue::ty), `EnumValue::ty`, `UnionValue::ty`).
     pub fn type_handle_of(&self, idx: TypeIdx) -> Option<TypeHandle> {
         self.snapshot().registry().get(idx).map(|_| TypeHandle { idx })
     }
@@ -545,7 +553,7 @@ impl ForyJit {
         self.snapshot().registry().get(ty.idx).map(|t| t.full_name().to_owned())
     }
 
-    /// Ordinal of field `name` of message `ty` (the index into [`StructValue::fields`]).
+    /// Ordinal of field `name` of message `ty` (the index into [`StructValue::fields`](crate::StructValue::fields)).
     pub fn field_ordinal(&self, ty: TypeHandle, name: &str) -> Option<usize> {
         self.snapshot().registry().message(ty.idx).and_then(|m| m.field_ordinal(name))
     }
@@ -558,11 +566,29 @@ impl ForyJit {
             .map(|m| m.fields.iter().map(|f| f.name.clone()).collect())
     }
 
-    /// A struct value of message `ty` with every field null (fill it with [`ForyJit::set`]).
+    /// A struct value of message `ty` with every field at its schema default, so that it
+    /// serializes as it is: numbers 0, `false`, `""`, empty bytes, lists, sets, maps and
+    /// arrays, the epoch for dates and timestamps, the first declared member of an enum, the
+    /// first case of a union holding its own default, a non-nullable message field a struct of
+    /// its own defaults; nullable fields (every `optional` field, every FDL message field, `any`)
+    /// are null. Fill it with [`ForyJit::set`].
+    ///
+    /// ```
+    /// # use foryjit::{ForyJit, Value};
+    /// let fory = ForyJit::default();
+    /// let ty = fory.load_idl("package d; enum E [id=1] { A = 3; B = 4; }
+    ///     message M [id=2] { int64 n = 1; string s = 2; E e = 3; optional int32 o = 4; list<int32> l = 5; }")?
+    ///     .get("d.M").unwrap();
+    /// let value = fory.new_struct(ty)?;
+    /// assert_eq!(fory.to_json(ty, &value)?, serde_json::json!({"n": 0, "s": "", "e": "A", "o": null, "l": []}));
+    /// assert_eq!(fory.deserialize(&fory.serialize(&value)?)?, value);
+    /// # Ok::<(), foryjit::Error>(())
+    /// ```
     pub fn new_struct(&self, ty: TypeHandle) -> Result<Value, Error> {
         let cat = self.snapshot();
-        let m = message(&cat, ty)?;
-        Ok(Value::Struct(StructValue::new(ty.idx, vec![Value::Null; m.fields.len()])))
+        message(&cat, ty)?;
+        let reg = cat.registry();
+        Ok(view::default_value(reg, &ResolvedType::Message(ty.idx), &mut Vec::new()))
     }
 
     /// The value of field `name` of a struct value.
@@ -572,14 +598,82 @@ impl ForyJit {
         s.get(ord)
     }
 
-    /// Sets field `name` of a struct value; returns `false` when there is no such field.
-    pub fn set(&self, value: &mut Value, name: &str, field: Value) -> bool {
+    /// Sets field `name` of a struct value to `field`, checked against the field's declared
+    /// type all the way down: a value of another type, a null in a field that is neither
+    /// nullable nor `ref`, an unknown field or a value that is not a struct is an
+    /// [`Error::Value`] saying what was expected, and the struct is left as it was. An integer
+    /// or float of another width is converted when that loses nothing (`5i32` into an `int64`
+    /// or `uint8` field, `0.5f64` into a `float32` one).
+    ///
+    /// ```
+    /// # use foryjit::{Error, ForyJit, Value, ValueError};
+    /// let fory = ForyJit::default();
+    /// let ty = fory.load_idl("package d; message M [id=1] { int64 n = 1; list<string> tags = 2; }")?
+    ///     .get("d.M").unwrap();
+    /// let mut m = fory.new_struct(ty)?;
+    /// fory.set(&mut m, "n", 5i32)?; // widened to int64
+    /// assert_eq!(fory.get(&m, "n"), Some(&Value::Int64(5)));
+    /// let err = fory.set(&mut m, "tags", Value::list(vec![Value::from("a"), Value::from(1i32)]));
+    /// assert_eq!(err.unwrap_err().to_string(), "at tags[1]: expected string, found int32");
+    /// assert!(matches!(fory.set(&mut m, "nope", 1i64), Err(Error::Value(ValueError::NoSuchField { .. }))));
+    /// # Ok::<(), foryjit::Error>(())
+    /// ```
+    pub fn set(&self, value: &mut Value, name: &str, field: impl Into<Value>) -> Result<(), Error> {
+        let cat = self.snapshot();
+        let reg = cat.registry();
+        let not_struct = |v: &Value| ValueError::NotAStruct { found: view::describe_value(reg, v) };
+        let Value::Struct(s) = value else { return Err(not_struct(value).into()) };
+        let Some(m) = reg.message(s.ty) else { return Err(not_struct(value).into()) };
+        let Some(ord) = m.field_ordinal(name) else {
+            let type_name = m.full_name.clone();
+            return Err(ValueError::NoSuchField { type_name, field: name.to_owned() }.into());
+        };
+        let f = &m.fields[ord];
+        let field = view::coerce(&f.ty, field.into());
+        view::conform(reg, &f.ty, f.nullable || f.tracking_ref, &field)
+            .map_err(|misfit| misfit.into_error(name))?;
+        match s.get_mut(ord) {
+            Some(slot) => {
+                *slot = field;
+                Ok(())
+            }
+            None => Err(ValueError::WrongType {
+                path: name.to_owned(),
+                expected: format!("a struct with {} fields", m.fields.len()),
+                found: format!("{} fields", s.fields.len()),
+            }
+            .into()),
+        }
+    }
+
+    /// Sets field `name` of a struct value without checking the value against the field's
+    /// type (the serializer refuses a value that does not fit); returns `false` when there is
+    /// no such field. For tests and tools that build invalid values on purpose; use
+    /// [`ForyJit::set`] otherwise.
+    pub fn set_unchecked(&self, value: &mut Value, name: &str, field: Value) -> bool {
         let Value::Struct(s) = value else { return false };
         let ord = self.snapshot().registry().message(s.ty).and_then(|m| m.field_ordinal(name));
         match ord {
             Some(o) => s.set(o, field),
             None => false,
         }
+    }
+
+    /// Checks that `value` is a value of registered type `ty` all the way down (the check
+    /// [`ForyJit::set`] applies to one field), naming the first position that does not fit.
+    ///
+    /// ```
+    /// # use foryjit::{ForyJit, StructValue, Value};
+    /// # let fory = ForyJit::default();
+    /// let ty = fory.load_idl("package d; message P [id=1] { int32 x = 1; }")?.get("d.P").unwrap();
+    /// let bad = Value::Struct(StructValue::new(ty.index(), vec![Value::from("1")]));
+    /// assert_eq!(fory.check(ty, &bad).unwrap_err().to_string(), "at x: expected int32, found string");
+    /// # Ok::<(), foryjit::Error>(())
+    /// ```
+    pub fn check(&self, ty: TypeHandle, value: &Value) -> Result<(), Error> {
+        let cat = self.snapshot();
+        let rt = user_type(&cat, ty)?;
+        view::conform(cat.registry(), &rt, true, value).map_err(|m| m.into_error("").into())
     }
 
     /// Serializes a value into a new buffer.
@@ -610,6 +704,40 @@ impl ForyJit {
             drain_remote_queue(pool, &self.shared);
         }
         Ok(v?)
+    }
+
+    /// [`ForyJit::deserialize`], checking that the root is a value of `ty` (a struct of that
+    /// message, a value of that enum or union): anything else is an
+    /// [`Error::Value`]([`ValueError::WrongRootType`]) naming both types.
+    ///
+    /// ```
+    /// # use foryjit::ForyJit;
+    /// let fory = ForyJit::default();
+    /// let s = fory.load_idl("package d; message A [id=1] { int32 x = 1; } message B [id=2] { int32 x = 1; }")?;
+    /// let (a, b) = (s.get("d.A").unwrap(), s.get("d.B").unwrap());
+    /// let bytes = fory.serialize(&fory.new_struct(a)?)?;
+    /// assert!(fory.deserialize_as(a, &bytes).is_ok());
+    /// assert_eq!(fory.deserialize_as(b, &bytes).unwrap_err().to_string(), "expected d.B, found struct d.A");
+    /// # Ok::<(), foryjit::Error>(())
+    /// ```
+    pub fn deserialize_as(&self, ty: TypeHandle, bytes: &[u8]) -> Result<Value, Error> {
+        let value = self.deserialize(bytes)?;
+        let found = match &value {
+            Value::Struct(s) => Some(s.ty),
+            Value::Enum(e) => Some(e.ty),
+            Value::Union(u) => Some(u.ty),
+            _ => None,
+        };
+        if found == Some(ty.idx) {
+            return Ok(value);
+        }
+        let cat = self.snapshot();
+        let reg = cat.registry();
+        Err(ValueError::WrongRootType {
+            expected: view::type_name_of(reg, ty.idx),
+            found: view::describe_value(reg, &value),
+        }
+        .into())
     }
 
     /// Serializes a value graph: nodes referenced from several places, or from themselves, are
@@ -743,6 +871,84 @@ impl ForyJit {
         self.snapshot().program(ty.idx).map(|p| p.to_string())
     }
 
+    /// A schema-aware view of `value`: its type is the value's own (a struct's message, an
+    /// enum's or union's type; other values are viewed as an `any` position would hold them).
+    /// See [`ValueView`].
+    pub fn view<'a>(&self, value: &'a Value) -> ValueView<'a> {
+        let cat = arc_swap::Guard::into_inner(self.snapshot());
+        let ty = view::type_of_value(cat.registry(), value);
+        ValueView::new(cat, ty, value)
+    }
+
+    /// A schema-aware view of `value` as a value of registered type `ty`; the root must be of
+    /// that type (or null), which is checked (see [`ForyJit::check`] for a check all the way
+    /// down).
+    pub fn view_as<'a>(&self, ty: TypeHandle, value: &'a Value) -> Result<ValueView<'a>, Error> {
+        let cat = arc_swap::Guard::into_inner(self.snapshot());
+        let rt = user_type(&cat, ty)?;
+        let root = match value {
+            Value::Struct(s) => Some(s.ty),
+            Value::Enum(e) => Some(e.ty),
+            Value::Union(u) => Some(u.ty),
+            _ => None,
+        };
+        if !value.is_null() && root != Some(ty.idx) {
+            let reg = cat.registry();
+            return Err(ValueError::WrongRootType {
+                expected: view::type_name_of(reg, ty.idx),
+                found: view::describe_value(reg, value),
+            }
+            .into());
+        }
+        Ok(ValueView::new(cat, rt, value))
+    }
+
+    /// A serde [`DeserializeSeed`](serde::de::DeserializeSeed) that builds a value of
+    /// registered type `ty` from any self-describing serde format. See [`ValueSeed`].
+    pub fn value_seed(&self, ty: TypeHandle) -> ValueSeed {
+        let cat = arc_swap::Guard::into_inner(self.snapshot());
+        let rt = user_type(&cat, ty).unwrap_or(ResolvedType::Message(ty.idx));
+        ValueSeed::new(cat, rt)
+    }
+
+    /// What the engine knows about registered type `ty`: name, wire identity, and its fields
+    /// (name, tag id, type, nullable, ref), members or cases. See [`crate::introspect`].
+    pub fn describe(&self, ty: TypeHandle) -> Option<TypeSchema> {
+        introspect::describe(self.snapshot().registry(), ty.idx)
+    }
+
+    /// [`ForyJit::describe`] of the type called `full_name`.
+    pub fn describe_name(&self, full_name: &str) -> Option<TypeSchema> {
+        let cat = self.snapshot();
+        introspect::describe(cat.registry(), cat.registry().by_name(full_name)?)
+    }
+
+    /// Every registered type, in registration order.
+    pub fn registered_types(&self) -> Vec<TypeSchema> {
+        let cat = self.snapshot();
+        let reg = cat.registry();
+        (0..reg.len() as u32).filter_map(|i| introspect::describe(reg, TypeIdx(i))).collect()
+    }
+
+    /// Compatible mode: the types peers have described in the TypeDefs this engine received
+    /// and still caches (since the last registration, which starts a fresh cache), each with
+    /// the writer's fields (tag id or name, type, nullable, ref) and the registered type it
+    /// matched, if any. TypeDefs held only by a [`MetaShare`] are not listed.
+    pub fn remote_types(&self) -> Vec<RemoteTypeSchema> {
+        self.snapshot()
+            .remote_types()
+            .iter()
+            .map(|t| RemoteTypeSchema::of(&t.def, t.local.map(TypeHandle::new)))
+            .collect()
+    }
+
+    /// The writer's description of a struct this engine has not registered (a
+    /// [`Value::Unknown`] read in compatible mode), from the TypeDef it carries.
+    pub fn describe_unknown(&self, value: &UnknownStruct) -> Result<RemoteTypeSchema, Error> {
+        let def = TypeDef::parse(&value.typedef, &Default::default())?;
+        Ok(RemoteTypeSchema::of(&def, None))
+    }
+
     /// Converts a value of type `ty` to canonical JSON (see `docs/canonical-json.md`).
     pub fn to_json(&self, ty: TypeHandle, value: &Value) -> Result<serde_json::Value, Error> {
         let cat = self.snapshot();
@@ -753,6 +959,16 @@ impl ForyJit {
     pub fn from_json(&self, ty: TypeHandle, json: &serde_json::Value) -> Result<Value, Error> {
         let cat = self.snapshot();
         Ok(json::from_json(cat.registry(), ty.idx, json)?)
+    }
+}
+
+/// The resolved type of registered type `ty` (an error when it is not registered).
+fn user_type(cat: &Catalog, ty: TypeHandle) -> Result<ResolvedType, Error> {
+    match cat.registry().get(ty.idx).map(|t| &**t) {
+        Some(TypeInfo::Message(_)) => Ok(ResolvedType::Message(ty.idx)),
+        Some(TypeInfo::Enum(_)) => Ok(ResolvedType::Enum(ty.idx)),
+        Some(TypeInfo::Union(_)) => Ok(ResolvedType::Union(ty.idx)),
+        None => Err(Error::UnknownType(format!("#{}", ty.idx.0))),
     }
 }
 

@@ -18,6 +18,10 @@ pub enum Error {
     /// Canonical JSON did not match the schema.
     #[error("json: {0}")]
     Json(#[from] JsonError),
+    /// A value does not fit its schema (a field set with the wrong type, a root of another
+    /// type than asked for).
+    #[error("{0}")]
+    Value(#[from] crate::ValueError),
     /// No type of that name is registered.
     #[error("unknown type {0}")]
     UnknownType(String),

@@ -58,11 +58,11 @@ pub enum JsonProblem {
     UnknownAnyType(String),
 }
 
-fn fail<T>(path: &str, problem: JsonProblem) -> Result<T, JsonError> {
+pub(crate) fn fail<T>(path: &str, problem: JsonProblem) -> Result<T, JsonError> {
     Err(JsonError { path: if path.is_empty() { "<root>".into() } else { path.into() }, problem })
 }
 
-fn join(path: &str, field: &str) -> String {
+pub(crate) fn join(path: &str, field: &str) -> String {
     if path.is_empty() {
         field.to_owned()
     } else {
@@ -70,15 +70,71 @@ fn join(path: &str, field: &str) -> String {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The rules shared by every canonical conversion: this module's `serde_json::Value` converters
+// and the serde `Serialize` / `DeserializeSeed` of `crate::serde_value` call these, so a scalar
+// has one canonical form whichever way it travels.
+// ---------------------------------------------------------------------------------------------
+
+/// The canonical form of a scalar value (anything that is not an object or array in JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Canon<'v> {
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    /// A finite float, already rounded to the shortest decimal of its width.
+    F64(f64),
+    Str(std::borrow::Cow<'v, str>),
+}
+
+impl Canon<'_> {
+    pub(crate) fn to_json(&self) -> Json {
+        match self {
+            Canon::Bool(b) => Json::Bool(*b),
+            Canon::I64(x) => Json::from(*x),
+            Canon::U64(x) => Json::from(*x),
+            Canon::F64(x) => Number::from_f64(*x).map(Json::Number).unwrap_or(Json::Null),
+            Canon::Str(s) => Json::String(s.as_ref().to_owned()),
+        }
+    }
+}
+
+/// A scalar read from some input format (JSON, or any serde format).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scalar<'j> {
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Str(&'j str),
+    Bytes(&'j [u8]),
+}
+
+impl<'j> Scalar<'j> {
+    /// A JSON scalar (`None` for null, arrays and objects).
+    pub(crate) fn of_json(j: &'j Json) -> Option<Scalar<'j>> {
+        Some(match j {
+            Json::Bool(b) => Scalar::Bool(*b),
+            Json::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+                (Some(x), _, _) => Scalar::I64(x),
+                (None, Some(x), _) => Scalar::U64(x),
+                (None, None, Some(x)) => Scalar::F64(x),
+                _ => return None,
+            },
+            Json::String(s) => Scalar::Str(s),
+            _ => return None,
+        })
+    }
+}
+
 /// Shortest decimal text that reads back to the same value at width `bits`.
-fn float_json(x: f64, text: impl Fn() -> String) -> Json {
+fn float_canon(x: f64, text: impl Fn() -> String) -> Canon<'static> {
     if x.is_nan() {
-        Json::String("NaN".into())
+        Canon::Str("NaN".into())
     } else if x.is_infinite() {
-        Json::String(if x > 0.0 { "Infinity" } else { "-Infinity" }.into())
+        Canon::Str(if x > 0.0 { "Infinity" } else { "-Infinity" }.into())
     } else {
-        let t = text();
-        t.parse::<f64>().ok().and_then(Number::from_f64).map(Json::Number).unwrap_or(Json::Null)
+        Canon::F64(text().parse::<f64>().unwrap_or(x))
     }
 }
 
@@ -94,13 +150,376 @@ fn shortest_half(x: f32, round_trip: impl Fn(f32) -> bool) -> String {
     format!("{x}")
 }
 
+fn f16_canon(x: f16) -> Canon<'static> {
+    float_canon(x.to_f64(), || {
+        shortest_half(x.to_f32(), |c| f16::from_f32(c).to_bits() == x.to_bits())
+    })
+}
+
+fn bf16_canon(x: bf16) -> Canon<'static> {
+    float_canon(x.to_f64(), || {
+        shortest_half(x.to_f32(), |c| bf16::from_f32(c).to_bits() == x.to_bits())
+    })
+}
+
+fn f32_canon(x: f32) -> Canon<'static> {
+    float_canon(x as f64, || format!("{x:?}"))
+}
+
+fn f64_canon(x: f64) -> Canon<'static> {
+    float_canon(x, || format!("{x:?}"))
+}
+
+/// True for the types whose canonical form is an object or an array.
+pub(crate) fn is_composite(ty: &ResolvedType) -> bool {
+    matches!(
+        ty,
+        ResolvedType::Duration
+            | ResolvedType::Array(_)
+            | ResolvedType::List(_)
+            | ResolvedType::Set(_)
+            | ResolvedType::Map(..)
+            | ResolvedType::Message(_)
+            | ResolvedType::Union(_)
+            | ResolvedType::Any
+    )
+}
+
+/// The canonical form of non-null `v` at a scalar position of type `ty`; `None` when `ty` is
+/// composite (see [`is_composite`]).
+pub(crate) fn canon_scalar<'v>(
+    reg: &'v Registry,
+    ty: &ResolvedType,
+    v: &'v Value,
+) -> Option<Result<Canon<'v>, JsonProblem>> {
+    Some(Ok(match (ty, v) {
+        (ResolvedType::Bool, Value::Bool(b)) => Canon::Bool(*b),
+        (ResolvedType::Int8, Value::Int8(x)) => Canon::I64((*x).into()),
+        (ResolvedType::Int16, Value::Int16(x)) => Canon::I64((*x).into()),
+        (ResolvedType::Int32(_), Value::Int32(x)) => Canon::I64((*x).into()),
+        (ResolvedType::Int64(_), Value::Int64(x)) => Canon::I64(*x),
+        (ResolvedType::UInt8, Value::UInt8(x)) => Canon::U64((*x).into()),
+        (ResolvedType::UInt16, Value::UInt16(x)) => Canon::U64((*x).into()),
+        (ResolvedType::UInt32(_), Value::UInt32(x)) => Canon::U64((*x).into()),
+        (ResolvedType::UInt64(_), Value::UInt64(x)) => Canon::U64(*x),
+        (ResolvedType::Float16, Value::Float16(x)) => f16_canon(*x),
+        (ResolvedType::BFloat16, Value::BFloat16(x)) => bf16_canon(*x),
+        (ResolvedType::Float32, Value::Float32(x)) => f32_canon(*x),
+        (ResolvedType::Float64, Value::Float64(x)) => f64_canon(*x),
+        (ResolvedType::String, Value::String(s)) => Canon::Str(s.as_str().into()),
+        (ResolvedType::Binary, Value::Binary(b)) => {
+            Canon::Str(base64::engine::general_purpose::STANDARD.encode(b.as_slice()).into())
+        }
+        (ResolvedType::Date, Value::Date(d)) => Canon::Str(format_date(*d as i64).into()),
+        (ResolvedType::Timestamp, Value::Timestamp(t)) => Canon::Str(format_timestamp(*t).into()),
+        (ResolvedType::Decimal, Value::Decimal(d)) => Canon::Str(d.to_string().into()),
+        (ResolvedType::Enum(t), Value::Enum(ev)) => {
+            match reg.enumeration(*t).and_then(|e| e.member_by_value(ev.value)) {
+                Some(m) => Canon::Str(m.name.as_str().into()),
+                None => return Some(Err(JsonProblem::UnknownEnumName(ev.value.to_string()))),
+            }
+        }
+        (t, _) if is_composite(t) => return None,
+        (t, v) => return Some(Err(mismatch(type_name(t), v))),
+    }))
+}
+
+/// The canonical forms of a dense array's elements (`None`: `v` is not an array of `e`).
+pub(crate) fn array_canon(e: ArrayElem, v: &Value) -> Option<Vec<Canon<'static>>> {
+    fn each<T: Copy>(a: &[T], f: impl Fn(T) -> Canon<'static>) -> Option<Vec<Canon<'static>>> {
+        Some(a.iter().map(|&x| f(x)).collect())
+    }
+    match (e, v) {
+        (ArrayElem::Bool, Value::BoolArray(a)) => each(a, Canon::Bool),
+        (ArrayElem::Int8, Value::Int8Array(a)) => each(a, |x| Canon::I64(x.into())),
+        (ArrayElem::Int16, Value::Int16Array(a)) => each(a, |x| Canon::I64(x.into())),
+        (ArrayElem::Int32, Value::Int32Array(a)) => each(a, |x| Canon::I64(x.into())),
+        (ArrayElem::Int64, Value::Int64Array(a)) => each(a, Canon::I64),
+        (ArrayElem::UInt8, Value::UInt8Array(a)) => each(a, |x| Canon::U64(x.into())),
+        (ArrayElem::UInt16, Value::UInt16Array(a)) => each(a, |x| Canon::U64(x.into())),
+        (ArrayElem::UInt32, Value::UInt32Array(a)) => each(a, |x| Canon::U64(x.into())),
+        (ArrayElem::UInt64, Value::UInt64Array(a)) => each(a, Canon::U64),
+        (ArrayElem::Float16, Value::Float16Array(a)) => each(a, f16_canon),
+        (ArrayElem::BFloat16, Value::BFloat16Array(a)) => each(a, bf16_canon),
+        (ArrayElem::Float32, Value::Float32Array(a)) => each(a, f32_canon),
+        (ArrayElem::Float64, Value::Float64Array(a)) => each(a, f64_canon),
+        _ => None,
+    }
+}
+
+/// True when `v` is a dense array of `e`.
+pub(crate) fn array_elem_fits(e: ArrayElem, v: &Value) -> bool {
+    matches!(
+        (e, v),
+        (ArrayElem::Bool, Value::BoolArray(_))
+            | (ArrayElem::Int8, Value::Int8Array(_))
+            | (ArrayElem::Int16, Value::Int16Array(_))
+            | (ArrayElem::Int32, Value::Int32Array(_))
+            | (ArrayElem::Int64, Value::Int64Array(_))
+            | (ArrayElem::UInt8, Value::UInt8Array(_))
+            | (ArrayElem::UInt16, Value::UInt16Array(_))
+            | (ArrayElem::UInt32, Value::UInt32Array(_))
+            | (ArrayElem::UInt64, Value::UInt64Array(_))
+            | (ArrayElem::Float16, Value::Float16Array(_))
+            | (ArrayElem::BFloat16, Value::BFloat16Array(_))
+            | (ArrayElem::Float32, Value::Float32Array(_))
+            | (ArrayElem::Float64, Value::Float64Array(_))
+    )
+}
+
+/// What a position of type `ty` expects, when the input has the wrong shape.
+pub(crate) fn expected(ty: &ResolvedType) -> JsonProblem {
+    JsonProblem::Expected(match ty {
+        ResolvedType::Bool => "bool",
+        ResolvedType::Float16
+        | ResolvedType::BFloat16
+        | ResolvedType::Float32
+        | ResolvedType::Float64 => "number",
+        ResolvedType::Binary => "base64 text",
+        ResolvedType::Date => "a date YYYY-MM-DD",
+        ResolvedType::Timestamp => "an RFC 3339 UTC timestamp",
+        ResolvedType::Duration => "{seconds, nanos}",
+        ResolvedType::Decimal => "a decimal string such as \"3.14\"",
+        ResolvedType::Enum(_) => "enum name",
+        ResolvedType::Union(_) => "an object with one case: {\"case\": value}",
+        ResolvedType::Array(_) | ResolvedType::List(_) | ResolvedType::Set(_) => "array",
+        ResolvedType::Map(k, _) if k.ty == ResolvedType::String => "object",
+        ResolvedType::Map(..) => "array of pairs",
+        ResolvedType::Message(_) => "object",
+        ResolvedType::Any => return JsonProblem::AnyShape,
+        t => type_name(t),
+    })
+}
+
+fn int_of(s: Scalar<'_>, name: &'static str) -> Result<i128, JsonProblem> {
+    match s {
+        Scalar::I64(x) => Ok(x.into()),
+        Scalar::U64(x) => Ok(x.into()),
+        _ => Err(JsonProblem::Expected(name)),
+    }
+}
+
+/// An integer of type `T` (named `name` in errors).
+pub(crate) fn ranged<T: TryFrom<i128>>(
+    s: Scalar<'_>,
+    name: &'static str,
+) -> Result<T, JsonProblem> {
+    let x = int_of(s, name)?;
+    T::try_from(x).map_err(|_| JsonProblem::OutOfRange(name))
+}
+
+fn float_of(s: Scalar<'_>) -> Result<f64, JsonProblem> {
+    match s {
+        Scalar::I64(x) => Ok(x as f64),
+        Scalar::U64(x) => Ok(x as f64),
+        Scalar::F64(x) => Ok(x),
+        Scalar::Str("NaN") => Ok(f64::NAN),
+        Scalar::Str("Infinity") => Ok(f64::INFINITY),
+        Scalar::Str("-Infinity") => Ok(f64::NEG_INFINITY),
+        _ => Err(JsonProblem::Expected("number")),
+    }
+}
+
+/// float16 from an f32, rounding to nearest; NaN becomes `0x7e01`, the quiet NaN pyfory's
+/// converter produces, so JSON `"NaN"` serializes to the same bytes as in pyfory.
+fn f16_of(x: f32) -> f16 {
+    if x.is_nan() {
+        f16::from_bits(0x7e01 | ((x.to_bits() >> 16) as u16 & 0x8000))
+    } else {
+        f16::from_f32(x)
+    }
+}
+
+/// f32 from the number's shortest text, rounded once (not via f64 twice).
+fn f32_of(s: Scalar<'_>) -> Result<f32, JsonProblem> {
+    let text = match s {
+        Scalar::I64(x) => x.to_string(),
+        Scalar::U64(x) => x.to_string(),
+        Scalar::F64(x) if x.is_finite() => format!("{x:e}"),
+        _ => String::new(),
+    };
+    if let Ok(x) = text.parse::<f32>() {
+        return Ok(x);
+    }
+    Ok(float_of(s)? as f32)
+}
+
+/// The value of scalar input `s` at a position of type `ty` (composite types refuse it).
+pub(crate) fn scalar_value(
+    reg: &Registry,
+    ty: &ResolvedType,
+    s: Scalar<'_>,
+) -> Result<Value, JsonProblem> {
+    let text = match s {
+        Scalar::Str(t) => Some(t),
+        _ => None,
+    };
+    Ok(match ty {
+        ResolvedType::Bool => match s {
+            Scalar::Bool(b) => Value::Bool(b),
+            _ => return Err(expected(ty)),
+        },
+        ResolvedType::Int8 => Value::Int8(ranged(s, "int8")?),
+        ResolvedType::Int16 => Value::Int16(ranged(s, "int16")?),
+        ResolvedType::Int32(_) => Value::Int32(ranged(s, "int32")?),
+        ResolvedType::Int64(_) => Value::Int64(ranged(s, "int64")?),
+        ResolvedType::UInt8 => Value::UInt8(ranged(s, "uint8")?),
+        ResolvedType::UInt16 => Value::UInt16(ranged(s, "uint16")?),
+        ResolvedType::UInt32(_) => Value::UInt32(ranged(s, "uint32")?),
+        ResolvedType::UInt64(_) => Value::UInt64(ranged(s, "uint64")?),
+        ResolvedType::Float16 => Value::Float16(f16_of(f32_of(s)?)),
+        ResolvedType::BFloat16 => Value::BFloat16(bf16::from_f32(f32_of(s)?)),
+        ResolvedType::Float32 => Value::Float32(f32_of(s)?),
+        ResolvedType::Float64 => Value::Float64(float_of(s)?),
+        ResolvedType::String => match text {
+            Some(t) => Value::string(t),
+            None => return Err(expected(ty)),
+        },
+        ResolvedType::Binary => match s {
+            Scalar::Str(t) => match base64::engine::general_purpose::STANDARD.decode(t) {
+                Ok(b) => Value::Binary(b.into()),
+                Err(_) => return Err(expected(ty)),
+            },
+            // Binary formats (MessagePack, CBOR) may carry bytes as bytes.
+            Scalar::Bytes(b) => Value::Binary(b.to_vec().into()),
+            _ => return Err(expected(ty)),
+        },
+        ResolvedType::Date => match text.and_then(parse_date) {
+            Some(d) => Value::Date(i32::try_from(d).map_err(|_| JsonProblem::OutOfRange("date"))?),
+            None => return Err(expected(ty)),
+        },
+        ResolvedType::Timestamp => match text.and_then(parse_timestamp) {
+            Some(t) => Value::Timestamp(t),
+            None => return Err(expected(ty)),
+        },
+        ResolvedType::Decimal => match text.map(str::parse::<foryjit_wire::Decimal>) {
+            Some(Ok(d)) => Value::Decimal(d),
+            _ => return Err(expected(ty)),
+        },
+        ResolvedType::Enum(t) => {
+            let Some(name) = text else { return Err(expected(ty)) };
+            match reg.enumeration(*t).and_then(|e| e.member_by_name(name)) {
+                Some(m) => Value::Enum(EnumValue { ty: *t, value: m.value }),
+                None => return Err(JsonProblem::UnknownEnumName(name.to_owned())),
+            }
+        }
+        t => return Err(expected(t)),
+    })
+}
+
+/// A duration from its `seconds` and `nanos` members.
+pub(crate) fn duration_of(seconds: Scalar<'_>, nanos: Scalar<'_>) -> Result<Value, JsonProblem> {
+    let nanos: i32 = ranged(nanos, "nanos")?;
+    if !(0..1_000_000_000).contains(&nanos) {
+        return Err(JsonProblem::OutOfRange("nanos"));
+    }
+    Ok(Value::Duration(Duration { seconds: ranged(seconds, "seconds")?, nanos }))
+}
+
+/// The element type of a dense array, as a scalar position.
+pub(crate) fn array_elem_type(e: ArrayElem) -> ResolvedType {
+    use foryjit_schema::IntEncoding::Varint;
+    match e {
+        ArrayElem::Bool => ResolvedType::Bool,
+        ArrayElem::Int8 => ResolvedType::Int8,
+        ArrayElem::Int16 => ResolvedType::Int16,
+        ArrayElem::Int32 => ResolvedType::Int32(Varint),
+        ArrayElem::Int64 => ResolvedType::Int64(Varint),
+        ArrayElem::UInt8 => ResolvedType::UInt8,
+        ArrayElem::UInt16 => ResolvedType::UInt16,
+        ArrayElem::UInt32 => ResolvedType::UInt32(Varint),
+        ArrayElem::UInt64 => ResolvedType::UInt64(Varint),
+        ArrayElem::Float16 => ResolvedType::Float16,
+        ArrayElem::BFloat16 => ResolvedType::BFloat16,
+        ArrayElem::Float32 => ResolvedType::Float32,
+        ArrayElem::Float64 => ResolvedType::Float64,
+    }
+}
+
+/// A dense array from element values made by [`scalar_value`] with [`array_elem_type`].
+pub(crate) fn dense_array(e: ArrayElem, items: Vec<Value>) -> Result<Value, JsonProblem> {
+    macro_rules! pack {
+        ($variant:ident, $array:ident) => {{
+            let mut out = Vec::with_capacity(items.len());
+            for it in items {
+                match it {
+                    Value::$variant(x) => out.push(x),
+                    other => return Err(mismatch(type_name(&array_elem_type(e)), &other)),
+                }
+            }
+            Value::$array(out.into())
+        }};
+    }
+    Ok(match e {
+        ArrayElem::Bool => pack!(Bool, BoolArray),
+        ArrayElem::Int8 => pack!(Int8, Int8Array),
+        ArrayElem::Int16 => pack!(Int16, Int16Array),
+        ArrayElem::Int32 => pack!(Int32, Int32Array),
+        ArrayElem::Int64 => pack!(Int64, Int64Array),
+        ArrayElem::UInt8 => pack!(UInt8, UInt8Array),
+        ArrayElem::UInt16 => pack!(UInt16, UInt16Array),
+        ArrayElem::UInt32 => pack!(UInt32, UInt32Array),
+        ArrayElem::UInt64 => pack!(UInt64, UInt64Array),
+        ArrayElem::Float16 => pack!(Float16, Float16Array),
+        ArrayElem::BFloat16 => pack!(BFloat16, BFloat16Array),
+        ArrayElem::Float32 => pack!(Float32, Float32Array),
+        ArrayElem::Float64 => pack!(Float64, Float64Array),
+    })
+}
+
+/// A struct of message `m` from the values read for its fields (by ordinal; `None` or null for
+/// the fields the input did not give): a missing non-nullable field is an error.
+pub(crate) fn finish_struct(
+    m: &foryjit_schema::MessageInfo,
+    slots: Vec<Option<Value>>,
+) -> Result<Value, JsonProblem> {
+    let mut fields = Vec::with_capacity(m.fields.len());
+    for (f, slot) in m.fields.iter().zip(slots) {
+        match slot {
+            Some(v) if !v.is_null() => fields.push(v),
+            _ if f.nullable => fields.push(Value::Null),
+            _ => return Err(JsonProblem::MissingField(f.name.clone())),
+        }
+    }
+    Ok(Value::Struct(StructValue::new(m.idx, fields)))
+}
+
+/// The ordinal of input key `key` in message `m`, or an unknown-field error.
+pub(crate) fn field_of(m: &foryjit_schema::MessageInfo, key: &str) -> Result<usize, JsonProblem> {
+    m.field_ordinal(key).ok_or_else(|| JsonProblem::UnknownField(key.to_owned()))
+}
+
+/// The case of union `t` called `name`.
+pub(crate) fn union_case<'r>(
+    reg: &'r Registry,
+    t: TypeIdx,
+    name: &str,
+) -> Result<&'r foryjit_schema::UnionCaseInfo, JsonProblem> {
+    match reg.union(t).and_then(|u| u.case_by_name(name)) {
+        Some(c) => Ok(c),
+        None => Err(JsonProblem::UnknownUnionCase(name.to_owned())),
+    }
+}
+
+/// The type an `any` value's input names.
+pub(crate) fn any_type(reg: &Registry, name: &str) -> Result<ResolvedType, JsonProblem> {
+    match any_type_named(reg, name) {
+        Some(t) => Ok(t),
+        None => Err(JsonProblem::UnknownAnyType(name.to_owned())),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// serde_json::Value
+// ---------------------------------------------------------------------------------------------
+
 /// Converts a message value to canonical JSON.
 pub fn to_json(reg: &Registry, ty: TypeIdx, v: &Value) -> Result<Json, JsonError> {
     value_to_json(reg, &user_type(reg, ty), v, "")
 }
 
 /// The resolved type of registered type `ty` (a message, an enum or a union).
-fn user_type(reg: &Registry, ty: TypeIdx) -> ResolvedType {
+pub(crate) fn user_type(reg: &Registry, ty: TypeIdx) -> ResolvedType {
     match reg.get(ty).map(|t| &**t) {
         Some(foryjit_schema::TypeInfo::Enum(_)) => ResolvedType::Enum(ty),
         Some(foryjit_schema::TypeInfo::Union(_)) => ResolvedType::Union(ty),
@@ -108,11 +527,11 @@ fn user_type(reg: &Registry, ty: TypeIdx) -> ResolvedType {
     }
 }
 
-fn mismatch<T>(path: &str, expected: &'static str, v: &Value) -> Result<T, JsonError> {
-    fail(path, JsonProblem::ValueMismatch { expected, found: v.kind_name() })
+pub(crate) fn mismatch(expected: &'static str, v: &Value) -> JsonProblem {
+    JsonProblem::ValueMismatch { expected, found: v.kind_name() }
 }
 
-fn value_to_json(
+pub(crate) fn value_to_json(
     reg: &Registry,
     ty: &ResolvedType,
     v: &Value,
@@ -121,42 +540,17 @@ fn value_to_json(
     if v.is_null() {
         return Ok(Json::Null);
     }
+    if let Some(c) = canon_scalar(reg, ty, v) {
+        return c.map(|c| c.to_json()).or_else(|p| fail(path, p));
+    }
     Ok(match (ty, v) {
-        (ResolvedType::Bool, Value::Bool(b)) => Json::Bool(*b),
-        (ResolvedType::Int8, Value::Int8(x)) => Json::from(*x),
-        (ResolvedType::Int16, Value::Int16(x)) => Json::from(*x),
-        (ResolvedType::Int32(_), Value::Int32(x)) => Json::from(*x),
-        (ResolvedType::Int64(_), Value::Int64(x)) => Json::from(*x),
-        (ResolvedType::UInt8, Value::UInt8(x)) => Json::from(*x),
-        (ResolvedType::UInt16, Value::UInt16(x)) => Json::from(*x),
-        (ResolvedType::UInt32(_), Value::UInt32(x)) => Json::from(*x),
-        (ResolvedType::UInt64(_), Value::UInt64(x)) => Json::from(*x),
-        (ResolvedType::Float16, Value::Float16(x)) => float_json(x.to_f64(), || {
-            shortest_half(x.to_f32(), |c| f16::from_f32(c).to_bits() == x.to_bits())
-        }),
-        (ResolvedType::BFloat16, Value::BFloat16(x)) => float_json(x.to_f64(), || {
-            shortest_half(x.to_f32(), |c| bf16::from_f32(c).to_bits() == x.to_bits())
-        }),
-        (ResolvedType::Float32, Value::Float32(x)) => float_json(*x as f64, || format!("{x:?}")),
-        (ResolvedType::Float64, Value::Float64(x)) => float_json(*x, || format!("{x:?}")),
-        (ResolvedType::String, Value::String(s)) => Json::String(s.as_str().to_owned()),
-        (ResolvedType::Binary, Value::Binary(b)) => {
-            Json::String(base64::engine::general_purpose::STANDARD.encode(b.as_slice()))
-        }
-        (ResolvedType::Date, Value::Date(d)) => Json::String(format_date(*d as i64)),
-        (ResolvedType::Timestamp, Value::Timestamp(t)) => Json::String(format_timestamp(*t)),
         (ResolvedType::Duration, Value::Duration(d)) => {
             serde_json::json!({"seconds": d.seconds, "nanos": d.nanos})
         }
-        (ResolvedType::Decimal, Value::Decimal(d)) => Json::String(d.to_string()),
-        (ResolvedType::Array(e), v) => array_to_json(*e, v, path)?,
-        (ResolvedType::Enum(t), Value::Enum(ev)) => {
-            let name = reg.enumeration(*t).and_then(|e| e.member_by_value(ev.value));
-            match name {
-                Some(m) => Json::String(m.name.clone()),
-                None => return fail(path, JsonProblem::UnknownEnumName(ev.value.to_string())),
-            }
-        }
+        (ResolvedType::Array(e), v) => match array_canon(*e, v) {
+            Some(items) => Json::Array(items.iter().map(Canon::to_json).collect()),
+            None => return fail(path, mismatch("array", v)),
+        },
         (ResolvedType::Union(t), Value::Union(u)) if u.ty == *t => {
             let case = reg.union(*t).and_then(|x| x.case_by_id(u.case));
             let Some(case) = case else {
@@ -181,7 +575,9 @@ fn value_to_json(
                 for (i, e) in entries.iter().enumerate() {
                     let key = match &e.key {
                         Value::String(s) => s.as_str().to_owned(),
-                        other => return mismatch(&format!("{path}{{key #{i}}}"), "string", other),
+                        other => {
+                            return fail(&format!("{path}{{key #{i}}}"), mismatch("string", other))
+                        }
                     };
                     let vj = value_to_json(reg, &val.ty, &e.value, &join(path, &key))?;
                     m.insert(key, vj);
@@ -200,10 +596,7 @@ fn value_to_json(
             }
         }
         (ResolvedType::Message(t), Value::Struct(s)) => {
-            let Some(m) = reg.message(*t) else { return mismatch(path, "a registered message", v) };
-            if s.ty != *t || s.fields.len() != m.fields.len() {
-                return mismatch(path, "a struct of the declared type", v);
-            }
+            let m = struct_message(reg, *t, v).or_else(|p| fail(path, p))?;
             let mut out = Map::new();
             for (f, fv) in m.fields.iter().zip(s.fields.iter()) {
                 out.insert(f.name.clone(), value_to_json(reg, &f.ty, fv, &join(path, &f.name))?);
@@ -211,22 +604,41 @@ fn value_to_json(
             Json::Object(out)
         }
         (ResolvedType::Any, v) => {
-            let Some((name, ty)) = any_type_of(reg, v) else {
-                return fail(path, JsonProblem::Unsupported("this value in an `any` position"));
-            };
+            let (name, ty) = any_value_type(reg, v).or_else(|p| fail(path, p))?;
             let inner = value_to_json(reg, &ty, v, &format!("{path}<{name}>"))?;
             let mut obj = Map::new();
             obj.insert(name, inner);
             Json::Object(obj)
         }
-        (t, v) => return mismatch(path, type_name(t), v),
+        (t, v) => return fail(path, mismatch(type_name(t), v)),
     })
+}
+
+/// The message a struct value at a position of message type `t` has (its type must be `t`).
+pub(crate) fn struct_message<'r>(
+    reg: &'r Registry,
+    t: TypeIdx,
+    v: &Value,
+) -> Result<&'r foryjit_schema::MessageInfo, JsonProblem> {
+    let Some(m) = reg.message(t) else { return Err(mismatch("a registered message", v)) };
+    match v {
+        Value::Struct(s) if s.ty == t && s.fields.len() == m.fields.len() => Ok(m),
+        _ => Err(mismatch("a struct of the declared type", v)),
+    }
+}
+
+/// The type name an `any` value carries, and its type (values with no schema refused).
+pub(crate) fn any_value_type(
+    reg: &Registry,
+    v: &Value,
+) -> Result<(String, ResolvedType), JsonProblem> {
+    any_type_of(reg, v).ok_or(JsonProblem::Unsupported("this value in an `any` position"))
 }
 
 /// The built-in type called `name` in an `any` value's JSON (FDL's names; `list`, `set` and
 /// `map` hold `any` elements, keys and values), or the registered message, enum or union of
 /// that full name.
-fn any_type_named(reg: &Registry, name: &str) -> Option<ResolvedType> {
+pub(crate) fn any_type_named(reg: &Registry, name: &str) -> Option<ResolvedType> {
     use foryjit_schema::{IntEncoding, ResolvedElem};
     let any =
         || Box::new(ResolvedElem { ty: ResolvedType::Any, nullable: true, tracking_ref: false });
@@ -262,6 +674,11 @@ fn any_type_named(reg: &Registry, name: &str) -> Option<ResolvedType> {
     })
 }
 
+/// The FDL name of a dense array's element type.
+pub(crate) fn array_elem_name(e: ArrayElem) -> &'static str {
+    ARRAY_ELEMS.iter().find(|(_, a)| *a == e).map_or("?", |(n, _)| n)
+}
+
 /// Dense array element types by their FDL names.
 const ARRAY_ELEMS: [(&str, ArrayElem); 13] = [
     ("bool", ArrayElem::Bool),
@@ -281,7 +698,7 @@ const ARRAY_ELEMS: [(&str, ArrayElem); 13] = [
 
 /// The type name an `any` value's JSON carries for `v`, and the type to convert it with.
 /// `None` for values with no schema of their own (unknown structs, graph references).
-fn any_type_of(reg: &Registry, v: &Value) -> Option<(String, ResolvedType)> {
+pub(crate) fn any_type_of(reg: &Registry, v: &Value) -> Option<(String, ResolvedType)> {
     let builtin = |name: &str| any_type_named(reg, name).map(|t| (name.to_owned(), t));
     let user = |ty: TypeIdx| reg.get(ty).map(|t| (t.full_name().to_owned(), user_type(reg, ty)));
     let array = |e: ArrayElem| {
@@ -333,7 +750,7 @@ fn any_type_of(reg: &Registry, v: &Value) -> Option<(String, ResolvedType)> {
     }
 }
 
-fn type_name(t: &ResolvedType) -> &'static str {
+pub(crate) fn type_name(t: &ResolvedType) -> &'static str {
     match t {
         ResolvedType::Bool => "bool",
         ResolvedType::Int8 => "int8",
@@ -365,90 +782,9 @@ fn type_name(t: &ResolvedType) -> &'static str {
     }
 }
 
-fn array_to_json(e: ArrayElem, v: &Value, path: &str) -> Result<Json, JsonError> {
-    fn nums<T: Copy>(a: &[T], f: impl Fn(T) -> Json) -> Json {
-        Json::Array(a.iter().map(|&x| f(x)).collect())
-    }
-    Ok(match (e, v) {
-        (ArrayElem::Bool, Value::BoolArray(a)) => nums(a, Json::Bool),
-        (ArrayElem::Int8, Value::Int8Array(a)) => nums(a, Json::from),
-        (ArrayElem::Int16, Value::Int16Array(a)) => nums(a, Json::from),
-        (ArrayElem::Int32, Value::Int32Array(a)) => nums(a, Json::from),
-        (ArrayElem::Int64, Value::Int64Array(a)) => nums(a, Json::from),
-        (ArrayElem::UInt8, Value::UInt8Array(a)) => nums(a, Json::from),
-        (ArrayElem::UInt16, Value::UInt16Array(a)) => nums(a, Json::from),
-        (ArrayElem::UInt32, Value::UInt32Array(a)) => nums(a, Json::from),
-        (ArrayElem::UInt64, Value::UInt64Array(a)) => nums(a, Json::from),
-        (ArrayElem::Float16, Value::Float16Array(a)) => nums(a, |x| {
-            float_json(x.to_f64(), || {
-                shortest_half(x.to_f32(), |c| f16::from_f32(c).to_bits() == x.to_bits())
-            })
-        }),
-        (ArrayElem::BFloat16, Value::BFloat16Array(a)) => nums(a, |x| {
-            float_json(x.to_f64(), || {
-                shortest_half(x.to_f32(), |c| bf16::from_f32(c).to_bits() == x.to_bits())
-            })
-        }),
-        (ArrayElem::Float32, Value::Float32Array(a)) => {
-            nums(a, |x| float_json(x as f64, || format!("{x:?}")))
-        }
-        (ArrayElem::Float64, Value::Float64Array(a)) => {
-            nums(a, |x| float_json(x, || format!("{x:?}")))
-        }
-        (_, v) => return mismatch(path, "array", v),
-    })
-}
-
 /// Builds a message value from canonical JSON.
 pub fn from_json(reg: &Registry, ty: TypeIdx, j: &Json) -> Result<Value, JsonError> {
     json_to_value(reg, &user_type(reg, ty), j, "")
-}
-
-fn int_of(j: &Json, path: &str, name: &'static str) -> Result<i128, JsonError> {
-    if let Some(x) = j.as_i64() {
-        return Ok(x as i128);
-    }
-    if let Some(x) = j.as_u64() {
-        return Ok(x as i128);
-    }
-    fail(path, JsonProblem::Expected(name))
-}
-
-fn ranged<T: TryFrom<i128>>(j: &Json, path: &str, name: &'static str) -> Result<T, JsonError> {
-    let x = int_of(j, path, name)?;
-    T::try_from(x).or_else(|_| fail(path, JsonProblem::OutOfRange(name)))
-}
-
-fn float_of(j: &Json, path: &str) -> Result<f64, JsonError> {
-    match j {
-        Json::Number(n) => {
-            n.as_f64().map_or_else(|| fail(path, JsonProblem::Expected("number")), Ok)
-        }
-        Json::String(s) if s == "NaN" => Ok(f64::NAN),
-        Json::String(s) if s == "Infinity" => Ok(f64::INFINITY),
-        Json::String(s) if s == "-Infinity" => Ok(f64::NEG_INFINITY),
-        _ => fail(path, JsonProblem::Expected("number")),
-    }
-}
-
-/// float16 from an f32, rounding to nearest; NaN becomes `0x7e01`, the quiet NaN pyfory's
-/// converter produces, so JSON `"NaN"` serializes to the same bytes as in pyfory.
-fn f16_of(x: f32) -> f16 {
-    if x.is_nan() {
-        f16::from_bits(0x7e01 | ((x.to_bits() >> 16) as u16 & 0x8000))
-    } else {
-        f16::from_f32(x)
-    }
-}
-
-/// f32 from the JSON text, rounded once (not via f64 twice).
-fn f32_of(j: &Json, path: &str) -> Result<f32, JsonError> {
-    if let Json::Number(n) = j {
-        if let Ok(x) = n.to_string().parse::<f32>() {
-            return Ok(x);
-        }
-    }
-    Ok(float_of(j, path)? as f32)
 }
 
 fn json_to_value(
@@ -460,85 +796,39 @@ fn json_to_value(
     if j.is_null() {
         return Ok(Value::Null);
     }
-    Ok(match ty {
-        ResolvedType::Bool => {
-            Value::Bool(j.as_bool().map_or_else(|| fail(path, JsonProblem::Expected("bool")), Ok)?)
-        }
-        ResolvedType::Int8 => Value::Int8(ranged(j, path, "int8")?),
-        ResolvedType::Int16 => Value::Int16(ranged(j, path, "int16")?),
-        ResolvedType::Int32(_) => Value::Int32(ranged(j, path, "int32")?),
-        ResolvedType::Int64(_) => Value::Int64(ranged(j, path, "int64")?),
-        ResolvedType::UInt8 => Value::UInt8(ranged(j, path, "uint8")?),
-        ResolvedType::UInt16 => Value::UInt16(ranged(j, path, "uint16")?),
-        ResolvedType::UInt32(_) => Value::UInt32(ranged(j, path, "uint32")?),
-        ResolvedType::UInt64(_) => Value::UInt64(ranged(j, path, "uint64")?),
-        ResolvedType::Float16 => Value::Float16(f16_of(f32_of(j, path)?)),
-        ResolvedType::BFloat16 => Value::BFloat16(bf16::from_f32(f32_of(j, path)?)),
-        ResolvedType::Float32 => Value::Float32(f32_of(j, path)?),
-        ResolvedType::Float64 => Value::Float64(float_of(j, path)?),
-        ResolvedType::String => match j {
-            Json::String(s) => Value::string(s.clone()),
-            _ => return fail(path, JsonProblem::Expected("string")),
-        },
-        ResolvedType::Binary => match j {
-            Json::String(s) => match base64::engine::general_purpose::STANDARD.decode(s) {
-                Ok(b) => Value::Binary(b.into()),
-                Err(_) => return fail(path, JsonProblem::Expected("base64 text")),
-            },
-            _ => return fail(path, JsonProblem::Expected("base64 text")),
-        },
-        ResolvedType::Date => match j.as_str().and_then(parse_date) {
-            Some(d) => Value::Date(
-                i32::try_from(d).or_else(|_| fail(path, JsonProblem::OutOfRange("date")))?,
-            ),
-            None => return fail(path, JsonProblem::Expected("a date YYYY-MM-DD")),
-        },
-        ResolvedType::Timestamp => match j.as_str().and_then(parse_timestamp) {
-            Some(t) => Value::Timestamp(t),
-            None => return fail(path, JsonProblem::Expected("an RFC 3339 UTC timestamp")),
-        },
-        ResolvedType::Duration => {
-            let (Some(s), Some(n)) = (j.get("seconds"), j.get("nanos")) else {
-                return fail(path, JsonProblem::Expected("{seconds, nanos}"));
+    if !is_composite(ty) {
+        return match Scalar::of_json(j) {
+            Some(s) => scalar_value(reg, ty, s).or_else(|p| fail(path, p)),
+            None => fail(path, expected(ty)),
+        };
+    }
+    Ok(match (ty, j) {
+        (ResolvedType::Duration, Json::Object(o)) => {
+            let (Some(s), Some(n)) = (o.get("seconds"), o.get("nanos")) else {
+                return fail(path, expected(ty));
             };
-            let nanos: i32 = ranged(n, path, "nanos")?;
-            if !(0..1_000_000_000).contains(&nanos) {
-                return fail(path, JsonProblem::OutOfRange("nanos"));
+            let scalar = |x| Scalar::of_json(x).map_or_else(|| fail(path, expected(ty)), Ok);
+            duration_of(scalar(s)?, scalar(n)?).or_else(|p| fail(path, p))?
+        }
+        (ResolvedType::Array(e), Json::Array(items)) => {
+            let et = array_elem_type(*e);
+            let mut out = Vec::with_capacity(items.len());
+            for (i, x) in items.iter().enumerate() {
+                let p = format!("{path}[{i}]");
+                match Scalar::of_json(x) {
+                    Some(s) => out.push(scalar_value(reg, &et, s).or_else(|x| fail(&p, x))?),
+                    None => return fail(&p, expected(&et)),
+                }
             }
-            Value::Duration(Duration { seconds: ranged(s, path, "seconds")?, nanos })
+            dense_array(*e, out).or_else(|p| fail(path, p))?
         }
-        ResolvedType::Decimal => match j.as_str().map(str::parse::<foryjit_wire::Decimal>) {
-            Some(Ok(d)) => Value::Decimal(d),
-            _ => return fail(path, JsonProblem::Expected("a decimal string such as \"3.14\"")),
-        },
-        ResolvedType::Array(e) => array_from_json(*e, j, path)?,
-        ResolvedType::Enum(t) => {
-            let Some(name) = j.as_str() else {
-                return fail(path, JsonProblem::Expected("enum name"));
-            };
-            match reg.enumeration(*t).and_then(|e| e.member_by_name(name)) {
-                Some(m) => Value::Enum(EnumValue { ty: *t, value: m.value }),
-                None => return fail(path, JsonProblem::UnknownEnumName(name.to_owned())),
-            }
-        }
-        ResolvedType::Union(t) => {
-            let one = j.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next());
-            let Some((name, inner)) = one else {
-                return fail(
-                    path,
-                    JsonProblem::Expected("an object with one case: {\"case\": value}"),
-                );
-            };
-            let Some(case) = reg.union(*t).and_then(|u| u.case_by_name(name)) else {
-                return fail(path, JsonProblem::UnknownUnionCase(name.clone()));
-            };
+        (ResolvedType::Union(t), Json::Object(o)) if o.len() == 1 => {
+            let Some((name, inner)) = o.iter().next() else { return fail(path, expected(ty)) };
+            let case = union_case(reg, *t, name).or_else(|p| fail(path, p))?;
             let value = json_to_value(reg, &case.ty, inner, &format!("{path}.{name}"))?;
             Value::Union(Box::new(foryjit_wire::UnionValue { ty: *t, case: case.id, value }))
         }
-        ResolvedType::List(e) | ResolvedType::Set(e) => {
-            let Some(items) = j.as_array() else {
-                return fail(path, JsonProblem::Expected("array"));
-            };
+        (ResolvedType::List(e) | ResolvedType::Set(e), Json::Array(items)) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, it) in items.iter().enumerate() {
                 out.push(json_to_value(reg, &e.ty, it, &format!("{path}[{i}]"))?);
@@ -549,118 +839,51 @@ fn json_to_value(
                 Value::List(out.into())
             }
         }
-        ResolvedType::Map(k, v) => {
-            let mut out = Vec::new();
-            if k.ty == ResolvedType::String {
-                let Some(m) = j.as_object() else {
-                    return fail(path, JsonProblem::Expected("object"));
-                };
-                for (key, vj) in m {
-                    out.push(MapEntry {
-                        key: Value::string(key.clone()),
-                        value: json_to_value(reg, &v.ty, vj, &join(path, key))?,
-                    });
-                }
-            } else {
-                let Some(pairs) = j.as_array() else {
-                    return fail(path, JsonProblem::Expected("array of pairs"));
-                };
-                for (i, p) in pairs.iter().enumerate() {
-                    let pp = format!("{path}{{#{i}}}");
-                    match p.as_array().map(Vec::as_slice) {
-                        Some([kj, vj]) => out.push(MapEntry {
-                            key: json_to_value(reg, &k.ty, kj, &pp)?,
-                            value: json_to_value(reg, &v.ty, vj, &pp)?,
-                        }),
-                        _ => return fail(&pp, JsonProblem::Expected("[key, value]")),
-                    }
+        (ResolvedType::Map(k, v), Json::Object(m)) if k.ty == ResolvedType::String => {
+            let mut out = Vec::with_capacity(m.len());
+            for (key, vj) in m {
+                out.push(MapEntry {
+                    key: Value::string(key.clone()),
+                    value: json_to_value(reg, &v.ty, vj, &join(path, key))?,
+                });
+            }
+            Value::Map(out.into())
+        }
+        (ResolvedType::Map(k, v), Json::Array(pairs)) if k.ty != ResolvedType::String => {
+            let mut out = Vec::with_capacity(pairs.len());
+            for (i, p) in pairs.iter().enumerate() {
+                let pp = format!("{path}{{#{i}}}");
+                match p.as_array().map(Vec::as_slice) {
+                    Some([kj, vj]) => out.push(MapEntry {
+                        key: json_to_value(reg, &k.ty, kj, &pp)?,
+                        value: json_to_value(reg, &v.ty, vj, &pp)?,
+                    }),
+                    _ => return fail(&pp, JsonProblem::Expected("[key, value]")),
                 }
             }
             Value::Map(out.into())
         }
-        ResolvedType::Message(t) => {
+        (ResolvedType::Message(t), Json::Object(obj)) => {
             let Some(m) = reg.message(*t) else {
                 return fail(path, JsonProblem::Expected("registered message"));
             };
-            let Some(obj) = j.as_object() else {
-                return fail(path, JsonProblem::Expected("object"));
-            };
+            let mut slots: Vec<Option<Value>> = vec![None; m.fields.len()];
             for key in obj.keys() {
-                if m.field_ordinal(key).is_none() {
-                    return fail(path, JsonProblem::UnknownField(key.clone()));
+                field_of(m, key).or_else(|p| fail(path, p))?;
+            }
+            for (ord, f) in m.fields.iter().enumerate() {
+                if let Some(fj) = obj.get(&f.name) {
+                    slots[ord] = Some(json_to_value(reg, &f.ty, fj, &join(path, &f.name))?);
                 }
             }
-            let mut fields = Vec::with_capacity(m.fields.len());
-            for f in &m.fields {
-                let p = join(path, &f.name);
-                match obj.get(&f.name) {
-                    Some(fj) if !fj.is_null() => fields.push(json_to_value(reg, &f.ty, fj, &p)?),
-                    _ if f.nullable => fields.push(Value::Null),
-                    _ => return fail(path, JsonProblem::MissingField(f.name.clone())),
-                }
-            }
-            Value::Struct(StructValue::new(*t, fields))
+            finish_struct(m, slots).or_else(|p| fail(path, p))?
         }
-        ResolvedType::Any => {
-            let Some((name, inner)) =
-                j.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next())
-            else {
-                return fail(path, JsonProblem::AnyShape);
-            };
-            let Some(ty) = any_type_named(reg, name) else {
-                return fail(path, JsonProblem::UnknownAnyType(name.clone()));
-            };
-            json_to_value(reg, &ty, inner, &format!("{path}<{name}>"))?
+        (ResolvedType::Any, Json::Object(o)) if o.len() == 1 => {
+            let Some((name, inner)) = o.iter().next() else { return fail(path, expected(ty)) };
+            let t = any_type(reg, name).or_else(|p| fail(path, p))?;
+            json_to_value(reg, &t, inner, &format!("{path}<{name}>"))?
         }
-    })
-}
-
-fn array_from_json(e: ArrayElem, j: &Json, path: &str) -> Result<Value, JsonError> {
-    let Some(items) = j.as_array() else { return fail(path, JsonProblem::Expected("array")) };
-    fn each<T>(
-        items: &[Json],
-        path: &str,
-        f: impl Fn(&Json, &str) -> Result<T, JsonError>,
-    ) -> Result<Vec<T>, JsonError> {
-        items.iter().enumerate().map(|(i, x)| f(x, &format!("{path}[{i}]"))).collect()
-    }
-    Ok(match e {
-        ArrayElem::Bool => Value::BoolArray(
-            each(items, path, |x, p| {
-                x.as_bool().map_or_else(|| fail(p, JsonProblem::Expected("bool")), Ok)
-            })?
-            .into(),
-        ),
-        ArrayElem::Int8 => Value::Int8Array(each(items, path, |x, p| ranged(x, p, "int8"))?.into()),
-        ArrayElem::Int16 => {
-            Value::Int16Array(each(items, path, |x, p| ranged(x, p, "int16"))?.into())
-        }
-        ArrayElem::Int32 => {
-            Value::Int32Array(each(items, path, |x, p| ranged(x, p, "int32"))?.into())
-        }
-        ArrayElem::Int64 => {
-            Value::Int64Array(each(items, path, |x, p| ranged(x, p, "int64"))?.into())
-        }
-        ArrayElem::UInt8 => {
-            Value::UInt8Array(each(items, path, |x, p| ranged(x, p, "uint8"))?.into())
-        }
-        ArrayElem::UInt16 => {
-            Value::UInt16Array(each(items, path, |x, p| ranged(x, p, "uint16"))?.into())
-        }
-        ArrayElem::UInt32 => {
-            Value::UInt32Array(each(items, path, |x, p| ranged(x, p, "uint32"))?.into())
-        }
-        ArrayElem::UInt64 => {
-            Value::UInt64Array(each(items, path, |x, p| ranged(x, p, "uint64"))?.into())
-        }
-        ArrayElem::Float16 => {
-            Value::Float16Array(each(items, path, |x, p| Ok(f16_of(f32_of(x, p)?)))?.into())
-        }
-        ArrayElem::BFloat16 => Value::BFloat16Array(
-            each(items, path, |x, p| Ok(bf16::from_f32(f32_of(x, p)?)))?.into(),
-        ),
-        ArrayElem::Float32 => Value::Float32Array(each(items, path, f32_of)?.into()),
-        ArrayElem::Float64 => Value::Float64Array(each(items, path, float_of)?.into()),
+        (t, _) => return fail(path, expected(t)),
     })
 }
 
@@ -688,12 +911,12 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-fn format_date(days: i64) -> String {
+pub(crate) fn format_date(days: i64) -> String {
     let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-fn parse_date(s: &str) -> Option<i64> {
+pub(crate) fn parse_date(s: &str) -> Option<i64> {
     let mut it = s.splitn(3, '-');
     let (y, m, d) = (it.next()?, it.next()?, it.next()?);
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {
@@ -707,7 +930,7 @@ fn parse_date(s: &str) -> Option<i64> {
     (civil_from_days(days) == (y, m, d)).then_some(days)
 }
 
-fn format_timestamp(t: Timestamp) -> String {
+pub(crate) fn format_timestamp(t: Timestamp) -> String {
     let days = t.seconds.div_euclid(86400);
     let secs = t.seconds.rem_euclid(86400);
     format!(
@@ -720,7 +943,7 @@ fn format_timestamp(t: Timestamp) -> String {
     )
 }
 
-fn parse_timestamp(s: &str) -> Option<Timestamp> {
+pub(crate) fn parse_timestamp(s: &str) -> Option<Timestamp> {
     let s = s.strip_suffix('Z')?;
     let (date, time) = s.split_once('T')?;
     let days = parse_date(date)?;
@@ -761,13 +984,10 @@ mod tests {
 
     #[test]
     fn floats_print_shortest_at_width() {
-        assert_eq!(
-            float_json(12.345f32 as f64, || format!("{:?}", 12.345f32)),
-            serde_json::json!(12.345)
-        );
+        assert_eq!(f32_canon(12.345f32).to_json(), serde_json::json!(12.345));
         let h = f16::from_f32(0.1);
         let s = shortest_half(h.to_f32(), |c| f16::from_f32(c).to_bits() == h.to_bits());
         assert_eq!(f16::from_f32(s.parse().unwrap()).to_bits(), h.to_bits());
-        assert_eq!(float_json(f64::NAN, String::new), Json::String("NaN".into()));
+        assert_eq!(f64_canon(f64::NAN).to_json(), Json::String("NaN".into()));
     }
 }

@@ -33,17 +33,20 @@ mod error;
 mod heat;
 pub mod idl;
 pub mod inspect;
+pub mod introspect;
 pub mod json;
+pub mod serde_value;
 pub mod stream;
 mod tier;
+mod view;
 
 pub use engine::{ForyJit, ForyJitBuilder, Mode, SchemaHandle, TypeHandle};
 pub use error::Error;
 pub use foryjit_interp::{Evolution, MetaShare};
 pub use foryjit_schema as schema;
 pub use foryjit_schema::{
-    ArrayElem, ElemType, EnumDesc, FieldDesc, FieldType, IntEncoding, MessageDesc, SchemaDesc,
-    UnionDesc,
+    ArrayElem, ElemType, EnumDesc, EnumMember, FieldDesc, FieldType, IntEncoding, MessageDesc,
+    Registration, SchemaDesc, UnionDesc,
 };
 pub use foryjit_wire::type_id;
 pub use foryjit_wire::{
@@ -51,5 +54,8 @@ pub use foryjit_wire::{
     MapEntry, PathSegment, RString, RVec, StringPolicy, StructValue, Timestamp, TypeIdx,
     UnionValue, UnknownStruct, Value,
 };
+pub use introspect::TypeSchema;
 pub use json::JsonError;
+pub use serde_value::ValueSeed;
 pub use tier::{Tier, TierState, TypeStats};
+pub use view::{ValueError, ValueView};

@@ -156,8 +156,9 @@ fn typed_nested_containers_claiming_the_rest_stay_in_proportion() {
             // A valid value, then the same bytes with every length inflated to the rest.
             let mut v = f.new_struct(ty).expect("struct");
             let bools = Value::list(vec![Value::Bool(true); 3]);
-            f.set(&mut v, "lists", Value::list(vec![Value::list(vec![bools.clone()])]));
-            f.set(&mut v, "m", Value::map(vec![(Value::Int32(1), bools)]));
+            f.set(&mut v, "lists", Value::list(vec![Value::list(vec![bools.clone()])]))
+                .expect("set");
+            f.set(&mut v, "m", Value::map(vec![(Value::Int32(1), bools)])).expect("set");
             let good = f.serialize(&v).expect("serializes");
             assert_eq!(f.deserialize(&good).expect("reads"), v);
             for pad in [0usize, 1000, 40_000] {

@@ -138,7 +138,7 @@ fn point_payload(k: usize) -> Vec<u8> {
     let v = w.new_struct(w.type_handle("lim.Point").expect("registered")).expect("a message");
     let mut v = v;
     for i in 1..=k + 1 {
-        assert!(w.set(&mut v, &format!("f{i}"), Value::Int32(i as i32)));
+        w.set(&mut v, &format!("f{i}"), Value::Int32(i as i32)).unwrap();
     }
     w.serialize(&v).expect("serializes")
 }

@@ -90,7 +90,10 @@ fn set_fields_refuse_list_values_and_list_fields_refuse_set_values() {
         let ty = f.type_handle("s.S").expect("registered");
         let make = |tags: Value, names: Value| {
             let mut v = f.new_struct(ty).expect("struct");
-            assert!(f.set(&mut v, "tags", tags) && f.set(&mut v, "names", names));
+            // Unchecked: the bad combinations below are what `set` refuses (tested after).
+            assert!(
+                f.set_unchecked(&mut v, "tags", tags) && f.set_unchecked(&mut v, "names", names)
+            );
             v
         };
         let strs = || vec![Value::string("a"), Value::string("b")];
@@ -108,6 +111,9 @@ fn set_fields_refuse_list_values_and_list_fields_refuse_set_values() {
             assert_eq!(c.kind, ErrorKind::WrongKind { expected, found: bad_kind(expected) });
             assert_eq!(c.path.to_string(), field, "{tier:?}");
             f.to_json(ty, &bad).expect_err("JSON agrees with the writer");
+            let wrong = f.get(&bad, field).cloned().expect("field");
+            let mut fresh = f.new_struct(ty).expect("struct");
+            assert!(f.set(&mut fresh, field, wrong).is_err(), "set checks the collection kind");
         }
     }
 }
@@ -257,10 +263,10 @@ fn dropped_fields_leave_no_unreferenced_nodes() {
         let pv = |x| Value::Struct(foryjit::StructValue::new(p, vec![Value::Int32(x)]));
         let qv = Value::Struct(foryjit::StructValue::new(q, vec![Value::string("q")]));
         let mut root = w.new_struct(w.type_handle("t.RA").unwrap()).expect("RA");
-        w.set(&mut root, "gone", Value::Ref(1));
-        w.set(&mut root, "first", Value::Ref(2));
-        w.set(&mut root, "second", Value::Ref(3));
-        w.set(&mut root, "also", Value::Ref(1));
+        w.set(&mut root, "gone", Value::Ref(1)).expect("set");
+        w.set(&mut root, "first", Value::Ref(2)).expect("set");
+        w.set(&mut root, "second", Value::Ref(3)).expect("set");
+        w.set(&mut root, "also", Value::Ref(1)).expect("set");
         let _ = ra;
         let sent = foryjit::Graph { root: Value::Ref(0), nodes: vec![root, pv(1), pv(2), qv] };
         let bytes = w.serialize_graph(&sent).expect("writer");
@@ -300,13 +306,13 @@ fn tight() -> CodecLimits {
 fn b_value(f: &ForyJit, s: &str, b: usize, a: usize, l: usize, m: usize, ls: &[&str]) -> Value {
     let ty = f.type_handle("w.B").expect("registered");
     let mut v = f.new_struct(ty).expect("struct");
-    f.set(&mut v, "s", Value::string(s));
-    f.set(&mut v, "b", Value::Binary(vec![7u8; b].into()));
-    f.set(&mut v, "a", Value::Int32Array(vec![1; a].into()));
-    f.set(&mut v, "l", Value::list(vec![Value::Int32(1); l]));
+    f.set(&mut v, "s", Value::string(s)).expect("set");
+    f.set(&mut v, "b", Value::Binary(vec![7u8; b].into())).expect("set");
+    f.set(&mut v, "a", Value::Int32Array(vec![1; a].into())).expect("set");
+    f.set(&mut v, "l", Value::list(vec![Value::Int32(1); l])).expect("set");
     let entries = (0..m).map(|i| (Value::string(format!("k{i}")), Value::Int32(i as i32)));
-    f.set(&mut v, "m", Value::map(entries.collect()));
-    f.set(&mut v, "ls", Value::list(ls.iter().map(|s| Value::string(*s)).collect()));
+    f.set(&mut v, "m", Value::map(entries.collect())).expect("set");
+    f.set(&mut v, "ls", Value::list(ls.iter().map(|s| Value::string(*s)).collect())).expect("set");
     v
 }
 
@@ -366,7 +372,7 @@ fn writer_refuses_payloads_over_the_memory_budget() {
         let f = engine(tier, false, false, limits);
         let q = f.type_handle("t.Q").expect("Q");
         let mut v = f.new_struct(q).expect("Q");
-        f.set(&mut v, "s", Value::string("x".repeat(300)));
+        f.set(&mut v, "s", Value::string("x".repeat(300))).expect("set");
         let e = f.serialize(&v).expect_err("over the budget");
         assert_eq!(kind(&e), Some(&ErrorKind::OutputLimit(256)), "{tier:?}");
         // What an unlimited engine writes, this one refuses to read.
@@ -375,7 +381,7 @@ fn writer_refuses_payloads_over_the_memory_budget() {
         let e = f.deserialize(&bytes).expect_err("the reader refuses it too");
         assert_eq!(kind(&e), Some(&ErrorKind::MemoryBudget(256)), "{tier:?}");
         // Within the budget: written and read back.
-        f.set(&mut v, "s", Value::string("x".repeat(100)));
+        f.set(&mut v, "s", Value::string("x".repeat(100))).expect("set");
         assert_eq!(f.deserialize(&f.serialize(&v).expect("fits")).expect("reads"), v);
     }
 }
