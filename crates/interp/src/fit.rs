@@ -84,9 +84,10 @@ fn elem_fits(e: &ElemCodec, v: &Value) -> bool {
 }
 
 /// The (node, position) pairs already found to fit in one root call, so that many references
-/// to one node from one kind of position check it once.
+/// to one node from one kind of position check it once. Made on first use: only graphs need it,
+/// and every root call starts with an empty one.
 #[derive(Default)]
-pub(crate) struct FitMemo(HashSet<(u32, Codec)>);
+pub(crate) struct FitMemo(Option<HashSet<(u32, Codec)>>);
 
 impl FitMemo {
     /// [`value_fits`] for node `id` (whose value is `v`) at a position of `codec`, remembered.
@@ -96,12 +97,13 @@ impl FitMemo {
             return true;
         }
         let key = (id, c.clone());
-        if self.0.contains(&key) {
+        let memo = self.0.get_or_insert_with(HashSet::new);
+        if memo.contains(&key) {
             return true;
         }
         let ok = value_fits(codec, v);
         if ok {
-            self.0.insert(key);
+            memo.insert(key);
         }
         ok
     }
