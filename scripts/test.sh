@@ -22,5 +22,15 @@ for tier in interp jit; do
     FORYJIT_TIER=$tier cargo test --locked -p foryjit-tests -p foryjit-cli -p foryjit
 done
 
+# The interpreter-only build (no `jit` feature): no Cranelift in its dependency tree, the same
+# API, and the suites that do not test compiled code against the interpreter.
+echo "== interpreter-only build (foryjit without the jit feature)"
+if cargo tree --locked -p foryjit --no-default-features -e normal | grep -q cranelift; then
+    echo "the interpreter-only build depends on Cranelift" >&2
+    exit 1
+fi
+cargo clippy --locked -p foryjit --no-default-features --all-targets -- -D warnings
+cargo test --locked -p foryjit --no-default-features
+
 # Coverage-guided fuzzing of both tiers (fuzz/, cargo-fuzz on stable): fixed seed, a few minutes.
 bash scripts/fuzz.sh --ci

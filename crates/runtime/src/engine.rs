@@ -1,5 +1,6 @@
 //! `ForyJit`: the engine facade.
 
+use crate::backend::{CompilerOptions, DEFAULT_SPLIT_OPS};
 use crate::heat::Thresholds;
 use crate::introspect::{self, RemoteTypeSchema, TypeSchema};
 use crate::json;
@@ -11,7 +12,6 @@ use crate::view::{self, ValueError, ValueView};
 use crate::Error;
 use crate::ValueSeed;
 use foryjit_interp::{Catalog, Evolution, MetaShare, Options};
-use foryjit_jit::CompilerOptions;
 use foryjit_schema::idl::{self, FsLoader, IdlLimits, IdlLoader};
 use foryjit_schema::typedef::TypeDef;
 use foryjit_schema::{Limits, MessageInfo, ResolvedType, SchemaDesc, TypeInfo};
@@ -59,7 +59,7 @@ impl Default for ForyJitBuilder {
             tier: Tier::from_env().unwrap_or_default(),
             verifier: cfg!(debug_assertions),
             optimize: false,
-            split_ops: foryjit_jit::DEFAULT_SPLIT_OPS,
+            split_ops: DEFAULT_SPLIT_OPS,
             quick_regalloc: false,
             compile_threads: (std::thread::available_parallelism().map_or(1, |n| n.get()) / 2)
                 .max(1),

@@ -28,6 +28,7 @@
 #![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod backend;
 mod engine;
 mod error;
 mod heat;

@@ -14,12 +14,10 @@
 //! or a shared write; a registration builds the next snapshot under `registering` and swaps it
 //! in. Compiled code is installed into the snapshot's slots, which every later snapshot shares.
 
+use crate::backend::{compile_linked, Compiled, Compiler, CompilerOptions, NO_COMPILER};
 use crate::heat::{FlushEvery, Heat, HeatTable, Thresholds};
 use arc_swap::ArcSwap;
-use foryjit_interp::native::helper_table;
-use foryjit_interp::{Catalog, NativeLink, RemoteHook, RemoteType};
-use foryjit_ir::Program;
-use foryjit_jit::{ChildLink, CodeUnit, Compiler, CompilerOptions, Entry, JitError, TypeLink};
+use foryjit_interp::{Catalog, RemoteHook, RemoteType};
 use foryjit_schema::ResolvedType;
 use foryjit_wire::TypeIdx;
 use parking_lot::Mutex;
@@ -57,6 +55,27 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// True when this build has the compiled tier (the `jit` cargo feature, on by default). An
+    /// interpreter-only build has the same API and writes the same bytes; in it
+    /// [`Tier::Compiled`] registration fails with a reason naming the feature, and
+    /// [`Tier::Auto`] interprets every type.
+    ///
+    /// ```
+    /// use foryjit::Tier;
+    /// assert_eq!(Tier::available().contains(&Tier::Compiled), Tier::JIT_AVAILABLE);
+    /// ```
+    pub const JIT_AVAILABLE: bool = cfg!(feature = "jit");
+
+    /// The tiers that can serve types in this build: the interpreter, and compiled code when
+    /// [`Tier::JIT_AVAILABLE`].
+    pub fn available() -> &'static [Tier] {
+        if Self::JIT_AVAILABLE {
+            &[Tier::Interpreter, Tier::Compiled]
+        } else {
+            &[Tier::Interpreter]
+        }
+    }
+
     /// The tier named by the `FORYJIT_TIER` environment variable (`interp`, `jit` or `auto`),
     /// which sets the builder's default — a switch to rule compiled code in or out without
     /// touching the program (the test script runs every suite in all three).
@@ -188,42 +207,6 @@ impl Drop for RemoteCode {
     fn drop(&mut self) {
         self.live.fetch_sub(1, Ordering::Relaxed);
     }
-}
-
-/// The code of one compile job, with the links its direct calls of nested structs use: the
-/// programs and slots whose addresses the code holds stay alive as long as the code.
-#[derive(Debug)]
-pub(crate) struct Compiled {
-    _unit: CodeUnit,
-    _links: Vec<NativeLink>,
-}
-
-/// Compiles `prog`, linking its nested struct fields to their types' slots in `cat` and its
-/// dense enums to their member counts: returns
-/// the code (with the links it keeps alive) and its entry points.
-fn compile_linked(
-    compiler: &Compiler,
-    cat: &Catalog,
-    prog: &Program,
-) -> Result<(Compiled, usize, Entry), JitError> {
-    let links = std::cell::RefCell::new(Vec::new());
-    let resolve = |ty: TypeIdx| {
-        if let Some(count) = cat.dense_enum(ty) {
-            return Some(TypeLink::DenseEnum { count });
-        }
-        let link = cat.native_link(ty)?;
-        let child = ChildLink {
-            write_slot: link.write_slot_addr(),
-            read_slot: link.read_slot_addr(),
-            program: link.program_addr(),
-            field_count: u32::try_from(link.field_count()).ok()?,
-        };
-        links.borrow_mut().push(link);
-        Some(TypeLink::Message(child))
-    };
-    let (unit, entry) = compiler.compile(prog, helper_table(), &resolve)?;
-    let code_bytes = unit.code_bytes();
-    Ok((Compiled { _unit: unit, _links: links.into_inner() }, code_bytes, entry))
 }
 
 impl Shared {
@@ -367,7 +350,7 @@ impl Shared {
                     bytes: 0,
                     compile_micros: None,
                     code_bytes: None,
-                    refusal: Some("no compiler for this host".into()),
+                    refusal: Some(NO_COMPILER.into()),
                 },
             );
             return;

@@ -58,7 +58,10 @@ fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
     (r, PEAK.with(Cell::get))
 }
 
-const TIERS: [Tier; 2] = [Tier::Interpreter, Tier::Compiled];
+/// The tiers this build has (the interpreter, and compiled code with the `jit` feature).
+fn tiers() -> &'static [Tier] {
+    Tier::available()
+}
 
 /// A few shapes with typed containers (the dynamic root list needs none).
 const SHAPES: &str = "package a;
@@ -112,7 +115,7 @@ fn assert_proportional(what: &str, tier: Tier, input: usize, peak: usize) {
 fn nested_lists_claiming_the_whole_input_allocate_in_proportion() {
     let bytes = nested_root_lists(48, 50_000);
     assert_eq!(bytes.len(), 50_242);
-    for tier in TIERS {
+    for &tier in tiers() {
         let f = engine(tier, false);
         let (r, peak) = peak_of(|| f.deserialize(&bytes));
         let e = r.expect_err("the lists cannot all be that long");
@@ -123,13 +126,14 @@ fn nested_lists_claiming_the_whole_input_allocate_in_proportion() {
 
 /// Many nesting depths and fills, in both modes, with the errors equal across tiers.
 #[test]
+#[cfg(feature = "jit")] // the tiers against each other
 fn nested_lists_of_any_depth_stay_in_proportion_and_agree() {
     for compatible in [false, true] {
         for depth in [1, 2, 3, 8, 30, 49] {
             for fill in [0, 1, 100, 20_000] {
                 let bytes = nested_root_lists(depth, fill);
                 let mut results = Vec::new();
-                for tier in TIERS {
+                for &tier in tiers() {
                     let f = engine(tier, compatible);
                     let (r, peak) = peak_of(|| f.deserialize(&bytes));
                     assert_proportional(
@@ -150,7 +154,7 @@ fn nested_lists_of_any_depth_stay_in_proportion_and_agree() {
 #[test]
 fn typed_nested_containers_claiming_the_rest_stay_in_proportion() {
     for compatible in [false, true] {
-        for tier in TIERS {
+        for &tier in tiers() {
             let f = engine(tier, compatible);
             let ty = f.type_handle("a.L").expect("registered");
             // A valid value, then the same bytes with every length inflated to the rest.
@@ -193,7 +197,7 @@ fn varu32_fixed5(out: &mut Vec<u8>, n: u32) {
 fn the_bound_holds_with_a_huge_memory_budget() {
     let limits = CodecLimits { max_graph_memory_bytes: usize::MAX, ..CodecLimits::default() };
     let bytes = nested_root_lists(48, 50_000);
-    for tier in TIERS {
+    for &tier in tiers() {
         let f = ForyJit::builder().tier(tier).limits(limits).build();
         let (r, peak) = peak_of(|| f.deserialize(&bytes));
         assert!(r.is_err());

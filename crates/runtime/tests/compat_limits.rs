@@ -2,6 +2,7 @@
 //! error and without allocating beyond a small budget, forged TypeDef headers and meta-share
 //! references are rejected, and schema evolution between two foryjit engines gives the same
 //! values and errors in the interpreter and in compiled code.
+#![cfg(feature = "jit")] // the compiled tier against the interpreter
 
 use foryjit::{CodecLimits, ErrorKind, ForyJit, Tier, Value};
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -112,6 +112,7 @@ fn run(builder: foryjit::ForyJitBuilder, compatible: bool) {
     }
 }
 
+#[cfg(feature = "jit")]
 fn tiered() -> foryjit::ForyJitBuilder {
     // Hot after 20 calls: the workers cross the threshold at once, so compiled code is
     // installed while they call; each late type is hot after 20 of its 40 calls.
@@ -123,16 +124,19 @@ fn tiered() -> foryjit::ForyJitBuilder {
 }
 
 #[test]
+#[cfg(feature = "jit")] // the tiers against each other
 fn tiered_engine_under_concurrent_calls_and_registrations_same_schema() {
     run(tiered(), false);
 }
 
 #[test]
+#[cfg(feature = "jit")] // the tiers against each other
 fn tiered_engine_under_concurrent_calls_and_registrations_compatible() {
     run(tiered(), true);
 }
 
 #[test]
+#[cfg(feature = "jit")] // the tiers against each other
 fn compiled_engine_under_concurrent_calls_and_registrations() {
     run(ForyJit::builder().tier(Tier::Compiled), true);
 }

@@ -4,6 +4,7 @@
 //! decoded values (floats bit for bit) and the same errors (kind, field path, byte offset).
 //!
 //! Seeds: a fixed one always runs; `FORYJIT_SEED` adds another. The seed is printed on failure.
+#![cfg(feature = "jit")] // the compiled tier against the interpreter
 
 use foryjit::{bf16, f16, ForyJit, StringPolicy, StructValue, Tier, TierState, Value};
 use foryjit::{FieldDesc, FieldType, IntEncoding, MessageDesc, SchemaDesc};

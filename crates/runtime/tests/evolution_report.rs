@@ -46,7 +46,7 @@ fn report(fory: &ForyJit, ty: &str) -> Evolution {
 #[test]
 fn the_report_names_matched_skipped_and_defaulted_fields() {
     let (item_bytes, box_bytes) = written();
-    for tier in [Tier::Interpreter, Tier::Compiled] {
+    for &tier in Tier::available() {
         let fory = engine(tier, false, READER);
         assert!(fory.evolution_report().is_empty());
         let v = fory.deserialize(&item_bytes).unwrap();
@@ -73,7 +73,7 @@ fn the_report_names_matched_skipped_and_defaulted_fields() {
 #[test]
 fn strict_evolution_refuses_lossy_writers_in_both_tiers() {
     let (item_bytes, box_bytes) = written();
-    for tier in [Tier::Interpreter, Tier::Compiled] {
+    for &tier in Tier::available() {
         let fory = engine(tier, true, READER);
         for bytes in [&item_bytes, &box_bytes] {
             let err = fory.deserialize(bytes).unwrap_err();
@@ -125,7 +125,7 @@ fn a_lossy_narrowing_is_reported_and_refused() {
         .unwrap();
     // The reader narrowed `big` to int32 and widened `small` to int64 (widening reads).
     let reader = "package n; message P [id=5] { int32 big = 1; int64 small = 2; }";
-    for tier in [Tier::Interpreter, Tier::Compiled] {
+    for &tier in Tier::available() {
         let fory = engine(tier, false, reader);
         let v = fory.deserialize(&bytes).unwrap();
         let ty = fory.type_handle("n.P").unwrap();

@@ -32,10 +32,11 @@ fn cyclic_tree(f: &ForyJit) -> Graph {
 }
 
 #[test]
+#[cfg(feature = "jit")] // the tiers against each other
 fn cyclic_and_shared_graphs_round_trip_in_both_tiers_and_modes() {
     for compatible in [false, true] {
         let mut outputs = Vec::new();
-        for tier in [Tier::Interpreter, Tier::Compiled] {
+        for &tier in Tier::available() {
             let f = engine(tier, compatible);
             let g = cyclic_tree(&f);
             let bytes = f.serialize_graph(&g).expect("serialize_graph");
@@ -55,6 +56,7 @@ fn cyclic_and_shared_graphs_round_trip_in_both_tiers_and_modes() {
 }
 
 #[test]
+#[cfg(feature = "jit")] // the tiers against each other
 fn shared_without_cycles_also_reads_as_a_tree() {
     let f = engine(Tier::Compiled, true);
     let leaf = node(&f, "leaf", Value::Null, vec![]);
@@ -68,7 +70,7 @@ fn shared_without_cycles_also_reads_as_a_tree() {
 
 #[test]
 fn bad_references_are_typed_errors() {
-    for tier in [Tier::Interpreter, Tier::Compiled] {
+    for &tier in Tier::available() {
         let f = engine(tier, false);
         let g = cyclic_tree(&f);
         // A reference to a node that does not exist, and a reference outside a graph.

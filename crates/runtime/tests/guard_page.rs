@@ -6,6 +6,7 @@
 //! Inputs: the same-schema golden payloads (written by pyfory), payloads of generated schemas
 //! (every scalar kind, strings, bytes, arrays, lists, maps, enums, nested and nullable fields),
 //! every truncation of each, and random single-bit flips.
+#![cfg(feature = "jit")] // the compiled tier against the interpreter
 
 #[cfg(not(unix))]
 #[test]

@@ -1,6 +1,7 @@
 //! Hotness-driven tiering: a type is compiled once it has served enough root calls or bytes,
 //! together with every message reachable from it; exactly one caller queues that compile; call
 //! and byte counters are exact; a panicking compile leaves the interpreter serving.
+#![cfg(feature = "jit")] // the compiled tier against the interpreter
 
 use foryjit::{ForyJit, ForyJitBuilder, Tier, TierState, TypeStats, Value};
 use std::sync::{Arc, Barrier};

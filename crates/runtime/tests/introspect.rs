@@ -87,7 +87,7 @@ fn registered_messages_enums_and_unions_by_handle_and_name() {
 
 #[test]
 fn a_described_message_registers_again_to_the_same_bytes() {
-    for tier in [Tier::Interpreter, Tier::Compiled] {
+    for &tier in Tier::available() {
         for compatible in [true, false] {
             let a = ForyJit::builder().tier(tier).compatible(compatible).build();
             a.load_idl(FDL).unwrap();

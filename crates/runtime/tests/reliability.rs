@@ -17,7 +17,10 @@ const T: &str = "package t;
     message RA [id=9] { ref P first = 1; ref Q second = 2; }
     message RS [id=11] { optional string a = 1; optional bytes c = 2; }";
 
-const TIERS: [Tier; 2] = [Tier::Interpreter, Tier::Compiled];
+/// The tiers this build has (the interpreter, and compiled code with the `jit` feature).
+fn tiers() -> &'static [Tier] {
+    Tier::available()
+}
 
 fn engine(tier: Tier, compatible: bool, track_ref: bool, limits: CodecLimits) -> ForyJit {
     let f = ForyJit::builder()
@@ -45,7 +48,7 @@ fn kind(e: &foryjit::Error) -> Option<&ErrorKind> {
 fn unknown_struct_with_compatible_bit_clear_reencodes_to_the_same_bytes() {
     // COMPATIBLE_STRUCT (0x1c) whose TypeDef has the compatible bit clear, type id 77.
     let bytes = hex("01ff1c00027068daae2bcd51804d");
-    for tier in TIERS {
+    for &tier in tiers() {
         let f = engine(tier, true, false, CodecLimits::default());
         let v = f.deserialize(&bytes).expect("decodes");
         let Value::Unknown(u) = &v else { panic!("{tier:?}: {v:?}") };
@@ -59,7 +62,7 @@ fn unknown_struct_with_compatible_bit_clear_reencodes_to_the_same_bytes() {
 #[test]
 fn unknown_struct_of_a_kind_without_typedef_is_refused_on_write() {
     let bytes = hex("01ff1c00027068daae2bcd51804d");
-    for tier in TIERS {
+    for &tier in tiers() {
         let f = engine(tier, true, false, CodecLimits::default());
         let Value::Unknown(mut u) = f.deserialize(&bytes).expect("decodes") else { panic!() };
         u.type_id = 0x1b; // STRUCT: followed by a user id, not a TypeDef
@@ -84,7 +87,7 @@ fn sets() -> SchemaDesc {
 
 #[test]
 fn set_fields_refuse_list_values_and_list_fields_refuse_set_values() {
-    for tier in TIERS {
+    for &tier in tiers() {
         let f = engine(tier, false, false, CodecLimits::default());
         f.register_schema(sets()).expect("schema s");
         let ty = f.type_handle("s.S").expect("registered");
@@ -147,7 +150,7 @@ fn round_trips(f: &ForyJit, bytes: &[u8], what: &str) -> foryjit::Graph {
 fn tracked_nullable_scalar_in_a_graph_serializes_again() {
     // H with `w` (optional float64) written `00` + 1.5: a node, as the writer meets it again.
     let bytes = hex("01001b03d8dcd9f500000000000000f83f02ff070e00ff0a6e6d");
-    for tier in TIERS {
+    for &tier in tiers() {
         let f = graph_engine(tier, false);
         let g = round_trips(&f, &bytes, &format!("{tier:?}"));
         assert_eq!(g.nodes.len(), 2, "the root and the tracked float");
@@ -162,7 +165,7 @@ fn tracked_nullable_scalar_in_a_graph_serializes_again() {
 fn tracked_null_root_is_refused() {
     // `00` (tracked) + NONE: a value with an identity that is no value.
     let bytes = hex("010024");
-    for tier in TIERS {
+    for &tier in tiers() {
         let f = graph_engine(tier, false);
         for e in
             [f.deserialize_graph(&bytes).expect_err("graph"), f.deserialize(&bytes).unwrap_err()]
@@ -189,7 +192,7 @@ fn back_reference_to_a_value_of_another_type_is_refused_on_read() {
     ];
     for (bytes, field) in cases {
         let bytes = hex(bytes);
-        for tier in TIERS {
+        for &tier in tiers() {
             let f = graph_engine(tier, false);
             for e in [f.deserialize_graph(&bytes).unwrap_err(), f.deserialize(&bytes).unwrap_err()]
             {
@@ -204,7 +207,7 @@ fn back_reference_to_a_value_of_another_type_is_refused_on_read() {
 
 #[test]
 fn back_reference_to_a_value_of_another_type_is_refused_on_write() {
-    for tier in TIERS {
+    for &tier in tiers() {
         let f = graph_engine(tier, false);
         let ra = f.type_handle("t.RA").expect("RA");
         let p = f.type_handle("t.P").expect("P");
@@ -239,7 +242,7 @@ fn back_reference_to_a_value_of_another_type_is_refused_on_write() {
 fn back_reference_into_a_cycle_is_checked_when_the_node_is_complete() {
     // RA as node 0; `first` (ref P) refers back to the root (an RA, not a P).
     let bytes = hex("01001b090839f3bffe00fd");
-    for tier in TIERS {
+    for &tier in tiers() {
         let f = graph_engine(tier, false);
         let e = f.deserialize_graph(&bytes).expect_err("an RA where a P is declared");
         assert_eq!(kind(&e), Some(&ErrorKind::RefMismatch(0)), "{tier:?}: {e}");
@@ -254,7 +257,7 @@ fn dropped_fields_leave_no_unreferenced_nodes() {
         message P [id=5] { int32 x = 1; }
         message Q [id=10] { string s = 1; }
         message RA [id=9] { ref P gone = 3; ref P first = 1; ref Q second = 2; ref P also = 4; }";
-    for tier in TIERS {
+    for &tier in tiers() {
         let w = ForyJit::builder().tier(tier).compatible(true).track_ref(true).build();
         w.load_idl(WRITER).expect("writer schema");
         let ra = w.type_handle("t.RA").expect("RA").index();
@@ -318,7 +321,7 @@ fn b_value(f: &ForyJit, s: &str, b: usize, a: usize, l: usize, m: usize, ls: &[&
 
 #[test]
 fn writer_refuses_what_the_same_engine_would_refuse_to_read() {
-    for tier in TIERS {
+    for &tier in tiers() {
         for compatible in [false, true] {
             let f = engine(tier, compatible, false, tight());
             f.load_idl(W).expect("schema w");
@@ -363,7 +366,7 @@ fn writer_refuses_what_the_same_engine_would_refuse_to_read() {
 
 #[test]
 fn writer_refuses_payloads_over_the_memory_budget() {
-    for tier in TIERS {
+    for &tier in tiers() {
         let limits = CodecLimits {
             max_graph_memory_bytes: 256,
             max_string_bytes: 1 << 20,
@@ -384,4 +387,25 @@ fn writer_refuses_payloads_over_the_memory_budget() {
         f.set(&mut v, "s", Value::string("x".repeat(100))).expect("set");
         assert_eq!(f.deserialize(&f.serialize(&v).expect("fits")).expect("reads"), v);
     }
+}
+
+/// An interpreter-only build (without the `jit` feature) serves every type in the
+/// interpreter, and refuses a JIT-only engine's registration with a reason naming the feature.
+#[test]
+#[cfg(not(feature = "jit"))]
+fn interpreter_only_build_refuses_compiled_registration_and_interprets_auto() {
+    const { assert!(!Tier::JIT_AVAILABLE) };
+    let fdl = "package n; message P [id=1] { int32 x = 1; string s = 2; }";
+    let strict = ForyJit::builder().tier(Tier::Compiled).build();
+    let e = strict.load_idl(fdl).unwrap_err();
+    assert!(e.to_string().contains("without the `jit` feature"), "{e}");
+    let auto = ForyJit::builder().tier(Tier::Auto).compile_threshold_calls(1).build();
+    let p = auto.load_idl(fdl).unwrap().get("n.P").unwrap();
+    let v = auto.from_json(p, &serde_json::json!({"x": 3, "s": "é"})).unwrap();
+    for _ in 0..10 {
+        let bytes = auto.serialize(&v).unwrap();
+        assert!(auto.deserialize(&bytes).unwrap().bit_eq(&v));
+    }
+    assert!(auto.wait_for_compiles(std::time::Duration::from_secs(5)));
+    assert_ne!(auto.type_stats(p).unwrap().tier, foryjit::TierState::Compiled);
 }

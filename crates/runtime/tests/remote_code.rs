@@ -1,6 +1,7 @@
 //! Compiled readers for received TypeDefs (compatible mode, the writer's schema differs from
 //! ours) are freed once nothing can reach them: a registration starts a fresh TypeDef cache, and
 //! the readers compiled for the old one go with it, unless a `MetaShare` still holds them.
+#![cfg(feature = "jit")] // the compiled tier against the interpreter
 
 use foryjit::{ForyJit, MetaShare, Tier};
 

@@ -57,7 +57,7 @@ message All [id=4] {
 
 fn engines() -> Vec<ForyJit> {
     let mut out = Vec::new();
-    for tier in [Tier::Interpreter, Tier::Compiled] {
+    for &tier in Tier::available() {
         for compatible in [true, false] {
             let f = ForyJit::builder().tier(tier).compatible(compatible).build();
             f.load_idl(FDL).unwrap();

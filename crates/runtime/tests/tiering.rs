@@ -1,5 +1,6 @@
 //! Tiering: callers keep getting identical bytes while compiled code is installed under them,
 //! statistics say what happened, and compiled code is freed with its engine.
+#![cfg(feature = "jit")] // the compiled tier against the interpreter
 
 use foryjit::{ForyJit, Tier, TierState, Value};
 use std::sync::Arc;

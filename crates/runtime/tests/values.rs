@@ -45,7 +45,7 @@ message Node [id=5] { int32 v = 1; ref Node next = 2; }
 /// Every engine flavour: both tiers, both modes.
 fn engines() -> Vec<ForyJit> {
     let mut out = Vec::new();
-    for tier in [Tier::Interpreter, Tier::Compiled] {
+    for &tier in Tier::available() {
         for compatible in [true, false] {
             let f = ForyJit::builder().tier(tier).compatible(compatible).build();
             f.load_idl(FDL).unwrap();
@@ -315,7 +315,7 @@ fn new_struct_fills_schema_defaults_that_serialize_in_every_mode_and_tier() {
 #[test]
 fn new_struct_builds_non_nullable_nested_messages_and_stops_at_cycles() {
     use foryjit::{FieldDesc, FieldType, IntEncoding, MessageDesc, SchemaDesc, UnionDesc};
-    for tier in [Tier::Interpreter, Tier::Compiled] {
+    for &tier in Tier::available() {
         for compatible in [true, false] {
             let f = ForyJit::builder().tier(tier).compatible(compatible).build();
             // As the fory crate's plain `T` fields: non-nullable message fields.
