@@ -320,7 +320,7 @@ impl ForyJit {
     }
 
     /// The current catalog, for the length of one call (no lock, no shared write).
-    fn snapshot(&self) -> arc_swap::Guard<Arc<Catalog>> {
+    pub(crate) fn snapshot(&self) -> arc_swap::Guard<Arc<Catalog>> {
         self.shared.catalog.load()
     }
 

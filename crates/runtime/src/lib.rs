@@ -32,12 +32,16 @@ mod engine;
 mod error;
 mod heat;
 pub mod json;
+mod row_engine;
 pub mod stream;
 mod tier;
 
 pub use engine::{ForyJit, ForyJitBuilder, Mode, SchemaHandle, TypeHandle};
 pub use error::Error;
 pub use foryjit_interp::MetaShare;
+/// Fory's standard row format: [`ForyJit::to_row`], [`ForyJit::from_row`],
+/// [`ForyJit::row_codec`] and its random-access views.
+pub use foryjit_row as row;
 pub use foryjit_schema as schema;
 pub use foryjit_schema::{
     ArrayElem, ElemType, EnumDesc, FieldDesc, FieldType, IntEncoding, MessageDesc, SchemaDesc,
