@@ -240,7 +240,13 @@ macro_rules! typed_getters {
 impl<'a> RowView<'a> {
     /// A view of `bytes` as a row of message `ty`. Checks that the null bitmap and the slots
     /// are there; fields are checked when read.
+    ///
+    /// Every writer (foryjit, pyfory, the fory crate) pads a row to whole 8-byte words, so a
+    /// root of another length is refused as truncated or corrupt.
     pub fn new(reg: &'a Registry, ty: TypeIdx, bytes: &'a [u8]) -> RowResult<Self> {
+        if !bytes.len().is_multiple_of(8) {
+            return err(RowErrorKind::Corrupt("row length is not a multiple of 8"));
+        }
         RowView::at(reg, ty, bytes, 0)
     }
 
