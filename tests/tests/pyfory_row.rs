@@ -330,3 +330,31 @@ fn inferred_field_order_is_by_name() {
         run_peer(e.codec.registry(), &[], vec![json!({"op": "infer_order", "names": names})]);
     assert_eq!(results[0]["names"], json!(["alpha", "mid", "zeta"]));
 }
+
+/// A bool byte other than 0 or 1: pyfory reads it as `True`; the fory crate and foryjit call the
+/// row corrupt.
+#[test]
+fn bool_byte_other_than_one() {
+    let e = env();
+    let mut rng = StdRng::seed_from_u64(7);
+    let gen = RowGen { whole_second_timestamps: true, nonempty_bytes: true, max_depth: 2 };
+    let v = gen.message(e.codec.registry(), e.all.index(), &mut rng, 0);
+    let mut row = e.fory.to_row(&v).unwrap();
+    row[8] = 2; // the `flag` slot
+    let results = run_peer(
+        e.codec.registry(),
+        &[("All", e.all.index())],
+        vec![json!({"op": "decode", "type": "All", "hex": hex(&row)})],
+    );
+    assert_eq!(results[0]["value"]["flag"], json!(true), "{}", results[0]);
+    let err = e.codec.view(e.all.index(), &row).unwrap().get_bool(0).unwrap_err();
+    assert_eq!(err.kind, foryjit::row::RowErrorKind::Corrupt("bool byte other than 0 or 1"));
+    assert!(e.fory.from_row(e.all, &row).is_err());
+    assert!(fory::from_row::<CrateFlag>(&row[..16]).unwrap().flag().is_err());
+}
+
+/// A one-field prefix of `rowt.All` for the fory crate (its first slot is `flag`).
+#[derive(fory::ForyRow)]
+struct CrateFlag {
+    flag: bool,
+}

@@ -290,3 +290,40 @@ fn corrupt_rows_are_errors_not_panics() {
         let _ = c.from_row(ids[1], &b);
     }
 }
+
+#[test]
+fn sets_and_dense_arrays_share_the_list_layout() {
+    use foryjit_schema::{ArrayElem, ElemType, FieldDesc, FieldType, MessageDesc};
+    let desc = SchemaDesc::new("s")
+        .message(MessageDesc::with_id("s.Set", 1).field(FieldDesc::new(
+            "v",
+            1,
+            FieldType::Set(Box::new(ElemType::new(FieldType::Int32(Default::default())))),
+        )))
+        .message(MessageDesc::with_id("s.List", 2).field(FieldDesc::new(
+            "v",
+            1,
+            FieldType::list(FieldType::Int32(Default::default())),
+        )))
+        .message(MessageDesc::with_id("s.Arr", 3).field(FieldDesc::new(
+            "v",
+            1,
+            FieldType::Array(ArrayElem::Int32),
+        )));
+    let mut reg = Registry::default();
+    let ids = reg.register(desc).unwrap();
+    let c = RowCodec::new(reg);
+    let items = [3, -1, 7];
+    let set = st(ids[0], vec![Value::set(items.iter().map(|x| Value::Int32(*x)).collect())]);
+    let list = st(ids[1], vec![Value::list(items.iter().map(|x| Value::Int32(*x)).collect())]);
+    let arr = st(ids[2], vec![Value::Int32Array(items.to_vec().into())]);
+    let rows: Vec<Vec<u8>> = [&set, &list, &arr].iter().map(|v| c.to_row(v).unwrap()).collect();
+    assert_eq!(rows[0], rows[1]);
+    assert_eq!(rows[1], rows[2]);
+    assert_eq!(c.from_row(ids[0], &rows[0]).unwrap(), set);
+    assert_eq!(c.from_row(ids[1], &rows[0]).unwrap(), list);
+    assert_eq!(c.from_row(ids[2], &rows[0]).unwrap(), arr);
+    // A set value in a list field is a mismatch, as in the object format.
+    let e = c.to_row(&st(ids[1], vec![Value::set(vec![])])).unwrap_err();
+    assert!(matches!(e.kind, RowErrorKind::Mismatch { expected: "list", found: "set" }));
+}
