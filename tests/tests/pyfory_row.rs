@@ -273,7 +273,8 @@ fn timestamp_rounding_differs() {
         &[("All", e.all.index())],
         vec![json!({"op": "encode", "type": "All", "value": peer_value(reg, &ty, &v)})],
     );
-    let theirs = unhex(results[0]["hex"].as_str().expect(&results[0].to_string())).unwrap();
+    let theirs =
+        unhex(results[0]["hex"].as_str().unwrap_or_else(|| panic!("{}", results[0]))).unwrap();
     let at_slot = 8 + 10 * 8;
     let word = |b: &[u8]| i64::from_le_bytes(b[at_slot..at_slot + 8].try_into().unwrap());
     assert_eq!(word(&ours), exact);
