@@ -76,6 +76,20 @@ impl<'a> RowField<'a> {
 
     /// The owned [`Value`] (nested rows, arrays and maps are decoded completely).
     pub fn to_value(&self) -> RowResult<Value> {
+        let mut budget = self.byte_len();
+        self.to_value_in(&mut budget)
+    }
+
+    fn byte_len(&self) -> usize {
+        match self {
+            RowField::Struct(v) => v.bytes.len(),
+            RowField::Array(a) => a.bytes.len(),
+            RowField::Map(m) => m.bytes.len(),
+            _ => 0,
+        }
+    }
+
+    fn to_value_in(&self, budget: &mut usize) -> RowResult<Value> {
         Ok(match *self {
             RowField::Null => Value::Null,
             RowField::Bool(x) => Value::Bool(x),
@@ -90,9 +104,9 @@ impl<'a> RowField<'a> {
             RowField::Date(d) => Value::Date(d),
             RowField::Timestamp(t) => Value::Timestamp(t),
             RowField::Duration(d) => Value::Duration(d),
-            RowField::Struct(v) => v.to_value()?,
-            RowField::Array(a) => a.to_value()?,
-            RowField::Map(m) => m.to_value()?,
+            RowField::Struct(v) => v.to_value_in(budget)?,
+            RowField::Array(a) => a.to_value_in(budget)?,
+            RowField::Map(m) => m.to_value_in(budget)?,
         })
     }
 }
@@ -119,6 +133,17 @@ fn word(bytes: &[u8], offset: usize) -> RowResult<u64> {
 fn bit(bytes: &[u8], bitmap_start: usize, i: usize) -> bool {
     // The bitmap lies inside the validated fixed region of its container.
     bytes.get(bitmap_start + (i >> 3)).is_some_and(|b| b & (1 << (i & 7)) != 0)
+}
+
+/// Takes `n` decoded items from the budget (see [`RowView::to_value`]).
+fn spend(budget: &mut usize, n: usize) -> RowResult<()> {
+    match budget.checked_sub(n) {
+        Some(rest) => {
+            *budget = rest;
+            Ok(())
+        }
+        None => err(RowErrorKind::Corrupt("offsets alias: more values than the row has bytes")),
+    }
 }
 
 /// Reads the non-null value of type `ty` whose slot is at `slot` in `bytes` (the container's
@@ -360,15 +385,23 @@ impl<'a> RowView<'a> {
     }
 
     /// Decodes the whole row into a struct [`Value`]. A null bit on a non-nullable field is
-    /// an error here (a view's `get` just reports it as null).
+    /// an error here (a view's `get` just reports it as null). A well-formed row decodes to at
+    /// most one field or element per byte; a corrupt one whose offsets alias the same data
+    /// many times is refused rather than expanded.
     pub fn to_value(&self) -> RowResult<Value> {
+        let mut budget = self.bytes.len();
+        self.to_value_in(&mut budget)
+    }
+
+    fn to_value_in(&self, budget: &mut usize) -> RowResult<Value> {
+        spend(budget, self.msg.fields.len())?;
         let mut fields = Vec::with_capacity(self.msg.fields.len());
         for (i, f) in self.msg.fields.iter().enumerate() {
             let v = match self.get(i)? {
                 RowField::Null if !f.nullable => {
                     return Err(RowError::new(RowErrorKind::NullNotAllowed).at(&f.name))
                 }
-                field => field.to_value().map_err(|e| e.at(&f.name))?,
+                field => field.to_value_in(budget).map_err(|e| e.at(&f.name))?,
             };
             fields.push(v);
         }
@@ -473,7 +506,8 @@ impl<'a> ArrayView<'a> {
         (0..self.len).map(move |i| self.get(i))
     }
 
-    fn items(&self) -> RowResult<Vec<Value>> {
+    fn items(&self, budget: &mut usize) -> RowResult<Vec<Value>> {
+        spend(budget, self.len)?;
         let mut out = Vec::with_capacity(self.len);
         for i in 0..self.len {
             match self.get(i)? {
@@ -482,7 +516,7 @@ impl<'a> ArrayView<'a> {
                         RowError::new(RowErrorKind::NullNotAllowed).at(format_args!("[{i}]"))
                     )
                 }
-                f => out.push(f.to_value().map_err(|e| e.at(format_args!("[{i}]")))?),
+                f => out.push(f.to_value_in(budget).map_err(|e| e.at(format_args!("[{i}]")))?),
             }
         }
         Ok(out)
@@ -490,11 +524,17 @@ impl<'a> ArrayView<'a> {
 
     /// Decodes the array: a `List`, a `Set`, or a dense `*Array` value, as the schema says.
     pub fn to_value(&self) -> RowResult<Value> {
+        let mut budget = self.bytes.len();
+        self.to_value_in(&mut budget)
+    }
+
+    fn to_value_in(&self, budget: &mut usize) -> RowResult<Value> {
         let a = match self.elems {
-            Elems::List(_) | Elems::Side(_) => return Ok(Value::list(self.items()?)),
-            Elems::Set(_) => return Ok(Value::set(self.items()?)),
+            Elems::List(_) | Elems::Side(_) => return Ok(Value::list(self.items(budget)?)),
+            Elems::Set(_) => return Ok(Value::set(self.items(budget)?)),
             Elems::Dense(a) => a,
         };
+        spend(budget, self.len)?;
         macro_rules! dense {
             ($variant:ident, $field:ident) => {{
                 let mut out = Vec::with_capacity(self.len);
@@ -596,8 +636,13 @@ impl<'a> MapView<'a> {
 
     /// Decodes the map (entries in row order).
     pub fn to_value(&self) -> RowResult<Value> {
-        let keys = self.keys.items().map_err(|e| e.at("{keys}"))?;
-        let values = self.values.items().map_err(|e| e.at("{values}"))?;
+        let mut budget = self.bytes.len();
+        self.to_value_in(&mut budget)
+    }
+
+    fn to_value_in(&self, budget: &mut usize) -> RowResult<Value> {
+        let keys = self.keys.items(budget).map_err(|e| e.at("{keys}"))?;
+        let values = self.values.items(budget).map_err(|e| e.at("{values}"))?;
         Ok(Value::Map(
             keys.into_iter().zip(values).map(|(key, value)| MapEntry { key, value }).collect(),
         ))

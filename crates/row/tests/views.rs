@@ -327,3 +327,41 @@ fn sets_and_dense_arrays_share_the_list_layout() {
     let e = c.to_row(&st(ids[1], vec![Value::set(vec![])])).unwrap_err();
     assert!(matches!(e.kind, RowErrorKind::Mismatch { expected: "list", found: "set" }));
 }
+
+/// A corrupt row whose offsets all point at the same inner array would decode to
+/// `outer × inner` values from `outer + inner` bytes; `from_row` refuses it instead.
+#[test]
+fn aliased_offsets_cannot_blow_up_a_decode() {
+    let mut reg = Registry::default();
+    let ids = reg
+        .register(
+            SchemaDesc::from_idl("package b; message B [id=1] { list<list<int8>> l = 1; }")
+                .unwrap(),
+        )
+        .unwrap();
+    let c = RowCodec::new(reg);
+    let (outer, inner) = (1000usize, 1000usize);
+    let outer_bitmap = outer.div_ceil(64) * 8;
+    let inner_at = 8 + outer_bitmap + outer * 8; // relative to the outer array
+    let inner_size = 8 + inner.div_ceil(64) * 8 + inner.div_ceil(8) * 8;
+    let mut row = vec![0u8; 8];
+    row.extend(((16u64 << 32) | (inner_at + inner_size) as u64).to_le_bytes());
+    row.extend((outer as u64).to_le_bytes());
+    row.extend(vec![0u8; outer_bitmap]);
+    for _ in 0..outer {
+        row.extend((((inner_at as u64) << 32) | inner_size as u64).to_le_bytes());
+    }
+    row.extend((inner as u64).to_le_bytes());
+    row.extend(vec![0u8; inner_size - 8]);
+    assert_eq!(row.len() % 8, 0);
+    // Random access still works: each element is a valid (aliased) inner array.
+    let view = c.view(ids[0], &row).unwrap();
+    let l = view.get_array(0).unwrap().unwrap();
+    assert_eq!(l.len(), outer);
+    match l.get(outer - 1).unwrap() {
+        RowField::Array(a) => assert_eq!(a.len(), inner),
+        other => panic!("{other:?}"),
+    }
+    let e = c.from_row(ids[0], &row).unwrap_err();
+    assert_eq!(e.kind, RowErrorKind::Corrupt("offsets alias: more values than the row has bytes"));
+}
