@@ -77,7 +77,7 @@ impl<'a> RowField<'a> {
     /// The owned [`Value`] (nested rows, arrays and maps are decoded completely).
     pub fn to_value(&self) -> RowResult<Value> {
         let mut budget = self.byte_len();
-        self.to_value_in(&mut budget)
+        self.decode_in(&mut budget)
     }
 
     fn byte_len(&self) -> usize {
@@ -89,7 +89,7 @@ impl<'a> RowField<'a> {
         }
     }
 
-    fn to_value_in(&self, budget: &mut usize) -> RowResult<Value> {
+    fn decode_in(&self, budget: &mut usize) -> RowResult<Value> {
         Ok(match *self {
             RowField::Null => Value::Null,
             RowField::Bool(x) => Value::Bool(x),
@@ -104,9 +104,9 @@ impl<'a> RowField<'a> {
             RowField::Date(d) => Value::Date(d),
             RowField::Timestamp(t) => Value::Timestamp(t),
             RowField::Duration(d) => Value::Duration(d),
-            RowField::Struct(v) => v.to_value_in(budget)?,
-            RowField::Array(a) => a.to_value_in(budget)?,
-            RowField::Map(m) => m.to_value_in(budget)?,
+            RowField::Struct(v) => v.decode_in(budget)?,
+            RowField::Array(a) => a.decode_in(budget)?,
+            RowField::Map(m) => m.decode_in(budget)?,
         })
     }
 }
@@ -390,10 +390,10 @@ impl<'a> RowView<'a> {
     /// many times is refused rather than expanded.
     pub fn to_value(&self) -> RowResult<Value> {
         let mut budget = self.bytes.len();
-        self.to_value_in(&mut budget)
+        self.decode_in(&mut budget)
     }
 
-    fn to_value_in(&self, budget: &mut usize) -> RowResult<Value> {
+    fn decode_in(&self, budget: &mut usize) -> RowResult<Value> {
         spend(budget, self.msg.fields.len())?;
         let mut fields = Vec::with_capacity(self.msg.fields.len());
         for (i, f) in self.msg.fields.iter().enumerate() {
@@ -401,7 +401,7 @@ impl<'a> RowView<'a> {
                 RowField::Null if !f.nullable => {
                     return Err(RowError::new(RowErrorKind::NullNotAllowed).at(&f.name))
                 }
-                field => field.to_value_in(budget).map_err(|e| e.at(&f.name))?,
+                field => field.decode_in(budget).map_err(|e| e.at(&f.name))?,
             };
             fields.push(v);
         }
@@ -516,7 +516,7 @@ impl<'a> ArrayView<'a> {
                         RowError::new(RowErrorKind::NullNotAllowed).at(format_args!("[{i}]"))
                     )
                 }
-                f => out.push(f.to_value_in(budget).map_err(|e| e.at(format_args!("[{i}]")))?),
+                f => out.push(f.decode_in(budget).map_err(|e| e.at(format_args!("[{i}]")))?),
             }
         }
         Ok(out)
@@ -525,10 +525,10 @@ impl<'a> ArrayView<'a> {
     /// Decodes the array: a `List`, a `Set`, or a dense `*Array` value, as the schema says.
     pub fn to_value(&self) -> RowResult<Value> {
         let mut budget = self.bytes.len();
-        self.to_value_in(&mut budget)
+        self.decode_in(&mut budget)
     }
 
-    fn to_value_in(&self, budget: &mut usize) -> RowResult<Value> {
+    fn decode_in(&self, budget: &mut usize) -> RowResult<Value> {
         let a = match self.elems {
             Elems::List(_) | Elems::Side(_) => return Ok(Value::list(self.items(budget)?)),
             Elems::Set(_) => return Ok(Value::set(self.items(budget)?)),
@@ -637,10 +637,10 @@ impl<'a> MapView<'a> {
     /// Decodes the map (entries in row order).
     pub fn to_value(&self) -> RowResult<Value> {
         let mut budget = self.bytes.len();
-        self.to_value_in(&mut budget)
+        self.decode_in(&mut budget)
     }
 
-    fn to_value_in(&self, budget: &mut usize) -> RowResult<Value> {
+    fn decode_in(&self, budget: &mut usize) -> RowResult<Value> {
         let keys = self.keys.items(budget).map_err(|e| e.at("{keys}"))?;
         let values = self.values.items(budget).map_err(|e| e.at("{values}"))?;
         Ok(Value::Map(
