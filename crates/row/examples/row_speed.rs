@@ -124,12 +124,12 @@ fn main() {
     fdl.push('}');
     let mut cat = Catalog::new(Limits::default(), foryjit_ir::Mode::SameSchema);
     let wide = cat.register(SchemaDesc::from_idl(&fdl).unwrap()).unwrap()[0];
-    let fields = (0..100)
+    let fields = (0..100i32)
         .map(|i| match i % 4 {
-            0 => Value::Int64(i as i64 * 1_000_003),
+            0 => Value::Int64(i64::from(i) * 1_000_003),
             1 => Value::string(format!("field number {i}")),
-            2 => Value::Float64(i as f64 / 3.0),
-            _ => Value::Int32(-(i as i32)),
+            2 => Value::Float64(f64::from(i) / 3.0),
+            _ => Value::Int32(-i),
         })
         .collect();
     let value = Value::Struct(StructValue::new(wide, fields));
