@@ -4,15 +4,17 @@ Reads one JSON request on stdin and writes one JSON answer on stdout:
 
     {"types": {name: TYPE}, "cases": [{"op": "encode", "type": name, "value": V},
                                       {"op": "decode", "type": name, "hex": "..."}]}
-                                      {"op": "infer_order", "names": [...]}]}
+                                      {"op": "infer_order", "names": [...]},
+                                      {"op": "encode_inferred" | "decode_inferred", ...}]}
     -> {"pyfory": version, "results": [{"hex": "..."} | {"value": V} | {"names": [...]}
                                        | {"error": "..."}, ...]}
 
 TYPE is {"kind": K} for bool, int8, int16, int32, int64, float32, float64, string, bytes, date,
 timestamp; {"kind": "list", "elem": TYPE}; {"kind": "map", "key": TYPE, "value": TYPE};
-{"kind": "struct", "fields": [{"name": N, "type": TYPE}]}. The row schema is built explicitly
-(`pyfory.format.schema`) in the given field order, so it is the writer's declaration order, not
-the name order `pyfory.format.infer_schema` would give a dataclass.
+{"kind": "struct", "fields": [{"name": N, "type": TYPE, "nullable": B}]}. The row schema is
+built explicitly (`pyfory.format.schema`) in the given field order, so it is the writer's
+declaration order, not the name order `pyfory.format.infer_schema` gives a dataclass; the
+`*_inferred` ops use that inferred schema instead (`pyfory.format.encoder(dataclass)`).
 
 V mirrors TYPE: null, JSON bools/ints/strings, floats as {"f32"|"f64": little-endian hex bits},
 bytes as hex text, dates as days, timestamps as microseconds since the epoch (UTC), lists as
@@ -55,6 +57,44 @@ def dtype(t):
     if k == "struct":
         return F.struct([F.field(f["name"], dtype(f["type"])) for f in t["fields"]])
     raise ValueError(f"unknown kind {k}")
+
+
+def annotation(t, nullable=False):
+    """The Python type hint `pyfory.format.infer_schema` maps to TYPE."""
+    import typing
+
+    k = t["kind"]
+    hints = {
+        "bool": bool,
+        "int8": pyfory.Int8,
+        "int16": pyfory.Int16,
+        "int32": pyfory.Int32,
+        "int64": int,
+        "float32": pyfory.Float32,
+        "float64": float,
+        "string": str,
+        "bytes": bytes,
+        "date": datetime.date,
+        "timestamp": datetime.datetime,
+    }
+    if k in hints:
+        hint = hints[k]
+    elif k == "list":
+        hint = typing.List[annotation(t["elem"])]
+    elif k == "map":
+        hint = typing.Dict[annotation(t["key"]), annotation(t["value"])]
+    else:
+        hint = dataclass_for(t)
+    return typing.Optional[hint] if nullable else hint
+
+
+def dataclass_for(t):
+    """A dataclass declaring TYPE's fields in the given (declaration) order."""
+    import dataclasses
+
+    dataclass_for.count = getattr(dataclass_for, "count", 0) + 1
+    fields = [(f["name"], annotation(f["type"], f.get("nullable", False))) for f in t["fields"]]
+    return dataclasses.make_dataclass(f"Row{dataclass_for.count}", fields)
 
 
 def to_py(t, v):
@@ -120,8 +160,15 @@ def main():
             out.append({"names": [schema.field(i).name for i in range(schema.num_fields)]})
             continue
         t, schema, enc = encoders[case["type"]]
+        if case["op"].endswith("_inferred"):
+            # The schema `pyfory.format.encoder(SomeDataclass)` uses: inferred from a dataclass
+            # declaring the fields in declaration order (infer_schema sorts them). `encoder()`
+            # itself then fails on a list nested in a list or map (its schema hash reads
+            # `.value_type` off a plain DataType), so the row encoder is made directly.
+            schema = F.infer_schema(dataclass_for(t))
+            enc = F.create_row_encoder(schema)
         try:
-            if case["op"] == "encode":
+            if case["op"].startswith("encode"):
                 out.append({"hex": enc.to_row(to_py(t, case["value"])).to_bytes().hex()})
             else:
                 row = F.RowData(schema, bytes.fromhex(case["hex"]))

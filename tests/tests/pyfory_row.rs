@@ -12,7 +12,7 @@
 //! float (`timestamp_rounding_differs`), and `pyfory.format.infer_schema` orders a dataclass's
 //! fields by name (`inferred_field_order_is_by_name`). pyfory has no duration in rows.
 
-use foryjit::row::{RowCodec, RowField, RowView};
+use foryjit::row::{FieldOrder, RowCodec, RowField, RowView};
 use foryjit::schema::{Registry, ResolvedType};
 use foryjit::{ForyJit, TypeHandle, TypeIdx, Value};
 use foryjit_tests::row_gen::RowGen;
@@ -159,6 +159,40 @@ struct Env {
     fory: ForyJit,
     codec: RowCodec,
     all: TypeHandle,
+}
+
+/// `FieldOrder::ByName` against `pyfory.format.encoder(dataclass)` (the inferred, name-sorted
+/// schema; nested messages sorted too): byte-identical (null slots zeroed), both directions.
+#[test]
+fn by_name_order_matches_pyfory_encoder_on_dataclasses() {
+    let e = env();
+    let codec = e.fory.row_codec().with_field_order(FieldOrder::ByName);
+    let reg = codec.registry();
+    let ty = ResolvedType::Message(e.all.index());
+    let seed = foryjit_tests::seed_from_env(0x0509_2026);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5a);
+    let gen = RowGen { whole_second_timestamps: true, nonempty_bytes: true, max_depth: 4 };
+    let values: Vec<Value> =
+        (0..60).map(|_| gen.message(reg, e.all.index(), &mut rng, 0)).collect();
+    let rows: Vec<Vec<u8>> = values.iter().map(|v| codec.to_row(v).unwrap()).collect();
+    // Declared order gives other bytes (the schema's names are not in name order).
+    assert_ne!(rows[0], e.fory.to_row(&values[0]).unwrap());
+    let mut cases = Vec::new();
+    for (v, row) in values.iter().zip(&rows) {
+        cases.push(
+            json!({"op": "encode_inferred", "type": "All", "value": peer_value(reg, &ty, v)}),
+        );
+        cases.push(json!({"op": "decode_inferred", "type": "All", "hex": hex(row)}));
+    }
+    let results = run_peer(reg, &[("All", e.all.index())], cases);
+    for (i, (v, row)) in values.iter().zip(&rows).enumerate() {
+        let (enc, dec) = (&results[2 * i], &results[2 * i + 1]);
+        let theirs = unhex(enc["hex"].as_str().unwrap_or_else(|| panic!("#{i}: {enc}"))).unwrap();
+        let zeroed = zero_null_slots(&codec, e.all.index(), &theirs);
+        assert_eq!(hex(&zeroed), hex(row), "seed {seed:#x} #{i}");
+        assert!(codec.from_row(e.all.index(), &theirs).unwrap().bit_eq(v), "#{i}");
+        assert_eq!(dec["value"], peer_value(reg, &ty, v), "#{i}: {dec}");
+    }
 }
 
 fn env() -> Env {
@@ -318,6 +352,27 @@ fn pyfory_cannot_write_empty_bytes() {
     assert!(err.starts_with("IndexError"), "{}", results[0]);
     assert_eq!(results[1]["value"], peer_value(reg, &ty, &v));
     assert!(e.fory.from_row(e.all, &ours).unwrap().bit_eq(&v));
+}
+
+/// `pyfory.format.encoder(dataclass)` fails on a list nested in a list or a map: its schema hash
+/// (`compute_schema_hash`) reads `.value_type` off a nested list it sees as a plain `DataType`.
+/// (`infer_schema` + `create_row_encoder` work, and are what the `*_inferred` peer ops use.)
+#[test]
+fn pyfory_encoder_fails_on_nested_lists() {
+    let python = foryjit_tests::peer::python_path().unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(python)
+        .args(["-W", "ignore", "-c"])
+        .arg(
+            "import dataclasses, typing, pyfory.format as F\n\
+             C = dataclasses.make_dataclass('C', [('x', typing.List[typing.List[int]])])\n\
+             try:\n    F.encoder(C)\nexcept AttributeError as e:\n    print('AttributeError', e)\n\
+             print(F.infer_schema(C))",
+        )
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("AttributeError") && text.contains("value_type"), "{text}");
+    assert!(text.contains("x: list<list<int64>>"), "{text}");
 }
 
 /// `pyfory.format.infer_schema` (what `pyfory.format.encoder(SomeDataclass)` uses) sorts a

@@ -3,7 +3,7 @@
 use crate::error::{err, RowError, RowResult};
 use crate::layout::{bitmap_width, dense_elem_type, dense_width, from_micros, round8, slot_of};
 use crate::layout::{dense_name, type_name};
-use crate::writer::message;
+use crate::writer::Ctx;
 use crate::{RowErrorKind, MAX_DEPTH};
 use foryjit_schema::{ArrayElem, MessageInfo, Registry, ResolvedElem, ResolvedType};
 use foryjit_wire::{Duration, MapEntry, StructValue, Timestamp, TypeIdx, Value};
@@ -149,7 +149,7 @@ fn spend(budget: &mut usize, n: usize) -> RowResult<()> {
 /// Reads the non-null value of type `ty` whose slot is at `slot` in `bytes` (the container's
 /// bytes, whose fixed region ends at `fixed_end`).
 fn read_at<'a>(
-    reg: &'a Registry,
+    reg: Ctx<'a>,
     ty: &'a ResolvedType,
     bytes: &'a [u8],
     slot: usize,
@@ -233,8 +233,10 @@ fn read_at<'a>(
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct RowView<'a> {
-    reg: &'a Registry,
+    reg: Ctx<'a>,
     msg: &'a MessageInfo,
+    /// Ordinal → slot (`None`: the same).
+    perm: Option<&'a [u32]>,
     bytes: &'a [u8],
     bitmap: usize,
     depth: usize,
@@ -269,22 +271,26 @@ impl<'a> RowView<'a> {
     /// Every writer (foryjit, pyfory, the fory crate) pads a row to whole 8-byte words, so a
     /// root of another length is refused as truncated or corrupt.
     pub fn new(reg: &'a Registry, ty: TypeIdx, bytes: &'a [u8]) -> RowResult<Self> {
+        RowView::root(Ctx::declared(reg), ty, bytes)
+    }
+
+    pub(crate) fn root(reg: Ctx<'a>, ty: TypeIdx, bytes: &'a [u8]) -> RowResult<Self> {
         if !bytes.len().is_multiple_of(8) {
             return err(RowErrorKind::Corrupt("row length is not a multiple of 8"));
         }
         RowView::at(reg, ty, bytes, 0)
     }
 
-    fn at(reg: &'a Registry, ty: TypeIdx, bytes: &'a [u8], depth: usize) -> RowResult<Self> {
+    fn at(reg: Ctx<'a>, ty: TypeIdx, bytes: &'a [u8], depth: usize) -> RowResult<Self> {
         if depth >= MAX_DEPTH {
             return err(RowErrorKind::TooDeep(MAX_DEPTH));
         }
-        let msg = message(reg, ty)?;
+        let (msg, perm) = reg.message(ty)?;
         let n = msg.fields.len();
         let bitmap = bitmap_width(n);
         let fixed_end = n.checked_mul(8).and_then(|s| s.checked_add(bitmap));
         match fixed_end {
-            Some(end) if end <= bytes.len() => Ok(RowView { reg, msg, bytes, bitmap, depth }),
+            Some(end) if end <= bytes.len() => Ok(RowView { reg, msg, perm, bytes, bitmap, depth }),
             _ => Err(out_of_bounds(0, fixed_end.unwrap_or(usize::MAX), bytes.len())),
         }
     }
@@ -314,9 +320,11 @@ impl<'a> RowView<'a> {
         self.msg.field_ordinal(name).ok_or_else(|| RowErrorKind::NoSuchField(name.into()).into())
     }
 
-    fn check(&self, ordinal: usize) -> RowResult<()> {
+    /// The slot (and null bit) of field `ordinal`.
+    #[inline]
+    fn slot(&self, ordinal: usize) -> RowResult<usize> {
         if ordinal < self.msg.fields.len() {
-            Ok(())
+            Ok(self.perm.map_or(ordinal, |p| p[ordinal] as usize))
         } else {
             err(RowErrorKind::NoSuchField(format!("#{ordinal}")))
         }
@@ -324,25 +332,23 @@ impl<'a> RowView<'a> {
 
     /// Whether field `ordinal`'s null bit is set.
     pub fn is_null(&self, ordinal: usize) -> RowResult<bool> {
-        self.check(ordinal)?;
-        Ok(bit(self.bytes, 0, ordinal))
+        Ok(bit(self.bytes, 0, self.slot(ordinal)?))
     }
 
     /// The byte offset of field `ordinal`'s 8-byte slot in [`RowView::as_bytes`].
     pub fn slot_offset(&self, ordinal: usize) -> RowResult<usize> {
-        self.check(ordinal)?;
-        Ok(self.bitmap + ordinal * 8)
+        Ok(self.bitmap + self.slot(ordinal)? * 8)
     }
 
     /// Reads field `ordinal`: O(1), nothing else is decoded.
     pub fn get(&self, ordinal: usize) -> RowResult<RowField<'a>> {
-        self.check(ordinal)?;
-        if bit(self.bytes, 0, ordinal) {
+        let slot = self.slot(ordinal)?;
+        if bit(self.bytes, 0, slot) {
             return Ok(RowField::Null);
         }
         let f = &self.msg.fields[ordinal];
         let fixed_end = self.bitmap + self.msg.fields.len() * 8;
-        read_at(self.reg, &f.ty, self.bytes, self.bitmap + ordinal * 8, fixed_end, self.depth)
+        read_at(self.reg, &f.ty, self.bytes, self.bitmap + slot * 8, fixed_end, self.depth)
             .map_err(|e| e.at(&f.name))
     }
 
@@ -422,7 +428,7 @@ enum Elems<'a> {
 /// O(1) access to element `i`.
 #[derive(Debug, Clone, Copy)]
 pub struct ArrayView<'a> {
-    reg: &'a Registry,
+    reg: Ctx<'a>,
     elems: Elems<'a>,
     ty: &'a ResolvedType,
     nullable: bool,
@@ -433,7 +439,7 @@ pub struct ArrayView<'a> {
 }
 
 impl<'a> ArrayView<'a> {
-    fn at(reg: &'a Registry, elems: Elems<'a>, bytes: &'a [u8], depth: usize) -> RowResult<Self> {
+    fn at(reg: Ctx<'a>, elems: Elems<'a>, bytes: &'a [u8], depth: usize) -> RowResult<Self> {
         if depth >= MAX_DEPTH {
             return err(RowErrorKind::TooDeep(MAX_DEPTH));
         }
@@ -579,7 +585,7 @@ pub struct MapView<'a> {
 
 impl<'a> MapView<'a> {
     fn at(
-        reg: &'a Registry,
+        reg: Ctx<'a>,
         k: &'a ResolvedElem,
         v: &'a ResolvedElem,
         bytes: &'a [u8],

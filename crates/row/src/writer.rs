@@ -4,29 +4,47 @@ use crate::error::{err, RowError, RowResult};
 use crate::layout::{bitmap_width, dense_width, round8, slot_of, to_micros, type_name, Slot};
 use crate::{RowErrorKind, MAX_DEPTH};
 use foryjit_schema::{ArrayElem, MessageInfo, Registry, ResolvedElem, ResolvedType, TypeInfo};
-use foryjit_wire::{MapEntry, StructValue, Value};
+use foryjit_wire::{MapEntry, StructValue, TypeIdx, Value};
 
-pub(crate) fn message(reg: &Registry, ty: foryjit_wire::TypeIdx) -> RowResult<&MessageInfo> {
-    match reg.get(ty).map(|t| &**t) {
-        Some(TypeInfo::Message(m)) => Ok(m),
-        _ => err(RowErrorKind::NotAMessage(ty.0)),
+/// The registry and, for [`crate::FieldOrder::ByName`], each message's slot of each ordinal.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub(crate) reg: &'a Registry,
+    pub(crate) orders: Option<&'a [Box<[u32]>]>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn declared(reg: &'a Registry) -> Self {
+        Ctx { reg, orders: None }
+    }
+
+    /// Message `ty` and its slot maps (`None`: slot = ordinal): `n` entries ordinal → slot,
+    /// then `n` entries slot → ordinal.
+    pub(crate) fn message(self, ty: TypeIdx) -> RowResult<(&'a MessageInfo, Option<&'a [u32]>)> {
+        match self.reg.get(ty).map(|t| &**t) {
+            Some(TypeInfo::Message(m)) => {
+                let perm = self.orders.and_then(|o| o.get(ty.0 as usize)).map(|p| &**p);
+                Ok((m, perm.filter(|p| p.len() == 2 * m.fields.len())))
+            }
+            _ => err(RowErrorKind::NotAMessage(ty.0)),
+        }
     }
 }
 
 /// Writes one row for `value` (a struct) at the end of `out`.
-pub(crate) fn write_root(reg: &Registry, value: &Value, out: &mut Vec<u8>) -> RowResult<()> {
+pub(crate) fn write_root(reg: Ctx<'_>, value: &Value, out: &mut Vec<u8>) -> RowResult<()> {
     let s = match value {
         Value::Struct(s) => s,
         other => {
             return err(RowErrorKind::Mismatch { expected: "struct", found: other.kind_name() })
         }
     };
-    let msg = message(reg, s.ty)?;
-    Writer { reg, out }.write_struct(msg, s, 0)
+    let (msg, perm) = reg.message(s.ty)?;
+    Writer { reg, out }.write_struct(msg, perm, s, 0)
 }
 
 struct Writer<'r, 'o> {
-    reg: &'r Registry,
+    reg: Ctx<'r>,
     out: &'o mut Vec<u8>,
 }
 
@@ -43,7 +61,13 @@ impl Writer<'_, '_> {
         self.out[at..at + bytes.len()].copy_from_slice(bytes);
     }
 
-    fn write_struct(&mut self, msg: &MessageInfo, s: &StructValue, depth: usize) -> RowResult<()> {
+    fn write_struct(
+        &mut self,
+        msg: &MessageInfo,
+        perm: Option<&[u32]>,
+        s: &StructValue,
+        depth: usize,
+    ) -> RowResult<()> {
         if depth >= MAX_DEPTH {
             return err(RowErrorKind::TooDeep(MAX_DEPTH));
         }
@@ -54,16 +78,19 @@ impl Writer<'_, '_> {
         let base = self.out.len();
         let bw = bitmap_width(n);
         self.out.resize(base + bw + n * 8, 0);
-        for (i, (f, v)) in msg.fields.iter().zip(s.fields.iter()).enumerate() {
+        // Slot by slot, so the variable data lies in slot order (as every peer writes it).
+        for slot in 0..n {
+            let i = perm.map_or(slot, |p| p[n + slot] as usize);
+            let (f, v) = (&msg.fields[i], &s.fields[i]);
             let r = match v {
                 Value::Null => {
                     if f.nullable {
-                        slot_of(&f.ty).map(|_| self.set_bit(base, i))
+                        slot_of(&f.ty).map(|_| self.set_bit(base, slot))
                     } else {
                         err(RowErrorKind::NullNotAllowed)
                     }
                 }
-                v => self.write_value(&f.ty, v, base, base + bw + i * 8, depth),
+                v => self.write_value(&f.ty, v, base, base + bw + slot * 8, depth),
             };
             r.map_err(|e| e.at(&f.name))?;
         }
@@ -127,8 +154,8 @@ impl Writer<'_, '_> {
             }
             (T::Map(k, val), Value::Map(entries)) => self.write_map(k, val, entries, depth + 1)?,
             (T::Message(idx), Value::Struct(s)) if s.ty == *idx => {
-                let msg = message(self.reg, *idx)?;
-                self.write_struct(msg, s, depth + 1)?
+                let (msg, perm) = self.reg.message(*idx)?;
+                self.write_struct(msg, perm, s, depth + 1)?
             }
             (T::Array(a), v) => self.write_dense(*a, v).ok_or_else(|| mismatch(ty, v))?,
             _ => return Err(mismatch(ty, v)),
