@@ -46,6 +46,10 @@ fn time(label: &str, iters: u32, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
+    if std::env::var_os("ROW_SPEED_PROFILE").is_some() {
+        profile();
+        return;
+    }
     // --- 10 fields: foryjit vs the fory crate ---
     let mut cat = Catalog::new(Limits::default(), foryjit_ir::Mode::SameSchema);
     let ids = cat.register(SchemaDesc::from_idl(TEN).unwrap()).unwrap();
@@ -156,4 +160,30 @@ fn main() {
     });
     println!("ratio object decode / row field (ordinal): {:.0}x", full / one);
     println!("ratio object decode / row field (name): {:.0}x", full / by_name);
+}
+
+/// `ROW_SPEED_PROFILE=1`: only full 10-field reads, for a profiler.
+fn profile() {
+    let mut cat = Catalog::new(Limits::default(), foryjit_ir::Mode::SameSchema);
+    let ids = cat.register(SchemaDesc::from_idl(TEN).unwrap()).unwrap();
+    let codec = RowCodec::new(cat.registry().clone());
+    let value = Value::Struct(StructValue::new(
+        ids[0],
+        vec![
+            Value::Int64(1),
+            Value::Int32(2),
+            Value::Float64(3.0),
+            Value::string("Alice Example"),
+            Value::string("Hangzhou"),
+            Value::list((1..=8).map(Value::Int32).collect()),
+            Value::Bool(true),
+            Value::Int16(-7),
+            Value::string("a note"),
+            Value::Binary(vec![7; 32].into()),
+        ],
+    ));
+    let row = codec.to_row(&value).unwrap();
+    for _ in 0..3_000_000 {
+        black_box(codec.from_row(ids[0], black_box(&row)).unwrap());
+    }
 }

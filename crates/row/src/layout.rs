@@ -139,6 +139,12 @@ pub(crate) fn dense_name(a: ArrayElem) -> &'static str {
 
 /// The scalar type of one dense-array element the row format covers, as a schema type.
 pub(crate) fn dense_elem_type(a: ArrayElem) -> RowResult<&'static ResolvedType> {
+    dense_width(a)?;
+    Ok(dense_scalar(a))
+}
+
+/// [`dense_elem_type`] for an element type already checked (float64 for the others).
+pub(crate) fn dense_scalar(a: ArrayElem) -> &'static ResolvedType {
     use foryjit_schema::IntEncoding::Fixed;
     static BOOL: ResolvedType = ResolvedType::Bool;
     static I8: ResolvedType = ResolvedType::Int8;
@@ -147,8 +153,7 @@ pub(crate) fn dense_elem_type(a: ArrayElem) -> RowResult<&'static ResolvedType> 
     static I64: ResolvedType = ResolvedType::Int64(Fixed);
     static F32: ResolvedType = ResolvedType::Float32;
     static F64: ResolvedType = ResolvedType::Float64;
-    dense_width(a)?;
-    Ok(match a {
+    match a {
         ArrayElem::Bool => &BOOL,
         ArrayElem::Int8 => &I8,
         ArrayElem::Int16 => &I16,
@@ -156,7 +161,7 @@ pub(crate) fn dense_elem_type(a: ArrayElem) -> RowResult<&'static ResolvedType> 
         ArrayElem::Int64 => &I64,
         ArrayElem::Float32 => &F32,
         _ => &F64,
-    })
+    }
 }
 
 /// Microseconds since the epoch (or of a duration) from seconds + nanos, flooring

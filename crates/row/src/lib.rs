@@ -98,7 +98,7 @@ pub fn from_row(reg: &Registry, ty: TypeIdx, bytes: &[u8]) -> RowResult<Value> {
 pub struct RowCodec {
     reg: Arc<dyn AsRef<Registry> + Send + Sync>,
     /// For [`FieldOrder::ByName`]: per type index, each ordinal's slot, then each slot's ordinal.
-    orders: Option<Arc<[Box<[u32]>]>>,
+    orders: Option<Arc<writer::Orders>>,
 }
 
 struct Owned(Registry);
@@ -169,7 +169,7 @@ impl RowCodec {
                         None => Box::default(),
                     })
                     .collect();
-                Some(orders.into())
+                Some(Arc::new(writer::Orders(orders.into())))
             }
         };
         self

@@ -1,7 +1,9 @@
 //! Borrowed, bounds-checked random access over row bytes, and rows → `Value`.
 
 use crate::error::{err, RowError, RowResult};
-use crate::layout::{bitmap_width, dense_elem_type, dense_width, from_micros, round8, slot_of};
+use crate::layout::{
+    bitmap_width, dense_elem_type, dense_scalar, dense_width, from_micros, round8, slot_of,
+};
 use crate::layout::{dense_name, type_name};
 use crate::writer::Ctx;
 use crate::{RowErrorKind, MAX_DEPTH};
@@ -430,12 +432,10 @@ enum Elems<'a> {
 pub struct ArrayView<'a> {
     reg: Ctx<'a>,
     elems: Elems<'a>,
-    ty: &'a ResolvedType,
-    nullable: bool,
     bytes: &'a [u8],
     len: usize,
-    width: usize,
-    depth: usize,
+    width: u32,
+    depth: u32,
 }
 
 impl<'a> ArrayView<'a> {
@@ -443,11 +443,12 @@ impl<'a> ArrayView<'a> {
         if depth >= MAX_DEPTH {
             return err(RowErrorKind::TooDeep(MAX_DEPTH));
         }
-        let (ty, nullable, width) = match elems {
-            Elems::List(e) | Elems::Set(e) | Elems::Side(e) => {
-                (&e.ty, e.nullable, slot_of(&e.ty)?.elem_width())
+        let width = match elems {
+            Elems::List(e) | Elems::Set(e) | Elems::Side(e) => slot_of(&e.ty)?.elem_width(),
+            Elems::Dense(a) => {
+                dense_elem_type(a)?;
+                dense_width(a)?
             }
-            Elems::Dense(a) => (dense_elem_type(a)?, false, dense_width(a)?),
         };
         let count = word(bytes, 0)?;
         // The fixed region must fit the bytes: this bounds `len` by the input's size.
@@ -459,7 +460,22 @@ impl<'a> ArrayView<'a> {
             Some(end) if end <= bytes.len() => {}
             _ => return Err(out_of_bounds(0, fixed_end.unwrap_or(usize::MAX), bytes.len())),
         }
-        Ok(ArrayView { reg, elems, ty, nullable, bytes, len: count as usize, width, depth })
+        Ok(ArrayView {
+            reg,
+            elems,
+            bytes,
+            len: count as usize,
+            width: width as u32,
+            depth: depth as u32,
+        })
+    }
+
+    /// The element type and whether elements may be null.
+    fn elem(&self) -> (&'a ResolvedType, bool) {
+        match self.elems {
+            Elems::List(e) | Elems::Set(e) | Elems::Side(e) => (&e.ty, e.nullable),
+            Elems::Dense(a) => (dense_scalar(a), false),
+        }
     }
 
     /// Number of elements.
@@ -502,8 +518,9 @@ impl<'a> ArrayView<'a> {
             return Ok(RowField::Null);
         }
         let header = self.header();
-        let fixed_end = header + round8(self.len * self.width).unwrap_or(usize::MAX);
-        read_at(self.reg, self.ty, self.bytes, header + index * self.width, fixed_end, self.depth)
+        let fixed_end = header + round8(self.len * self.width as usize).unwrap_or(usize::MAX);
+        let (ty, width) = (self.elem().0, self.width as usize);
+        read_at(self.reg, ty, self.bytes, header + index * width, fixed_end, self.depth as usize)
             .map_err(|e| e.at(format_args!("[{index}]")))
     }
 
@@ -517,7 +534,7 @@ impl<'a> ArrayView<'a> {
         let mut out = Vec::with_capacity(self.len);
         for i in 0..self.len {
             match self.get(i)? {
-                RowField::Null if !self.nullable => {
+                RowField::Null if !self.elem().1 => {
                     return Err(
                         RowError::new(RowErrorKind::NullNotAllowed).at(format_args!("[{i}]"))
                     )
@@ -578,9 +595,13 @@ impl<'a> ArrayView<'a> {
 /// A borrowed view of a row map: a keys array and a values array of the same length.
 #[derive(Debug, Clone, Copy)]
 pub struct MapView<'a> {
+    reg: Ctx<'a>,
+    k: &'a ResolvedElem,
+    v: &'a ResolvedElem,
     bytes: &'a [u8],
-    keys: ArrayView<'a>,
-    values: ArrayView<'a>,
+    keys_size: usize,
+    len: usize,
+    depth: u32,
 }
 
 impl<'a> MapView<'a> {
@@ -602,17 +623,34 @@ impl<'a> MapView<'a> {
         if keys.len() != values.len() {
             return err(RowErrorKind::Corrupt("map keys and values differ in count"));
         }
-        Ok(MapView { bytes, keys, values })
+        // Only what rebuilds the two (validated) arrays is kept: a small `RowField`.
+        Ok(MapView { reg, k, v, bytes, keys_size, len: keys.len(), depth: depth as u32 })
+    }
+
+    fn side(&self, e: &'a ResolvedElem, keys: bool) -> ArrayView<'a> {
+        let bytes = if keys {
+            self.bytes.get(8..8 + self.keys_size)
+        } else {
+            self.bytes.get(8 + self.keys_size..)
+        };
+        ArrayView {
+            reg: self.reg,
+            elems: Elems::Side(e),
+            bytes: bytes.unwrap_or(&[]),
+            len: self.len,
+            width: slot_of(&e.ty).map_or(8, |s| s.elem_width()) as u32,
+            depth: self.depth,
+        }
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.len
     }
 
     /// True when the map is empty.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.len == 0
     }
 
     /// The bytes of this map.
@@ -622,22 +660,22 @@ impl<'a> MapView<'a> {
 
     /// The keys array.
     pub fn keys(&self) -> ArrayView<'a> {
-        self.keys
+        self.side(self.k, true)
     }
 
     /// The values array.
     pub fn values(&self) -> ArrayView<'a> {
-        self.values
+        self.side(self.v, false)
     }
 
     /// Key `index`.
     pub fn key(&self, index: usize) -> RowResult<RowField<'a>> {
-        self.keys.get(index)
+        self.keys().get(index)
     }
 
     /// Value `index`.
     pub fn value(&self, index: usize) -> RowResult<RowField<'a>> {
-        self.values.get(index)
+        self.values().get(index)
     }
 
     /// Decodes the map (entries in row order).
@@ -647,8 +685,8 @@ impl<'a> MapView<'a> {
     }
 
     fn decode_in(&self, budget: &mut usize) -> RowResult<Value> {
-        let keys = self.keys.items(budget).map_err(|e| e.at("{keys}"))?;
-        let values = self.values.items(budget).map_err(|e| e.at("{values}"))?;
+        let keys = self.keys().items(budget).map_err(|e| e.at("{keys}"))?;
+        let values = self.values().items(budget).map_err(|e| e.at("{values}"))?;
         Ok(Value::Map(
             keys.into_iter().zip(values).map(|(key, value)| MapEntry { key, value }).collect(),
         ))

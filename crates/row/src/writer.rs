@@ -6,11 +6,15 @@ use crate::{RowErrorKind, MAX_DEPTH};
 use foryjit_schema::{ArrayElem, MessageInfo, Registry, ResolvedElem, ResolvedType, TypeInfo};
 use foryjit_wire::{MapEntry, StructValue, TypeIdx, Value};
 
+/// Per type index: each ordinal's slot, then each slot's ordinal (one thin pointer in [`Ctx`]).
+#[derive(Debug)]
+pub(crate) struct Orders(pub(crate) Box<[Box<[u32]>]>);
+
 /// The registry and, for [`crate::FieldOrder::ByName`], each message's slot of each ordinal.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ctx<'a> {
     pub(crate) reg: &'a Registry,
-    pub(crate) orders: Option<&'a [Box<[u32]>]>,
+    pub(crate) orders: Option<&'a Orders>,
 }
 
 impl<'a> Ctx<'a> {
@@ -23,7 +27,7 @@ impl<'a> Ctx<'a> {
     pub(crate) fn message(self, ty: TypeIdx) -> RowResult<(&'a MessageInfo, Option<&'a [u32]>)> {
         match self.reg.get(ty).map(|t| &**t) {
             Some(TypeInfo::Message(m)) => {
-                let perm = self.orders.and_then(|o| o.get(ty.0 as usize)).map(|p| &**p);
+                let perm = self.orders.and_then(|o| o.0.get(ty.0 as usize)).map(|p| &**p);
                 Ok((m, perm.filter(|p| p.len() == 2 * m.fields.len())))
             }
             _ => err(RowErrorKind::NotAMessage(ty.0)),

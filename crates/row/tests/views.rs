@@ -365,3 +365,13 @@ fn aliased_offsets_cannot_blow_up_a_decode() {
     let e = c.from_row(ids[0], &row).unwrap_err();
     assert_eq!(e.kind, RowErrorKind::Corrupt("offsets alias: more values than the row has bytes"));
 }
+
+#[test]
+fn views_stay_small() {
+    // Reads return `RowField`s by value; keep them a few words.
+    assert!(
+        std::mem::size_of::<RowField<'static>>() <= 80,
+        "{}",
+        std::mem::size_of::<RowField<'static>>()
+    );
+}
