@@ -3,6 +3,7 @@
 
 pub mod gen;
 pub mod peer;
+pub mod row_gen;
 
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {

@@ -15,6 +15,9 @@ pub enum Error {
     /// Encoding or decoding failed.
     #[error("{0}")]
     Codec(#[from] Box<CodecError>),
+    /// A row could not be written or read (see [`crate::row`]).
+    #[error("row: {0}")]
+    Row(#[from] foryjit_row::RowError),
     /// Canonical JSON did not match the schema.
     #[error("json: {0}")]
     Json(#[from] JsonError),

@@ -36,6 +36,7 @@ pub mod idl;
 pub mod inspect;
 pub mod introspect;
 pub mod json;
+mod row_engine;
 pub mod serde_value;
 pub mod stream;
 mod tier;
@@ -44,6 +45,9 @@ mod view;
 pub use engine::{ForyJit, ForyJitBuilder, Mode, SchemaHandle, TypeHandle};
 pub use error::Error;
 pub use foryjit_interp::{Evolution, MetaShare};
+/// Fory's standard row format: [`ForyJit::to_row`], [`ForyJit::from_row`],
+/// [`ForyJit::row_codec`] and its random-access views.
+pub use foryjit_row as row;
 pub use foryjit_schema as schema;
 pub use foryjit_schema::{
     ArrayElem, ElemType, EnumDesc, EnumMember, FieldDesc, FieldType, IntEncoding, MessageDesc,
