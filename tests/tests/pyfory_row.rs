@@ -1,6 +1,6 @@
 //! The row format against live pyfory 1.7.7 (`pyfory.format.create_row_encoder` on a schema
 //! built from the same FDL, field for field, in declaration order; `tests/peers/pyfory_row_peer.py`),
-//! both directions, on `tests/schemas/row.fdl`:
+//! both directions, on `tests/schemas/row/row.fdl`:
 //!
 //! 1. pyfory writes the value: the row equals foryjit's byte for byte, except the slots of null
 //!    fields, which pyfory leaves uninitialised (the spec calls them undefined; foryjit and the
@@ -23,7 +23,7 @@ use serde_json::{json, Value as Json};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-const FDL: &str = include_str!("../schemas/row.fdl");
+const FDL: &str = include_str!("../schemas/row/row.fdl");
 
 fn peer_type(reg: &Registry, ty: &ResolvedType) -> Json {
     use ResolvedType as T;

@@ -1,4 +1,4 @@
-//! Corrupt rows: truncations and bit flips of rows of random values (`tests/schemas/row.fdl`,
+//! Corrupt rows: truncations and bit flips of rows of random values (`tests/schemas/row/row.fdl`,
 //! fixed seed; `FORYJIT_SEED` picks another) give typed errors, never a panic or an
 //! out-of-bounds read; whatever a corrupt row decodes to can be written again.
 
@@ -8,7 +8,7 @@ use foryjit_tests::row_gen::RowGen;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-const FDL: &str = include_str!("../schemas/row.fdl");
+const FDL: &str = include_str!("../schemas/row/row.fdl");
 
 /// Reads every field of the view and of everything nested in it (errors are fine).
 fn touch_all(v: &RowView<'_>) {

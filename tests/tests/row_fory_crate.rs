@@ -1,5 +1,5 @@
 //! The row format against the real `fory` 1.7.7 crate (`#[derive(ForyRow)]`, `fory::to_row`,
-//! `fory::from_row`), both directions, on `tests/schemas/row.fdl`:
+//! `fory::from_row`), both directions, on `tests/schemas/row/row.fdl`:
 //!
 //! 1. the crate writes a Rust mirror, foryjit writes the same value: the rows are byte-identical;
 //! 2. foryjit reads the crate's row (whole and field by field through `RowView`) and gets the
@@ -17,7 +17,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
 
-const FDL: &str = include_str!("../schemas/row.fdl");
+const FDL: &str = include_str!("../schemas/row/row.fdl");
 
 #[derive(ForyRow, Debug, Clone, PartialEq)]
 struct Inner {

@@ -148,14 +148,15 @@ fn inline_elements(codec: &Codec) -> Option<(u8, &Codec, u8)> {
         _ => return None,
     };
     let inline = match &elem.codec {
-        Codec::Scalar(s) => inline_scalar(*s),
+        Codec::Scalar(_) => true,
         c => inline_blob(c).is_some(),
     };
     let header = 0x08 | if elem.declared { 0x04 } else { 0 };
     inline.then_some((kind, &elem.codec, header))
 }
 
-/// Scalars compiled code encodes inline; tagged ones go through the callback.
+/// Scalars compiled code decodes inline; tagged ones go through the callback. (Writes encode
+/// every scalar inline.)
 fn inline_scalar(s: Scalar) -> bool {
     !matches!(s, Scalar::TaggedI64 | Scalar::TaggedU64)
 }
@@ -238,10 +239,7 @@ fn branch_on_outcome(
 /// starting at op `start`: their tags are all checked before anything is written, so the
 /// group has one branch to the failure exit.
 fn inline_group(prog: &Program, start: usize, end: usize) -> usize {
-    prog.write[start..end]
-        .iter()
-        .take_while(|op| matches!(op, WriteOp::PutScalar { scalar, .. } if inline_scalar(*scalar)))
-        .count()
+    prog.write[start..end].iter().take_while(|op| matches!(op, WriteOp::PutScalar { .. })).count()
 }
 
 /// What one function of a compiled program is: a writer or reader body over a range of ops, or
@@ -651,7 +649,7 @@ fn lower_writer(
                 i += count;
                 continue;
             }
-            WriteOp::PutNullableScalar { field, scalar } if inline_scalar(*scalar) => {
+            WriteOp::PutNullableScalar { field, scalar } => {
                 let addr = field_addr(b, field.0);
                 let t = b.ins().uload8(types::I32, trusted(), addr, VALUE_TAG_OFFSET as i32);
                 let null_block = b.create_block();
@@ -1058,9 +1056,7 @@ fn lower_writer(
                 b.ins().jump(next, &[]);
                 b.switch_to_block(next);
             }
-            WriteOp::PutScalar { .. }
-            | WriteOp::PutNullableScalar { .. }
-            | WriteOp::PutField { .. } => call_op(b, &mut v, i),
+            WriteOp::PutScalar { .. } | WriteOp::PutField { .. } => call_op(b, &mut v, i),
         }
         i += 1;
     }
@@ -1238,6 +1234,40 @@ fn emit_put_scalar(b: &mut FunctionBuilder, v: &mut WriterVars, s: Scalar, addr:
         return;
     }
     v.flush(b);
+    if matches!(s, Scalar::TaggedI64 | Scalar::TaggedU64) {
+        // 4 bytes `v << 1` when the value fits 31 bits (signed for TAGGED_INT64), else `01`
+        // and the 8 bytes, as `Writer::put_tagged_i64` / `put_tagged_u64`
+        let x = b.ins().load(types::I64, trusted(), addr, payload);
+        let small = if s == Scalar::TaggedI64 {
+            let biased = b.ins().iadd_imm_s(x, 1 << 30);
+            b.ins().icmp_imm_u(IntCC::UnsignedLessThan, biased, 1 << 31)
+        } else {
+            b.ins().icmp_imm_u(IntCC::UnsignedLessThan, x, 1 << 31)
+        };
+        let (p, l) = (b.use_var(v.ptr), b.use_var(v.len));
+        let at = b.ins().iadd(p, l);
+        let short = b.create_block();
+        let long = b.create_block();
+        let done = b.create_block();
+        b.append_block_param(done, PTR);
+        b.ins().brif(small, short, &[], long, &[]);
+        b.switch_to_block(short);
+        let w = b.ins().ireduce(types::I32, x);
+        let w = b.ins().ishl_imm_u(w, 1);
+        b.ins().store(bytes(), w, at, 0);
+        let l4 = b.ins().iadd_imm_s(l, 4);
+        b.ins().jump(done, &[l4.into()]);
+        b.switch_to_block(long);
+        let one = b.ins().iconst(types::I8, 1);
+        b.ins().store(bytes(), one, at, 0);
+        b.ins().store(bytes(), x, at, 1);
+        let l9 = b.ins().iadd_imm_s(l, 9);
+        b.ins().jump(done, &[l9.into()]);
+        b.switch_to_block(done);
+        let l2 = b.block_params(done)[0];
+        b.def_var(v.len, l2);
+        return;
+    }
     if matches!(s, Scalar::VarI32 | Scalar::VarU32) {
         let x = b.ins().load(types::I32, trusted(), addr, payload);
         emit_put_varint32(b, v, s, x);

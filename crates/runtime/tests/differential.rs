@@ -971,3 +971,42 @@ fn inline_collections_agree_with_the_interpreter() {
     }
     println!("inline collections: {cases} values");
 }
+
+#[test]
+fn inline_tagged_integers_agree_with_the_interpreter() {
+    // TAGGED_INT64 / TAGGED_UINT64: 4 bytes below 2^30 (signed) or 2^31, else `01` + 8 bytes;
+    // every boundary, as fields, nullable fields and list elements, in both modes.
+    let fdl = "package d; message M [id=1] { tagged int64 a = 1; tagged uint64 b = 2; \
+               optional tagged int64 c = 3; list<tagged int64> l = 4; list<tagged uint64> u = 5; }";
+    let signed =
+        [0i64, 1, -1, (1 << 30) - 1, 1 << 30, -(1 << 30), -(1 << 30) - 1, i64::MIN, i64::MAX];
+    let unsigned = [0u64, 1, (1 << 31) - 1, 1 << 31, u64::MAX];
+    for compatible in [false, true] {
+        let make = |tier| {
+            let f = ForyJit::builder().tier(tier).compatible(compatible).build();
+            f.load_idl(fdl).unwrap();
+            f
+        };
+        let (i, j) = (make(Tier::Interpreter), make(Tier::Compiled));
+        let ty = j.type_handle("d.M").unwrap();
+        for (k, &a) in signed.iter().enumerate() {
+            let b = unsigned[k % unsigned.len()];
+            let mut v = j.new_struct(ty).unwrap();
+            let Value::Struct(sv) = &mut v else { unreachable!() };
+            sv.fields[0] = Value::Int64(a);
+            sv.fields[1] = Value::UInt64(b);
+            sv.fields[2] = if k % 2 == 0 { Value::Null } else { Value::Int64(a) };
+            sv.fields[3] =
+                Value::List(signed.iter().map(|&x| Value::Int64(x)).collect::<Vec<_>>().into());
+            sv.fields[4] =
+                Value::List(unsigned.iter().map(|&x| Value::UInt64(x)).collect::<Vec<_>>().into());
+            let (x, y) = (i.serialize(&v), j.serialize(&v));
+            assert_eq!(x, y, "compatible={compatible} case {k}");
+            assert!(j.deserialize(&x.unwrap()).unwrap().bit_eq(&v));
+            let mut bad = v.clone();
+            let Value::Struct(sv) = &mut bad else { unreachable!() };
+            sv.fields[0] = Value::Int32(1);
+            assert_eq!(i.serialize(&bad), j.serialize(&bad), "compatible={compatible} bad {k}");
+        }
+    }
+}

@@ -21,7 +21,7 @@ mod unix {
     use foryjit::row::{RowField, RowView};
     use foryjit::ForyJit;
 
-    const FDL: &str = include_str!("../../../tests/schemas/row.fdl");
+    const FDL: &str = include_str!("../../../tests/schemas/row/row.fdl");
 
     /// Readable, writable pages followed by one `PROT_NONE` page.
     struct Guarded {
