@@ -31,6 +31,7 @@
 mod engine;
 mod error;
 mod heat;
+pub mod guide;
 pub mod idl;
 pub mod inspect;
 pub mod introspect;
