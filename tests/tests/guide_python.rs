@@ -13,7 +13,9 @@ fn python_blocks(text: &str) -> Vec<(usize, String)> {
     let mut current: Option<(usize, String)> = None;
     for (i, line) in text.lines().enumerate() {
         match &mut current {
-            None if line.trim_start().starts_with("```python") => current = Some((i + 1, String::new())),
+            None if line.trim_start().starts_with("```python") => {
+                current = Some((i + 1, String::new()))
+            }
             None => {}
             Some(_) if line.trim_start().starts_with("```") => blocks.extend(current.take()),
             Some((_, body)) => {

@@ -19,7 +19,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let user_v2 = new.load_idl(V2)?.get("app.User").ok_or("v2 missing")?;
 
     // v1 -> v2: `legacy` is skipped, `email` is null.
-    let v1 = old.from_json(user_v1, &serde_json::json!({"name": "Ada", "age": 36, "legacy": "x"}))?;
+    let v1 =
+        old.from_json(user_v1, &serde_json::json!({"name": "Ada", "age": 36, "legacy": "x"}))?;
     let read = new.deserialize(&old.serialize(&v1)?)?;
     println!("v2 reads v1: {}", new.view(&read));
     for e in new.evolution_report() {
@@ -30,7 +31,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // v2 -> v1: `email` is skipped, `legacy` (not nullable) takes its default "".
-    let v2 = new.from_json(user_v2, &serde_json::json!({"name": "Bo", "age": 7, "email": "bo@x"}))?;
+    let v2 =
+        new.from_json(user_v2, &serde_json::json!({"name": "Bo", "age": 7, "email": "bo@x"}))?;
     let read = old.deserialize(&new.serialize(&v2)?)?;
     println!("v1 reads v2: {}", old.view(&read));
 
@@ -43,4 +45,3 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     Ok(())
 }
-

@@ -33,11 +33,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             TypeSchema::Enum(e) => {
-                let names: Vec<_> = e.members.iter().map(|m| format!("{}={}", m.name, m.value)).collect();
+                let names: Vec<_> =
+                    e.members.iter().map(|m| format!("{}={}", m.name, m.value)).collect();
                 println!("enum {}: {}", e.full_name, names.join(", "));
             }
             TypeSchema::Union(u) => {
-                let cases: Vec<_> = u.cases.iter().map(|c| format!("{}={}", c.name, c.id)).collect();
+                let cases: Vec<_> =
+                    u.cases.iter().map(|c| format!("{}={}", c.name, c.id)).collect();
                 println!("union {}: {}", u.full_name, cases.join(", "));
             }
             other => println!("{}", other.full_name()),

@@ -24,7 +24,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let clip = fory.load_idl(IDL)?.get("media.Clip").ok_or("media.Clip missing")?;
 
     // JSON text -> Fory value, without a serde_json::Value in between.
-    let text = r#"{"title": "sunset", "kind": "VIDEO", "thumbnail": "AAEC", "tags": {"views": 12}}"#;
+    let text =
+        r#"{"title": "sunset", "kind": "VIDEO", "thumbnail": "AAEC", "tags": {"views": 12}}"#;
     let mut de = serde_json::Deserializer::from_str(text);
     let value = fory.value_seed(clip).deserialize(&mut de)?;
     let bytes = fory.serialize(&value)?;

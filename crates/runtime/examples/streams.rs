@@ -13,7 +13,9 @@ use std::io::BufWriter;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fory = ForyJit::builder().build();
     let reading = fory
-        .load_idl("package iot; message Reading [id=300] { string sensor = 1; float64 celsius = 2; }")?
+        .load_idl(
+            "package iot; message Reading [id=300] { string sensor = 1; float64 celsius = 2; }",
+        )?
         .get("iot.Reading")
         .ok_or("iot.Reading missing")?;
 

@@ -30,8 +30,8 @@
 
 mod engine;
 mod error;
-mod heat;
 pub mod guide;
+mod heat;
 pub mod idl;
 pub mod inspect;
 pub mod introspect;
