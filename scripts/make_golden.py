@@ -18,7 +18,7 @@ Steps:
   3. The cases are written as JSON: name, fdl (the FDL definitions the case needs, or null),
      config, python_value_repr, hex, and notes when there are any.
 
-The `rust_*` columns (bytes of the fory 1.7.7 Rust crate, see docs/protocol.md §20) cannot be
+The `rust_*` columns (bytes of the fory 1.7.7 Rust crate) cannot be
 produced here. They are carried over from the previous vectors file (--previous, default: the
 output file) for every case whose pyfory bytes did not change, and dropped otherwise.
 """

@@ -14,6 +14,13 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== tests (default tier: auto)"
 cargo test --workspace --locked
 
+# The runnable examples of the foryjit crate (crates/runtime/examples/; shape_loop is a bench
+# tool with arguments, built by the tests above but not run here).
+for example in quickstart streams serde_json introspect evolution; do
+    echo "== example $example"
+    cargo run --locked -q -p foryjit --example "$example" >/dev/null
+done
+
 # The peer, golden, bad-input and CLI suites again with compiled code ruled out and ruled in
 # (FORYJIT_TIER sets the builder's default tier; jit = compile every type at registration and
 # fail registration if a type cannot be compiled).

@@ -21,8 +21,8 @@ pub fn default_config() -> Json {
 }
 
 /// pyfory's own defaults in xlang mode: only `xlang` is given, so `pyfory.Fory(xlang=True)` keeps
-/// `ref=False` and `compatible=None`, which pyfory 1.7.7 turns into compatible mode (protocol.md
-/// §0). (A request *without* `config` gets [`default_config`] from the peer script instead.)
+/// `ref=False` and `compatible=None`, which pyfory 1.7.7 turns into compatible mode.
+/// (A request *without* `config` gets [`default_config`] from the peer script instead.)
 pub fn pyfory_defaults_config() -> Json {
     json!({"xlang": true})
 }

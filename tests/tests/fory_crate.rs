@@ -4,7 +4,9 @@
 //! (`Fory::builder().xlang(true).compatible(true)`, TypeDefs and meta sharing, against foryjit's
 //! default builder, which is compatible). In compatible mode the mirrors' fields all have
 //! `#[fory(id = N)]`, so both TypeDefs identify fields by tag id and the payloads are compared
-//! byte for byte like in same-schema mode (strings: `StringPolicy::Utf8`, protocol.md §0).
+//! byte for byte like in same-schema mode (strings: `StringPolicy::Utf8`, the crate's writer).
+//! Wire-format references are to the Fory xlang serialization spec,
+//! <https://github.com/apache/fory/blob/main/docs/specification/xlang_serialization_spec.md>.
 //!
 //! Every schema below exists twice: as FDL text that foryjit loads at run time, and as a
 //! `#[derive(ForyStruct)]` / `#[derive(ForyEnum)]` Rust mirror with the same type ids and field tag
@@ -15,13 +17,13 @@
 //!    the one built directly from the Rust value);
 //! 2. foryjit serializes (with `StringPolicy::Utf8`, the fory crate's string writer), the fory crate
 //!    deserializes, and the result equals the original value (floats compared bit for bit);
-//! 3. the two payloads are byte-identical, except where `protocol.md` §15 documents a deliberate
-//!    difference (each exception is named at its use, see `EXCEPTION_*`).
+//! 3. the two payloads are byte-identical, except for the known differences between the two
+//!    peers (each exception is named at its use, see `EXCEPTION_*` under "Byte-identity exceptions").
 //!
 //! Findings kept here on purpose (see each test's comment):
 //! * `ref_fields_shared`: the crate writes the later occurrences of a shared `Rc` as
 //!   back-references `fe <id>`; foryjit reads them (in both modes).
-//! * `EXCEPTION_REF_FLAGS` is a byte difference protocol.md §15 does not list (the crate tracks
+//! * `EXCEPTION_REF_FLAGS` is a byte difference between the peers themselves (the crate tracks
 //!   `Rc` fields even with `track_ref(false)`; foryjit never tracks).
 //! * `empty_struct_hash_divergence`: fory-derive and pyfory hash a field-less struct differently,
 //!   so foryjit (pyfory's 47) and the crate reject each other's empty structs; bytes are pinned.
@@ -48,7 +50,7 @@ use std::rc::Rc;
 // ---------------------------------------------------------------------------------------------
 
 /// The test schema. Enum values are 0..n-1 in declaration order: fory-derive 1.7.7 writes the
-/// declaration index, not the declared value (protocol.md §11).
+/// declaration index, not the declared value.
 const SCHEMA_FDL: &str = r#"
 package fc;
 
@@ -261,23 +263,24 @@ const SAMPLE_JSON: &str = foryjit_tests::SAMPLE_JSON;
 const MEDIA_CONTENT_JSON: &str = foryjit_tests::MEDIA_CONTENT_JSON;
 
 // ---------------------------------------------------------------------------------------------
-// Byte-identity exceptions (protocol.md §15)
+// Byte-identity exceptions (known differences between pyfory and the fory crate)
 // ---------------------------------------------------------------------------------------------
 
-/// protocol.md §10/§15: for a map whose value type is an id-registered struct, in same-schema mode
+/// For a map whose value type is an id-registered struct, in same-schema mode
 /// (only: compatible-mode bytes are identical) fory-rust writes the chunk header `04` plus the
 /// value type meta `1b <id>` in every chunk,
 /// while pyfory (and foryjit, which follows pyfory) marks the value as declared (`24`) and writes
 /// no type meta. Each side reads the other's bytes, so checks 1 and 2 still apply.
 const EXCEPTION_STRUCT_MAP_VALUE: &str =
     "map value of struct type: fory-rust writes `04 1b <id>`, \
-     pyfory/foryjit write declared `24` (protocol.md §10, §15)";
+     pyfory/foryjit write declared `24` (map chunk header, xlang spec)";
 
-/// NOT listed in protocol.md §15 (see the report). fory-derive tracks references of `Rc`
+/// A peer difference this suite found. fory-derive tracks references of `Rc`
 /// fields even with `track_ref(false)`: a `ref Inner` field is written `00` + body (REF_VALUE,
 /// which takes a ref id) and a `list<ref Inner>` gets header `09` (track_ref) with a ref flag
 /// before every element. foryjit implements no reference tracking and writes what pyfory does
-/// with `ref=False` (protocol.md §2: "Ref tracking off: only fd and ff are used"): `ff` + body,
+/// with `ref=False` (xlang spec, reference meta: with ref tracking off only `fd` (null) and `ff`
+/// (not null) are used): `ff` + body,
 /// list header `08`, no element flags. Each side reads the other's unshared values.
 const EXCEPTION_REF_FLAGS: &str =
     "`ref` fields: the crate writes REF_VALUE `00` and list header `09` \
@@ -287,7 +290,7 @@ const EXCEPTION_TYPEDEF_REF_BITS: &str =
     "compatible mode: the crate's TypeDef sets the ref bits of `ref` fields with track_ref(false) \
      (`c7 1c`, `71`); foryjit's clears them as pyfory's does with ref=False (`c6 1c`, `70`)";
 
-// Not an exception: protocol.md §9/§15 says pyfory writes an all-null list with element type NONE
+// Not an exception: pyfory writes an all-null list with element type NONE
 // and fory-rust with the declared type. That applies to untyped (root/`any`) lists only; in a
 // typed `list<optional T>` field both the crate and foryjit write the declared type
 // (`0e fd fd ...`), so `NullLists` is compared byte for byte.
@@ -1511,7 +1514,7 @@ fn json_same(a: &Json, b: &Json) -> bool {
 /// Whether the two payloads must be byte-identical.
 #[derive(Clone, Copy, Debug)]
 enum Bytes {
-    /// protocol.md allows no difference: assert equality.
+    /// No known peer difference applies: assert equality.
     Exact,
     /// A documented §15 difference: the bytes may differ (checks 1 and 2 still apply).
     Exception(&'static str),
@@ -2333,7 +2336,7 @@ fn helpers_are_right() {
     assert_eq!(base64(b"foo"), "Zm9v");
     assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
     assert_eq!(unhex("01 ff"), vec![1, 255]);
-    // float16 0.1 is 0x2e66 (protocol.md §6); its shortest text is "0.1".
+    // float16 0.1 is 0x2e66 (IEEE 754 binary16); its shortest text is "0.1".
     assert_eq!(Float16::from_bits(0x2e66).json(), serde_json::json!(0.1));
     assert_eq!(BFloat16::from_bits(0x3fc0).json(), serde_json::json!(1.5));
     assert_eq!(12.345f32.json(), serde_json::json!(12.345));
@@ -2342,7 +2345,7 @@ fn helpers_are_right() {
 
 /// The crate-doc example: both sides write exactly `01 ff 1b 67 3d 37 2c 49 02 04` in same-schema
 /// mode; in compatible mode `01 ff 1c 00` + Point's TypeDef (header `06 10 bf c4 b3 3c 51 33`,
-/// body `c2 67 c4 05 c8 05`, protocol.md §13.4 and golden:point_compat) + `02 04`.
+/// body `c2 67 c4 05 c8 05`, TypeDef layout in the xlang spec, and golden:point_compat) + `02 04`.
 fn point_pinned_bytes(mode: CrateMode) {
     let e = fc_env(mode);
     let p = Point { x: 1, y: 2 };
@@ -2362,8 +2365,8 @@ fn point_pinned_bytes(mode: CrateMode) {
     run.finish();
 }
 
-/// A struct without fields: NOT interoperable with the fory crate, by a peer divergence that
-/// protocol.md §15 does not list. fory-derive hashes the empty fingerprint like any other
+/// A struct without fields: NOT interoperable with the fory crate, by a peer divergence this
+/// suite found. fory-derive hashes the empty fingerprint like any other
 /// (`murmur3_x64_128("", 47)` → `0x0be9a13a`), while pyfory special-cases it to 47, and foryjit
 /// follows pyfory. Each side therefore rejects the other's payload (struct version mismatch).
 /// This test pins both payloads so a change on either side is noticed; see the report.
@@ -3056,7 +3059,7 @@ fn ref_fields_unshared(mode: CrateMode) {
     // Null ref fields and an empty ref list look the same on both sides in same-schema mode. In
     // compatible mode the TypeDefs differ: the crate sets the ref bits of `ref` fields and
     // `list<ref T>` elements even with track_ref(false); foryjit clears them, as pyfory does with
-    // ref=False (protocol.md §13.4), since neither tracks references then.
+    // ref=False (TypeDef field header, xlang spec), since neither tracks references then.
     let all_none = match mode {
         CrateMode::SameSchema => Bytes::Exact,
         CrateMode::Compatible => Bytes::Exception(EXCEPTION_TYPEDEF_REF_BITS),
@@ -3078,7 +3081,7 @@ fn ref_fields_unshared(mode: CrateMode) {
 }
 
 /// `ref` fields that share one `Rc`: the crate writes the later occurrences as back-references
-/// `fe <id>` (protocol.md §2), which foryjit must resolve (into copies: its `Value` has no
+/// `fe <id>` (the xlang spec's reference meta), which foryjit must resolve (into copies: its `Value` has no
 /// identity).
 fn ref_fields_shared(mode: CrateMode) {
     let e = fc_env(mode);

@@ -31,6 +31,7 @@
 mod backend;
 mod engine;
 mod error;
+pub mod guide;
 mod heat;
 pub mod idl;
 pub mod inspect;
