@@ -41,7 +41,7 @@ pub mod stream;
 mod tier;
 mod view;
 
-pub use engine::{ForyJit, ForyJitBuilder, Mode, SchemaHandle, TypeHandle};
+pub use engine::{BufferPolicy, ForyJit, ForyJitBuilder, Mode, SchemaHandle, TypeHandle};
 pub use error::Error;
 pub use foryjit_interp::{Evolution, MetaShare};
 pub use foryjit_schema as schema;
