@@ -967,7 +967,7 @@ class Peer:
             raise PeerError("\"config\" must be an object of pyfory.Fory keyword arguments")
         return cfg
 
-    def _serialize(self, req):
+    def _serialize(self, req, buffers=None):
         s, name = self._schema_for(req)
         if "value" not in req:
             raise PeerError("serialize needs \"value\"")
@@ -975,20 +975,21 @@ class Peer:
         obj = conv.to_py(req["value"], "")
         cfg = self._config(req)
         fory = s.fory(cfg)
+        callback = None if buffers is None else _buffer_callback(req.get("oob"), buffers)
         try:
-            data = fory.serialize(obj)
+            data = fory.serialize(obj, buffer_callback=callback)
         except Exception:
             s.drop_fory(cfg)  # never reuse an instance that failed half-way
             raise
         return bytes(data)
 
-    def _deserialize(self, req, data):
+    def _deserialize(self, req, data, buffers=None):
         s, name = self._schema_for(req)
         cls, conv = s.conv_for_type(name)
         cfg = self._config(req)
         fory = s.fory(cfg)
         try:
-            obj = fory.deserialize(data)
+            obj = fory.deserialize(data, buffers=buffers)
         except Exception:
             s.drop_fory(cfg)
             raise
@@ -1000,7 +1001,11 @@ class Peer:
         return conv.to_json(obj, "")
 
     def op_serialize(self, req):
-        return {"hex": self._serialize(req).hex()}
+        if "oob" not in req:
+            return {"hex": self._serialize(req).hex()}
+        buffers = []
+        data = self._serialize(req, buffers)
+        return {"hex": data.hex(), "buffers": [b.hex() for b in buffers]}
 
     def op_deserialize(self, req):
         h = req.get("hex")
@@ -1010,7 +1015,13 @@ class Peer:
             data = bytes.fromhex(h)
         except ValueError as e:
             raise PeerError(f"bad hex: {e}")
-        return {"value": self._deserialize(req, data)}
+        buffers = req.get("buffers")
+        if buffers is not None:
+            try:
+                buffers = [bytes.fromhex(b) for b in buffers]
+            except (TypeError, ValueError) as e:
+                raise PeerError(f"bad buffers: {e}")
+        return {"value": self._deserialize(req, data, buffers)}
 
     def op_reserialize(self, req):
         # Reads the bytes with pyfory and writes the object again: how another engine's payload
@@ -1039,6 +1050,33 @@ class Peer:
 
     def op_quit(self, req):
         return {}
+
+
+def _buffer_callback(oob, buffers):
+    # pyfory's buffer_callback: False sends the buffer out of band (collected here, in order).
+    if not isinstance(oob, dict):
+        raise PeerError("\"oob\" must be {\"min_bytes\": n} or {\"pick\": [bool, ...]}")
+    picks = oob.get("pick")
+    min_bytes = oob.get("min_bytes")
+    if (picks is None) == (min_bytes is None):
+        raise PeerError("\"oob\" needs exactly one of \"min_bytes\" and \"pick\"")
+    asked = [0]
+
+    def callback(buffer_object):
+        view = buffer_object.getbuffer()
+        if picks is not None:
+            i = asked[0]
+            asked[0] += 1
+            if i >= len(picks):
+                raise PeerError(f"\"pick\" has {len(picks)} decisions, pyfory asked for more")
+            out = bool(picks[i])
+        else:
+            out = len(view) >= min_bytes
+        if out:
+            buffers.append(bytes(view))
+        return not out
+
+    return callback
 
 
 def _error_text(e):

@@ -1209,11 +1209,15 @@ fn wrong_header_bitmap_is_invalid_header() {
     let h = Harness::new();
     let c = Corpus::new();
     for (_, _, bytes, _) in c.payloads.iter().filter(|p| p.0) {
-        for bad in [0x00u8, 0x03, 0x02, 0x81, 0x05, 0x09, 0xff, 0x80, 0x11] {
+        for bad in [0x00u8, 0x02, 0x81, 0x05, 0x09, 0xff, 0x80, 0x11] {
             let mut input = bytes.clone();
             input[0] = bad;
             h.expect(&input, ErrorKind::InvalidHeader(bad), 0, "<root>");
         }
+        // xlang | out-of-band: read without its buffers (docs/out-of-band.md)
+        let mut input = bytes.clone();
+        input[0] = 0x03;
+        h.expect(&input, ErrorKind::BuffersRequired, 0, "<root>");
     }
     h.expect(&[], ErrorKind::Truncated { need: 1 }, 0, "<root>");
     h.expect(&[0x02], ErrorKind::InvalidHeader(0x02), 0, "<root>");

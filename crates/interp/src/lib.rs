@@ -64,6 +64,59 @@ pub fn deserialize(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecResult<V
     read::read_root(cat, opts, bytes, None)
 }
 
+/// Serializes `value` with out-of-band buffers (pyfory's `buffer_callback`): the header is
+/// `0x03`, every binary body starts with an in-band marker, and the binaries for which
+/// `out_of_band` returns true are left out (`00`) and returned, in wire order, as slices
+/// borrowing `value`'s bytes (no copy). Dense arrays stay in band, as pyfory writes them.
+/// Appends to `out`; on error `out` is restored to its length at entry.
+///
+/// ```
+/// use foryjit_interp::{deserialize_with_buffers, serialize_with_buffers, Catalog, Options};
+/// use foryjit_wire::Value;
+/// let (cat, opts) = (Catalog::default(), Options::default());
+/// let v = Value::list(vec![Value::Binary(b"ab".to_vec().into()), Value::Binary(b"cd".to_vec().into())]);
+/// let mut out = Vec::new();
+/// let bufs = serialize_with_buffers(&cat, &opts, &v, &mut out, &|_| true).unwrap();
+/// assert_eq!(out, [0x03, 0xff, 0x16, 0x02, 0x08, 0x29, 0x00, 0x00]);
+/// assert_eq!(bufs, [&b"ab"[..], &b"cd"[..]]);
+/// assert_eq!(deserialize_with_buffers(&cat, &opts, &out, &bufs).unwrap(), v);
+/// ```
+pub fn serialize_with_buffers<'v>(
+    cat: &Catalog,
+    opts: &Options,
+    value: &'v Value,
+    out: &mut Vec<u8>,
+    out_of_band: &dyn Fn(&[u8]) -> bool,
+) -> CodecResult<Vec<&'v [u8]>> {
+    let start = out.len();
+    match write::write_root_oob(cat, opts, value, out, out_of_band) {
+        Ok(taken) => Ok(taken
+            .into_iter()
+            // SAFETY: each pair is the data pointer and length of the bytes of a
+            // `Value::Binary` reached from `value` during the write (the writer builds no
+            // temporary binaries), and `value` is borrowed immutably for `'v`, so those bytes
+            // stay alive and unchanged for `'v`.
+            .map(|(p, n)| unsafe { std::slice::from_raw_parts(p, n) })
+            .collect()),
+        Err(e) => {
+            out.truncate(start);
+            Err(e)
+        }
+    }
+}
+
+/// Deserializes a payload written with out-of-band buffers; `buffers` are its out-of-band
+/// binaries in order (each is copied once into the value). The payload must use every buffer;
+/// an in-band payload (header `0x01`) is read as usual when `buffers` is empty.
+pub fn deserialize_with_buffers(
+    cat: &Catalog,
+    opts: &Options,
+    bytes: &[u8],
+    buffers: &[&[u8]],
+) -> CodecResult<Value> {
+    read::read_root_oob(cat, opts, bytes, buffers)
+}
+
 /// Serializes a [`foryjit_wire::Graph`]: shared nodes (`Value::Ref`) are written once with
 /// `00` and referenced with `fe <id>` after, as the peers write shared and cyclic objects with
 /// reference tracking on.

@@ -278,6 +278,10 @@ pub unsafe extern "C" fn fj_write_blob(
         return Status::DECLINED;
     };
     let Some(v) = fields.get(field.0 as usize) else { return Status::DECLINED };
+    if ctx.oob.is_some() && matches!(codec, Codec::Binary) {
+        // The in-band marker and the policy are the interpreter's (`fj_write_op`).
+        return Status::DECLINED;
+    }
     let opts = ctx.opts;
     // SAFETY: `buf` is the live buffer of that call, a decomposed `Vec<u8>`.
     let written =

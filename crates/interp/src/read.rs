@@ -49,6 +49,15 @@ pub(crate) struct ReadCtx<'a> {
     /// a chain of nested containers never promise more items than the input holds, and each
     /// container can reserve room for all of its items at once.
     pub pending: usize,
+    /// A payload with out-of-band buffers (header bit `0x02`): every binary body starts with
+    /// an in-band marker, and those out of band take the next of these buffers.
+    pub oob: Option<OobRead<'a>>,
+}
+
+/// The buffers of an out-of-band read and how many the payload has taken.
+pub(crate) struct OobRead<'a> {
+    pub buffers: &'a [&'a [u8]],
+    pub next: usize,
 }
 
 impl<'a> ReadCtx<'a> {
@@ -508,12 +517,12 @@ pub(crate) fn read_root(
     share: Option<&mut Vec<Arc<RemoteType>>>,
 ) -> CodecResult<Value> {
     match share {
-        None => read_root_with(cat, opts, bytes, &[], None, |_| ()).map(|(v, _)| v),
+        None => read_root_with(cat, opts, bytes, &[], None, None, |_| ()).map(|(v, _)| v),
         Some(defs) => {
             // TypeDefs received earlier in the stream stay referable; a failed message adds
             // none.
             let mut added = Vec::new();
-            let v = read_root_with(cat, opts, bytes, defs, None, |new| {
+            let v = read_root_with(cat, opts, bytes, defs, None, None, |new| {
                 added = new.iter().map(|t| Arc::clone(t)).collect();
             });
             if v.is_ok() {
@@ -524,9 +533,20 @@ pub(crate) fn read_root(
     }
 }
 
+/// Reads one payload whose out-of-band binaries are `buffers` (in order); an in-band payload
+/// reads as usual when `buffers` is empty.
+pub(crate) fn read_root_oob(
+    cat: &Catalog,
+    opts: &Options,
+    bytes: &[u8],
+    buffers: &[&[u8]],
+) -> CodecResult<Value> {
+    read_root_with(cat, opts, bytes, &[], None, Some(buffers), |_| ()).map(|(v, _)| v)
+}
+
 /// Reads one payload as a [`Graph`]: shared and cyclic values become nodes.
 pub(crate) fn read_root_graph(cat: &Catalog, opts: &Options, bytes: &[u8]) -> CodecResult<Graph> {
-    let (root, nodes) = read_root_with(cat, opts, bytes, &[], Some(Vec::new()), |_| ())?;
+    let (root, nodes) = read_root_with(cat, opts, bytes, &[], Some(Vec::new()), None, |_| ())?;
     Ok(reachable_only(Graph { root, nodes: nodes.unwrap_or_default() }))
 }
 
@@ -614,6 +634,7 @@ fn read_root_with<'a>(
     bytes: &[u8],
     prior: &'a [Arc<RemoteType>],
     graph: Option<Vec<Value>>,
+    buffers: Option<&'a [&'a [u8]]>,
     received: impl FnOnce(&[&'a Arc<RemoteType>]),
 ) -> CodecResult<RootRead> {
     let mut ctx = ReadCtx {
@@ -631,6 +652,7 @@ fn read_root_with<'a>(
         spent: 0,
         unbacked: 0,
         pending: 0,
+        oob: buffers.map(|buffers| OobRead { buffers, next: 0 }),
     };
     let v = read_root_in(&mut ctx, bytes).map(|v| (v, ctx.graph.take()));
     received(&ctx.defs);
@@ -641,8 +663,18 @@ fn read_root_in(ctx: &mut ReadCtx, bytes: &[u8]) -> CodecResult<Value> {
     let mut r = Reader::new(bytes);
     let ctx = &mut *ctx;
     let header = r.u8()?;
-    if header != tid::HEADER_XLANG {
+    if header == tid::HEADER_XLANG | tid::HEADER_OOB {
+        if ctx.oob.is_none() {
+            return Err(CodecError::new(ErrorKind::BuffersRequired, 0));
+        }
+    } else if header != tid::HEADER_XLANG {
         return Err(CodecError::new(ErrorKind::InvalidHeader(header), 0));
+    } else if let Some(o) = ctx.oob.take() {
+        // An in-band payload has no markers and uses no buffer.
+        if !o.buffers.is_empty() {
+            let given = o.buffers.len();
+            return Err(CodecError::new(ErrorKind::UnusedBuffers { used: 0, given }, 0));
+        }
     }
     let at = r.pos();
     let v = match r.u8()? {
@@ -668,6 +700,12 @@ fn read_root_in(ctx: &mut ReadCtx, bytes: &[u8]) -> CodecResult<Value> {
     };
     if r.remaining() != 0 {
         return Err(err(ErrorKind::TrailingBytes(r.remaining()), &r));
+    }
+    if let Some(o) = &ctx.oob {
+        if o.next != o.buffers.len() {
+            let (used, given) = (o.next, o.buffers.len());
+            return Err(err(ErrorKind::UnusedBuffers { used, given }, &r));
+        }
     }
     if let Some(nodes) = &ctx.graph {
         // References into cycles, now that every node is complete.
@@ -857,6 +895,37 @@ fn read_nested_struct(ctx: &mut ReadCtx, r: &mut Reader, ty: TypeIdx) -> CodecRe
 }
 
 /// Reads the body of a non-null value of a known type.
+/// A binary body of an out-of-band payload: `01` and the usual in-band body, or `00` and the
+/// next buffer (copied once into the value, which owns its bytes).
+fn read_binary_oob(ctx: &mut ReadCtx, r: &mut Reader) -> CodecResult<Value> {
+    let at = r.pos();
+    match r.u8()? {
+        1 => {
+            let n = r.length(ctx.opts.limits.max_binary_bytes, 1)?;
+            ctx.charge(n, at)?;
+            Ok(Value::Binary(r.bytes(n)?.to_vec().into()))
+        }
+        0 => {
+            let Some(o) = ctx.oob.as_mut() else {
+                return Err(CodecError::new(ErrorKind::BuffersRequired, at));
+            };
+            let (index, given) = (o.next, o.buffers.len());
+            let Some(&buf) = o.buffers.get(index) else {
+                return Err(CodecError::new(ErrorKind::MissingBuffer { index, given }, at));
+            };
+            o.next += 1;
+            let limit = ctx.opts.limits.max_binary_bytes;
+            if buf.len() > limit || u32::try_from(buf.len()).is_err() {
+                let (len, limit) = (buf.len() as u64, limit.min(u32::MAX as usize) as u64);
+                return Err(CodecError::new(ErrorKind::LengthLimit { len, limit }, at));
+            }
+            ctx.charge(buf.len(), at)?;
+            Ok(Value::Binary(buf.to_vec().into()))
+        }
+        m => Err(CodecError::new(ErrorKind::InvalidBandMarker(m), at)),
+    }
+}
+
 pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> CodecResult<Value> {
     match codec {
         Codec::Scalar(s) => get_scalar(r, *s),
@@ -866,6 +935,7 @@ pub(crate) fn read_body(ctx: &mut ReadCtx, r: &mut Reader, codec: &Codec) -> Cod
             ctx.charge(s.len(), at)?;
             Ok(Value::string(s))
         }
+        Codec::Binary if ctx.oob.is_some() => read_binary_oob(ctx, r),
         Codec::Binary => {
             let at = r.pos();
             let n = r.length(ctx.opts.limits.max_binary_bytes, 1)?;

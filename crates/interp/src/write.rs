@@ -33,6 +33,19 @@ pub(crate) struct WriteCtx<'a> {
     pub next_ref: u32,
     /// Graph mode: the (node, position) pairs a back-reference was already checked for.
     pub fit_memo: FitMemo,
+    /// An out-of-band call (`serialize_with_buffers`): every binary body gets an in-band marker
+    /// and those the policy picks go to the buffers.
+    pub oob: Option<OobWrite<'a>>,
+}
+
+/// The out-of-band state of one write call.
+pub(crate) struct OobWrite<'a> {
+    /// Whether a binary of these bytes goes out of band.
+    pub out_of_band: &'a dyn Fn(&[u8]) -> bool,
+    /// The binaries sent out of band, in wire order: (data pointer, length) of the bytes of a
+    /// `Value::Binary` inside the root value of the call, which the caller borrows for the
+    /// whole call and longer (see `crate::serialize_with_buffers`).
+    pub taken: Vec<(*const u8, usize)>,
 }
 
 impl<'a> WriteCtx<'a> {
@@ -50,6 +63,7 @@ impl<'a> WriteCtx<'a> {
             ref_ids: Vec::new(),
             next_ref: 0,
             fit_memo: FitMemo::default(),
+            oob: None,
         }
     }
 }
@@ -103,6 +117,30 @@ fn write_root_with(
     let mut ctx = WriteCtx { defs, ..WriteCtx::new(cat, opts) };
     let r = write_root_in(&mut ctx, value, out);
     (r, ctx.defs)
+}
+
+/// One payload with out-of-band buffers: header `0x03`, every binary body marked in band (`01`)
+/// or out of band (`00`, its bytes left in the value). Returns the out-of-band binaries as
+/// (pointer, length) pairs into `value`, in wire order; `out` is appended to (the caller
+/// truncates on error).
+pub(crate) fn write_root_oob(
+    cat: &Catalog,
+    opts: &Options,
+    value: &Value,
+    out: &mut Vec<u8>,
+    out_of_band: &dyn Fn(&[u8]) -> bool,
+) -> CodecResult<Vec<(*const u8, usize)>> {
+    let start = out.len();
+    let mut ctx = WriteCtx::new(cat, opts);
+    // Compiled code (which is not entered in these calls, see `write_nested_struct`) would
+    // then inline no binary: every candidate goes through the interpreter's helpers.
+    ctx.inline.max_binary_bytes = 0;
+    ctx.oob = Some(OobWrite { out_of_band, taken: Vec::new() });
+    write_root_in(&mut ctx, value, out)?;
+    if let Some(h) = out.get_mut(start) {
+        *h |= tid::HEADER_OOB;
+    }
+    Ok(ctx.oob.map(|o| o.taken).unwrap_or_default())
 }
 
 fn write_root_in(ctx: &mut WriteCtx, value: &Value, out: &mut Vec<u8>) -> CodecResult<()> {
@@ -456,6 +494,22 @@ pub(crate) fn write_blob(
     })
 }
 
+/// A binary body in an out-of-band call: `00` and the bytes to the buffers when the policy
+/// picks them, else `01` and the usual in-band body (pyfory's `write_buffer_object`).
+fn write_binary_oob(ctx: &mut WriteCtx, w: &mut Writer, v: &Value) -> CodecResult<()> {
+    let Value::Binary(b) = v else { return Err(wrong("bytes", v, w)) };
+    within(w, b.len(), ctx.opts.limits.max_binary_bytes)?;
+    let Some(oob) = ctx.oob.as_mut() else { return Err(wrong("bytes", v, w)) };
+    w.reserve(1)?;
+    if (oob.out_of_band)(b) {
+        w.put_u8(0);
+        oob.taken.push((b.as_ptr(), b.len()));
+        return Ok(());
+    }
+    w.put_u8(1);
+    write_blob(w, &Codec::Binary, v, ctx.opts).unwrap_or_else(|| unreachable_codec(w))
+}
+
 #[cold]
 fn unreachable_codec(w: &Writer) -> CodecResult<()> {
     Err(err(ErrorKind::Unsupported("internal error: a codec without a blob body"), w))
@@ -473,6 +527,7 @@ pub(crate) fn write_body(
             w.reserve(s.max_size() as usize)?;
             put_scalar(w, *s, v)
         }
+        Codec::Binary if ctx.oob.is_some() => write_binary_oob(ctx, w, v),
         Codec::String | Codec::Binary | Codec::Array(_) => {
             write_blob(w, codec, v, ctx.opts).unwrap_or_else(|| unreachable_codec(w))
         }
@@ -587,7 +642,10 @@ fn write_nested_struct(ctx: &mut WriteCtx, w: &mut Writer, sv: &StructValue) -> 
     enter(ctx, w)?;
     let r = match cat.native_write(sv.ty) {
         // A wrong field count is reported by the interpreter (compiled code indexes by ordinal).
-        Some(f) if sv.fields.len() == prog.field_count() => {
+        // Not in an out-of-band call: compiled writers put an empty binary inline without its
+        // in-band marker (`emit_blob_body` inlines every binary within `max_binary_bytes`,
+        // and 0 bytes always are), so those calls are interpreted throughout.
+        Some(f) if sv.fields.len() == prog.field_count() && ctx.oob.is_none() => {
             crate::native::call_write(f, ctx, w, prog, sv.fields.as_slice())
         }
         _ => write_struct_body(ctx, w, prog, sv),

@@ -32,6 +32,25 @@ pub enum Mode {
     Compatible,
 }
 
+/// Which binary values [`ForyJit::serialize_with_buffers`] sends out of band (pyfory's
+/// `buffer_callback`, whose `False` means out of band; here `true` does).
+#[derive(Clone, Copy)]
+pub enum BufferPolicy<'f> {
+    /// Binaries of at least this many bytes (0: all of them).
+    AtLeast(usize),
+    /// Binaries whose bytes this returns `true` for, asked in wire order.
+    Callback(&'f dyn Fn(&[u8]) -> bool),
+}
+
+impl std::fmt::Debug for BufferPolicy<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BufferPolicy::AtLeast(n) => f.debug_tuple("AtLeast").field(n).finish(),
+            BufferPolicy::Callback(_) => f.write_str("Callback(..)"),
+        }
+    }
+}
+
 /// Configures a [`ForyJit`].
 #[derive(Debug, Clone)]
 pub struct ForyJitBuilder {
@@ -738,6 +757,75 @@ impl ForyJit {
             found: view::describe_value(reg, &value),
         }
         .into())
+    }
+
+    /// Serializes `value` with out-of-band buffers, as pyfory's
+    /// `fory.serialize(obj, buffer_callback=cb)` does: the header is `0x03`, each binary value
+    /// gets an in-band marker, and the binaries `policy` picks are left out of the payload and
+    /// returned, in wire order, as slices borrowing `value`'s bytes — nothing is copied. Dense
+    /// arrays stay in band (pyfory 1.7.7 never sends them out of band in xlang mode). Give the
+    /// payload and the buffers to [`ForyJit::deserialize_with_buffers`] or to pyfory's
+    /// `deserialize(data, buffers=[...])`. Both tiers write the same bytes (the write is
+    /// interpreted; see `docs/out-of-band.md`).
+    ///
+    /// ```
+    /// # use foryjit::{BufferPolicy, ForyJit, Value};
+    /// let fory = ForyJit::default();
+    /// let big = Value::Binary(vec![7u8; 4096].into());
+    /// let v = Value::list(vec![Value::Binary(b"small".to_vec().into()), big]);
+    /// let (bytes, buffers) = fory.serialize_with_buffers(&v, BufferPolicy::AtLeast(1024))?;
+    /// assert_eq!(bytes[0], 0x03);
+    /// assert_eq!(buffers.len(), 1);
+    /// let Value::List(items) = &v else { unreachable!() };
+    /// let Value::Binary(b) = &items[1] else { unreachable!() };
+    /// assert_eq!(buffers[0].as_ptr(), b.as_ptr()); // borrowed, not copied
+    /// assert_eq!(fory.deserialize_with_buffers(&bytes, &buffers)?, v);
+    /// # Ok::<(), foryjit::Error>(())
+    /// ```
+    pub fn serialize_with_buffers<'v>(
+        &self,
+        value: &'v Value,
+        policy: BufferPolicy<'_>,
+    ) -> Result<(Vec<u8>, Vec<&'v [u8]>), Error> {
+        let mut out = Vec::new();
+        let cat = self.shared.catalog.load();
+        let at_least;
+        let decide: &dyn Fn(&[u8]) -> bool = match policy {
+            BufferPolicy::AtLeast(n) => {
+                at_least = move |b: &[u8]| b.len() >= n;
+                &at_least
+            }
+            BufferPolicy::Callback(f) => f,
+        };
+        let buffers =
+            foryjit_interp::serialize_with_buffers(&cat, &self.opts, value, &mut out, decide)?;
+        self.count(&cat, value, out.len());
+        Ok((out, buffers))
+    }
+
+    /// Deserializes a payload written with out-of-band buffers (by
+    /// [`ForyJit::serialize_with_buffers`] or pyfory's `buffer_callback`); `buffers` are its
+    /// out-of-band binaries in order. Each is copied once into the value ([`Value::Binary`]
+    /// owns its bytes). An in-band payload reads as with [`ForyJit::deserialize`] when
+    /// `buffers` is empty. Errors: a payload that needs more buffers than given
+    /// ([`ErrorKind::MissingBuffer`](crate::ErrorKind)), one that uses fewer
+    /// (`UnusedBuffers`), and plain [`ForyJit::deserialize`] of an out-of-band payload
+    /// (`BuffersRequired`).
+    pub fn deserialize_with_buffers(
+        &self,
+        bytes: &[u8],
+        buffers: &[&[u8]],
+    ) -> Result<Value, Error> {
+        let cat = self.shared.catalog.load();
+        let v = foryjit_interp::deserialize_with_buffers(&cat, &self.opts, bytes, buffers);
+        if let Ok(value) = &v {
+            self.count(&cat, value, bytes.len());
+        }
+        drop(cat);
+        if let Some(pool) = &self.pool {
+            drain_remote_queue(pool, &self.shared);
+        }
+        Ok(v?)
     }
 
     /// Serializes a value graph: nodes referenced from several places, or from themselves, are

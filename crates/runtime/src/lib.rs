@@ -43,7 +43,7 @@ pub mod stream;
 mod tier;
 mod view;
 
-pub use engine::{ForyJit, ForyJitBuilder, Mode, SchemaHandle, TypeHandle};
+pub use engine::{BufferPolicy, ForyJit, ForyJitBuilder, Mode, SchemaHandle, TypeHandle};
 pub use error::Error;
 pub use foryjit_interp::{Evolution, MetaShare};
 /// Fory's standard row format: [`ForyJit::to_row`], [`ForyJit::from_row`],

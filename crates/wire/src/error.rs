@@ -28,6 +28,32 @@ pub enum ErrorKind {
     /// The first byte (bitmap) of the payload has bits we do not support.
     #[error("invalid header bitmap 0x{0:02x}")]
     InvalidHeader(u8),
+    /// The payload's header has the out-of-band bit (`0x02`) but it was read without buffers
+    /// (use `deserialize_with_buffers`).
+    #[error("the payload has out-of-band buffers (header bit 0x02); read it with its buffers")]
+    BuffersRequired,
+    /// An out-of-band binary names buffer `index` (they are consumed in order) but only
+    /// `given` buffers were passed.
+    #[error("out-of-band buffer {index} is missing: {given} buffer(s) given")]
+    MissingBuffer {
+        /// The index of the buffer the payload needs next.
+        index: usize,
+        /// How many buffers the caller passed.
+        given: usize,
+    },
+    /// The payload used fewer out-of-band buffers than were passed (an in-band payload uses
+    /// none).
+    #[error("{given} out-of-band buffer(s) given, the payload uses {used}")]
+    UnusedBuffers {
+        /// Buffers the payload consumed.
+        used: usize,
+        /// Buffers the caller passed.
+        given: usize,
+    },
+    /// The in-band marker before a binary body of an out-of-band payload is neither `00` (out
+    /// of band) nor `01` (in band).
+    #[error("invalid in-band marker 0x{0:02x}")]
+    InvalidBandMarker(u8),
     /// A reference/null flag byte that is not legal here.
     #[error("invalid ref flag 0x{0:02x}")]
     InvalidRefFlag(u8),
