@@ -197,12 +197,34 @@ impl From<&[u8]> for Value {
     }
 }
 
-/// Values become a `List` (use [`Value::set`] for a set).
+/// Values become a `List` (use [`Value::set`] for a set). So do vectors of strings and
+/// scalars; `Vec<u8>` stays `Binary`, and a dense `array<T>` is one of the `*Array` variants:
+///
+/// ```
+/// use foryjit_wire::Value;
+/// let names = Value::from(vec!["a", "b"]);
+/// assert_eq!(names, Value::List(vec![Value::from("a"), Value::from("b")].into()));
+/// assert_eq!(Value::from(vec![1i32, 2]).as_list().map(<[Value]>::len), Some(2));
+/// assert!(matches!(Value::from(vec![1u8, 2]), Value::Binary(_)));
+/// ```
 impl From<Vec<Value>> for Value {
     fn from(items: Vec<Value>) -> Value {
         Value::List(RVec::from(items))
     }
 }
+
+// Vectors of strings and scalars become a `List` of their values (see `From<Vec<Value>>`).
+macro_rules! from_vec {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<Vec<$t>> for Value {
+            fn from(items: Vec<$t>) -> Value {
+                Value::List(items.into_iter().map(Value::from).collect::<Vec<_>>().into())
+            }
+        }
+    )*};
+}
+
+from_vec!(&str, String, bool, i8, i16, i32, i64, u16, u32, u64, f16, bf16, f32, f64, StructValue);
 
 /// `None` becomes `Null`.
 impl<T: Into<Value>> From<Option<T>> for Value {
